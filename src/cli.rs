@@ -1,0 +1,214 @@
+//! Command-line options, and their translation into the library's configs. Defaults live here and
+//! are explained in docs/range-test.md.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::data::csv::ReadOptions;
+use crate::data::{EncodeOptions, Task};
+use crate::error::{Error, Result};
+use crate::finder::RangeTestConfig;
+use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::train::ModelConfig;
+
+/// Finds a good starting learning rate for a CSV: trains a small MLP for one epoch while the
+/// learning rate grows exponentially, stops when the loss diverges, prints the suggested LR and
+/// writes a PNG of the loss curve.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "lrfind", version, about, long_about = None)]
+pub struct Args {
+    /// The CSV file: a header row, then one row per example.
+    #[arg(value_name = "CSV")]
+    pub input: PathBuf,
+
+    /// Label column: a header name or a 0-based column index [default: the last column].
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub target: Option<String>,
+
+    /// Force the task [default: classification for text labels or at most 20 distinct integers,
+    /// regression otherwise].
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+
+    /// Text feature columns with more distinct values than this are dropped.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub max_categories: usize,
+
+    /// Hidden layer widths, comma-separated.
+    #[arg(
+        long,
+        default_value = "64,64",
+        value_delimiter = ',',
+        value_name = "W,W,..."
+    )]
+    pub hidden: Vec<usize>,
+
+    /// Optimizer the LR is found for.
+    #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
+    pub optimizer: OptimizerKind,
+
+    /// SGD momentum (0 for plain SGD).
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+
+    /// SGD: use Nesterov momentum.
+    #[arg(long)]
+    pub nesterov: bool,
+
+    /// Weight decay: an L2 term in the gradient (decoupled for adamw).
+    #[arg(long, default_value_t = 0.0)]
+    pub weight_decay: f64,
+
+    /// Rows per mini-batch (capped at the number of rows).
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+
+    /// First learning rate of the range test.
+    #[arg(long, default_value_t = 1e-6)]
+    pub start_lr: f64,
+
+    /// Last learning rate of the range test.
+    #[arg(long, default_value_t = 10.0)]
+    pub end_lr: f64,
+
+    /// Steps of the range test [default: one pass over the rows, at least 100].
+    #[arg(long)]
+    pub steps: Option<usize>,
+
+    /// Factor of the exponential moving average that smooths the loss, in [0, 1).
+    #[arg(long, default_value_t = 0.98)]
+    pub smoothing: f64,
+
+    /// Stop when the smoothed loss exceeds this multiple of its lowest value.
+    #[arg(long, default_value_t = 4.0)]
+    pub diverge_factor: f64,
+
+    /// Seed of the initial weights and the batch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Where to write the PNG [default: <csv stem>-lrfind.png in the current folder].
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
+
+    /// Do not draw the PNG.
+    #[arg(long, conflicts_with = "plot")]
+    pub no_plot: bool,
+
+    /// Write the full report as JSON to PATH (`-`: standard output, and nothing else goes there).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+
+    /// Write the recorded curve as CSV to PATH (`-`: standard output).
+    #[arg(long = "csv", value_name = "PATH")]
+    pub csv_out: Option<String>,
+
+    /// No progress bar and no summary: print only the suggested LR.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl Args {
+    /// How to read the CSV.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions::default()
+    }
+
+    /// How to encode it.
+    pub fn encode_options(&self) -> EncodeOptions {
+        EncodeOptions {
+            target: self.target.clone(),
+            task: self.task,
+            max_categories: self.max_categories,
+        }
+    }
+
+    /// The range test's configuration, validated.
+    pub fn range_test(&self) -> Result<RangeTestConfig> {
+        if self.hidden.is_empty() {
+            return Err(Error::config(
+                "--hidden",
+                "give at least one width, e.g. 64,64",
+            ));
+        }
+        let optimizer = OptimizerConfig {
+            momentum: if self.optimizer == OptimizerKind::Sgd {
+                self.momentum
+            } else {
+                0.0
+            },
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
+            ..OptimizerConfig::new(self.optimizer)
+        };
+        let config = RangeTestConfig {
+            model: ModelConfig {
+                hidden: self.hidden.clone(),
+            },
+            optimizer,
+            start_lr: self.start_lr,
+            end_lr: self.end_lr,
+            steps: self.steps,
+            batch_size: self.batch_size,
+            smoothing: self.smoothing,
+            diverge_factor: self.diverge_factor,
+            seed: self.seed,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Where the PNG goes, if anywhere.
+    pub fn plot_path(&self) -> Option<PathBuf> {
+        if self.no_plot {
+            return None;
+        }
+        Some(self.plot.clone().unwrap_or_else(|| {
+            let stem = self
+                .input
+                .file_stem()
+                .map_or("lrfind".into(), |s| s.to_string_lossy().into_owned());
+            PathBuf::from(format!("{stem}-lrfind.png"))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_and_plot_path() {
+        let args = Args::parse_from(["lrfind", "data/iris.csv"]);
+        let c = args.range_test().unwrap();
+        assert_eq!(c.start_lr, 1e-6);
+        assert_eq!(c.end_lr, 10.0);
+        assert_eq!(c.batch_size, 64);
+        assert_eq!(c.model.hidden, [64, 64]);
+        assert_eq!(c.optimizer.kind, OptimizerKind::Adam);
+        assert_eq!(args.plot_path().unwrap(), PathBuf::from("iris-lrfind.png"));
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for bad in [
+            vec!["--start-lr", "0"],
+            vec!["--start-lr", "1", "--end-lr", "0.1"],
+            vec!["--batch-size", "0"],
+            vec!["--smoothing", "1"],
+        ] {
+            let mut argv = vec!["lrfind", "x.csv"];
+            argv.extend(bad.iter());
+            let args = Args::parse_from(argv);
+            assert!(args.range_test().is_err(), "{bad:?}");
+        }
+        assert!(Args::try_parse_from(["lrfind", "x.csv", "--optimizer", "lbfgs"]).is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! The built-in multilayer perceptron: layers of `x W + b` with ReLU between them (`mlp`), the
+//! activation (`activation`), the losses (`loss`) and initialisation (`init`). Generic over the
+//! float type so training runs in f32 and gradient checks run in f64.
+
+pub mod activation;
+pub mod init;
+pub mod loss;
+pub mod mlp;
+
+pub use self::loss::{Loss, TargetBatch};
+pub use self::mlp::{Mlp, Workspace};
+
+use ndarray::LinalgScalar;
+use num_traits::{Float, FromPrimitive};
+
+/// A float the model can compute in: `f32` for training, `f64` for gradient checks.
+pub trait Scalar:
+    LinalgScalar
+    + Float
+    + FromPrimitive
+    + std::fmt::Debug
+    + std::fmt::Display
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + std::ops::MulAssign
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl Scalar for f32 {}
+impl Scalar for f64 {}

@@ -1,0 +1,371 @@
+//! Suggested learning rates: pure functions of a [`History`], each a named rule.
+//!
+//! All rules read the smoothed loss on the points before divergence, as a function of
+//! `x = log10(lr)` (evenly spaced by the schedule).
+//!
+//! - `steepest` (the headline): the point where the smoothed loss falls fastest, i.e. the minimum
+//!   of `ds/dx`, estimated by central differences `(s_{i+1} - s_{i-1}) / (x_{i+1} - x_{i-1})`
+//!   (one-sided at the ends). Searched between the end of the first 10% of points (start-up
+//!   noise: the first batches' losses are few and the average is still settling) and the minimum
+//!   of the smoothed loss (past it the loss is rising, whatever its slope).
+//! - `minimum/10`: the LR of the lowest smoothed loss divided by 10 (fastai's `lr_min`): the
+//!   minimum is at the edge of stability, a decade below is safely inside it.
+//! - `valley`: the middle (in log10 LR) of the longest run of consecutive points over which the
+//!   smoothed loss keeps falling, up to the minimum.
+
+use serde::Serialize;
+
+use crate::finder::{History, Point, StopReason};
+
+/// Fewer points than this before divergence give no suggestion.
+pub const MIN_POINTS: usize = 10;
+/// Fraction of the first points the steepest rule skips.
+pub const SKIP_FRACTION: f64 = 0.1;
+/// A curve whose smoothed loss never falls by this fraction of its starting value is flat.
+pub const MIN_RELATIVE_FALL: f64 = 0.01;
+
+/// A suggestion rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Method {
+    /// Fastest fall of the smoothed loss.
+    #[serde(rename = "steepest")]
+    Steepest,
+    /// LR of the minimum smoothed loss / 10.
+    #[serde(rename = "minimum/10")]
+    MinimumDiv10,
+    /// Middle of the longest falling stretch.
+    #[serde(rename = "valley")]
+    Valley,
+}
+
+impl Method {
+    /// Every rule, the headline first.
+    pub const ALL: [Method; 3] = [Method::Steepest, Method::MinimumDiv10, Method::Valley];
+
+    /// The rule's name as reports print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Steepest => "steepest",
+            Method::MinimumDiv10 => "minimum/10",
+            Method::Valley => "valley",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One rule's pick.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Suggestion {
+    /// The rule.
+    pub method: Method,
+    /// The suggested learning rate.
+    pub lr: f64,
+    /// The point of the curve the rule picked (for `minimum/10`, the minimum itself).
+    pub step: usize,
+}
+
+/// Why no suggestion could be made.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NoSuggestion {
+    /// Too few points before divergence.
+    TooFewPoints {
+        /// How many there were.
+        points: usize,
+    },
+    /// The smoothed loss never fell (in the part of the curve after start-up).
+    NeverFalls,
+}
+
+impl NoSuggestion {
+    /// What happened and what to try, for a person.
+    pub fn explain(&self, stop: &StopReason) -> String {
+        match (self, stop) {
+            (NoSuggestion::TooFewPoints { points }, StopReason::Completed) => format!(
+                "only {points} steps ran; use more --steps (at least {MIN_POINTS})"
+            ),
+            (NoSuggestion::TooFewPoints { points }, _) => format!(
+                "the loss diverged after only {points} steps, so the curve has no falling part to read; lower --start-lr, or use more --steps"
+            ),
+            (NoSuggestion::NeverFalls, _) => "the smoothed loss never fell: either --start-lr is already too high (lower it), or the model learns nothing from these features (check the label column with --target)".to_string(),
+        }
+    }
+}
+
+/// Every rule's pick, and the headline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suggestions {
+    /// The headline suggestion, if one could be made.
+    pub headline: Option<Suggestion>,
+    /// Every rule that gave an answer, the headline's rule included.
+    pub candidates: Vec<Suggestion>,
+    /// Why there is no headline.
+    pub failure: Option<NoSuggestion>,
+}
+
+impl Suggestions {
+    /// The pick of one rule.
+    pub fn get(&self, method: Method) -> Option<&Suggestion> {
+        self.candidates.iter().find(|s| s.method == method)
+    }
+}
+
+/// Applies every rule to `history`; the headline is [`Method::Steepest`].
+pub fn suggest(history: &History) -> Suggestions {
+    let points = history.before_divergence();
+    let picks = [
+        (Method::Steepest, steepest(points)),
+        (Method::MinimumDiv10, minimum_div10(points)),
+        (Method::Valley, valley(points)),
+    ];
+    let mut failure = None;
+    let mut candidates = Vec::new();
+    for (method, pick) in picks {
+        match pick {
+            Ok(s) => candidates.push(s),
+            Err(e) if method == Method::Steepest => failure = Some(e),
+            Err(_) => {}
+        }
+    }
+    if failure.is_some() {
+        // Without a falling part, the other rules' picks are just as meaningless.
+        candidates.clear();
+    }
+    Suggestions {
+        headline: candidates
+            .iter()
+            .find(|s| s.method == Method::Steepest)
+            .copied(),
+        candidates,
+        failure,
+    }
+}
+
+/// Index of the lowest smoothed loss (the first, if tied).
+fn argmin(points: &[Point]) -> usize {
+    points.iter().enumerate().fold(0, |best, (i, p)| {
+        if p.smoothed_loss < points[best].smoothed_loss {
+            i
+        } else {
+            best
+        }
+    })
+}
+
+/// Checks that a curve has enough points and a real fall; returns the index of its minimum.
+fn falling_part(points: &[Point]) -> Result<usize, NoSuggestion> {
+    if points.len() < MIN_POINTS {
+        return Err(NoSuggestion::TooFewPoints {
+            points: points.len(),
+        });
+    }
+    let skip = skipped(points.len());
+    let min = argmin(points);
+    let start = points[skip].smoothed_loss;
+    if min <= skip || start - points[min].smoothed_loss <= MIN_RELATIVE_FALL * start.abs() {
+        return Err(NoSuggestion::NeverFalls);
+    }
+    Ok(min)
+}
+
+fn skipped(n: usize) -> usize {
+    (n as f64 * SKIP_FRACTION).ceil() as usize
+}
+
+/// `d smoothed / d log10(lr)` at every point, by central differences (one-sided at the ends).
+pub fn slopes(points: &[Point]) -> Vec<f64> {
+    let n = points.len();
+    let x = |i: usize| points[i].lr.log10();
+    let s = |i: usize| points[i].smoothed_loss;
+    (0..n)
+        .map(|i| {
+            let (a, b) = (i.saturating_sub(1), (i + 1).min(n - 1));
+            if a == b {
+                0.0
+            } else {
+                (s(b) - s(a)) / (x(b) - x(a))
+            }
+        })
+        .collect()
+}
+
+/// The steepest-fall rule.
+pub fn steepest(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
+    let min = falling_part(points)?;
+    let slope = slopes(points);
+    let i = (skipped(points.len())..=min)
+        .min_by(|&a, &b| slope[a].total_cmp(&slope[b]))
+        .ok_or(NoSuggestion::NeverFalls)?;
+    if slope[i] >= 0.0 {
+        return Err(NoSuggestion::NeverFalls);
+    }
+    Ok(Suggestion {
+        method: Method::Steepest,
+        lr: points[i].lr,
+        step: points[i].step,
+    })
+}
+
+/// The minimum/10 rule.
+pub fn minimum_div10(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
+    let min = falling_part(points)?;
+    Ok(Suggestion {
+        method: Method::MinimumDiv10,
+        lr: points[min].lr / 10.0,
+        step: points[min].step,
+    })
+}
+
+/// The valley rule.
+pub fn valley(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
+    let min = falling_part(points)?;
+    let (mut best, mut run_start) = ((0, 0), 0);
+    for i in 1..=min {
+        if points[i].smoothed_loss >= points[i - 1].smoothed_loss {
+            run_start = i;
+        } else if i - run_start > best.1 - best.0 {
+            best = (run_start, i);
+        }
+    }
+    if best.1 == best.0 {
+        return Err(NoSuggestion::NeverFalls);
+    }
+    let mid = (best.0 + best.1) / 2;
+    Ok(Suggestion {
+        method: Method::Valley,
+        lr: points[mid].lr,
+        step: points[mid].step,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history from smoothed losses at LRs 10^(x0 + i * dx).
+    fn curve(smoothed: &[f64], stop: StopReason) -> History {
+        let points = smoothed
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Point {
+                step: i,
+                lr: 10f64.powf(-6.0 + 0.1 * i as f64),
+                loss: s,
+                smoothed_loss: s,
+            })
+            .collect();
+        History {
+            points,
+            stop,
+            planned_steps: smoothed.len(),
+            batch_size: 1,
+            seed: 0,
+        }
+    }
+
+    /// A U shape: flat, a fall that is steepest at i = 30, minimum at i = 45, rise.
+    fn u_shape() -> Vec<f64> {
+        (0..60)
+            .map(|i| {
+                let i = i as f64;
+                if i < 45.0 {
+                    2.0 - 1.0 / (1.0 + (-(i - 30.0) / 3.0).exp())
+                } else {
+                    2.0 - 1.0 / (1.0 + (-5.0f64).exp()) + 0.05 * (i - 45.0)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn u_shape_steepest_at_the_inflection() {
+        let h = curve(&u_shape(), StopReason::Diverged { lr: 1.0 });
+        let s = suggest(&h);
+        let top = s.headline.unwrap();
+        assert_eq!(top.method, Method::Steepest);
+        assert_eq!(top.step, 30);
+        let min = s.get(Method::MinimumDiv10).unwrap();
+        assert_eq!(min.step, 45);
+        assert!((min.lr - h.points[45].lr / 10.0).abs() < 1e-15);
+        // The whole stretch 0..=45 falls; its middle is 22.
+        assert_eq!(s.get(Method::Valley).unwrap().step, 22);
+        assert!(s.failure.is_none());
+    }
+
+    #[test]
+    fn monotone_fall_uses_the_last_point_as_minimum() {
+        // Falls fastest at i = 40 and keeps falling to the end: never diverges.
+        let c: Vec<f64> = (0..50).map(|i| 3.0 - (i as f64 - 40.0).atan()).collect();
+        let s = suggest(&curve(&c, StopReason::Completed));
+        assert_eq!(s.headline.unwrap().step, 40);
+        assert_eq!(s.get(Method::MinimumDiv10).unwrap().step, 49);
+    }
+
+    #[test]
+    fn immediate_divergence_gives_no_suggestion() {
+        let h = curve(&[1.0, 2.0, 9.0], StopReason::Diverged { lr: 1e-6 });
+        let s = suggest(&h);
+        assert!(s.headline.is_none());
+        assert!(s.candidates.is_empty());
+        assert_eq!(s.failure, Some(NoSuggestion::TooFewPoints { points: 2 }));
+        assert!(s
+            .failure
+            .unwrap()
+            .explain(&h.stop)
+            .contains("lower --start-lr"));
+    }
+
+    #[test]
+    fn rising_or_flat_curve_gives_no_suggestion() {
+        let rising: Vec<f64> = (0..40).map(|i| 1.0 + 0.01 * i as f64).collect();
+        assert_eq!(
+            suggest(&curve(&rising, StopReason::Completed)).failure,
+            Some(NoSuggestion::NeverFalls)
+        );
+        let flat: Vec<f64> = (0..40).map(|i| 1.0 - 1e-5 * i as f64).collect();
+        assert_eq!(
+            suggest(&curve(&flat, StopReason::Completed)).failure,
+            Some(NoSuggestion::NeverFalls)
+        );
+    }
+
+    #[test]
+    fn noisy_curve_still_finds_the_fall() {
+        // The U shape with deterministic noise of amplitude 0.01: the steepest point stays within
+        // a few steps of 30.
+        let c: Vec<f64> = u_shape()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + 0.01 * ((i * 7919) % 13) as f64 / 13.0)
+            .collect();
+        let s = suggest(&curve(&c, StopReason::Diverged { lr: 1.0 }));
+        let step = s.headline.unwrap().step;
+        assert!((27..=33).contains(&step), "{step}");
+    }
+
+    #[test]
+    fn the_first_tenth_is_skipped() {
+        // A steep drop in the first points (start-up noise) must not be chosen.
+        let mut c = u_shape();
+        c[1] = c[0] - 0.9;
+        for v in c.iter_mut().skip(2) {
+            *v -= 0.9;
+        }
+        let s = suggest(&curve(&c, StopReason::Completed));
+        assert_eq!(s.headline.unwrap().step, 30);
+    }
+
+    #[test]
+    fn slopes_by_hand() {
+        let h = curve(&[3.0, 2.0, 0.0], StopReason::Completed);
+        let d = slopes(&h.points);
+        assert!((d[0] + 10.0).abs() < 1e-9);
+        assert!((d[1] + 15.0).abs() < 1e-9);
+        assert!((d[2] + 20.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,115 @@
+//! One model training on one data set: the network, its optimizer, the step buffers and the batch
+//! order, bundled so the range test (and anything else that trains) takes a step with one call.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::batches::Batcher;
+use crate::data::{Dataset, Target};
+use crate::model::{Loss, Mlp, Workspace};
+use crate::optim::{Optimizer, OptimizerConfig};
+
+/// The model lrfind trains: hidden layer widths; inputs and outputs come from the data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ModelConfig {
+    /// Width of each ReLU hidden layer.
+    pub hidden: Vec<usize>,
+}
+
+impl ModelConfig {
+    /// Layer sizes for `dataset`: inputs, hidden widths, outputs.
+    pub fn sizes(&self, dataset: &Dataset) -> Vec<usize> {
+        let mut sizes = vec![dataset.features()];
+        sizes.extend(&self.hidden);
+        sizes.push(dataset.target.outputs());
+        sizes
+    }
+
+    /// `10-64-64-3` style description.
+    pub fn describe(&self, dataset: &Dataset) -> String {
+        let sizes: Vec<String> = self.sizes(dataset).iter().map(|s| s.to_string()).collect();
+        sizes.join("-")
+    }
+}
+
+/// The loss for a target.
+pub fn loss_for(target: &Target) -> Loss {
+    match target {
+        Target::Classes { .. } => Loss::CrossEntropy,
+        Target::Values { .. } => Loss::Mse,
+    }
+}
+
+/// A model being trained: network, optimizer state, buffers and batch order.
+pub struct Trainer {
+    mlp: Mlp<f32>,
+    optimizer: Box<dyn Optimizer>,
+    ws: Workspace<f32>,
+    batcher: Batcher,
+}
+
+impl Trainer {
+    /// A fresh model on `rows` of `dataset` (batch size at most `rows.len()`). The seed fixes
+    /// the initial weights (stream 0) and the batch order (stream 1) independently.
+    pub fn new(
+        dataset: &Dataset,
+        rows: Vec<usize>,
+        model: &ModelConfig,
+        optimizer: &OptimizerConfig,
+        batch_size: usize,
+        seed: u64,
+    ) -> Self {
+        let mut init_rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut batch_rng = ChaCha8Rng::seed_from_u64(seed);
+        batch_rng.set_stream(1);
+        let mlp = Mlp::new(&model.sizes(dataset), &mut init_rng);
+        let classification = matches!(dataset.target, Target::Classes { .. });
+        let ws = Workspace::new(&mlp, batch_size, classification);
+        Trainer {
+            optimizer: optimizer.build(mlp.params().len()),
+            batcher: Batcher::over(rows, batch_size, batch_rng),
+            mlp,
+            ws,
+        }
+    }
+
+    /// One optimizer step at learning rate `lr` on the next batch; returns the batch's loss
+    /// before the update.
+    pub fn step(&mut self, dataset: &Dataset, lr: f64) -> f32 {
+        let batch = self.batcher.next_batch();
+        load_batch(&mut self.ws, dataset, batch);
+        let loss = self.mlp.loss_and_grad(&mut self.ws);
+        self.optimizer
+            .step(self.mlp.params_mut(), &self.ws.grads, lr as f32);
+        loss
+    }
+
+    /// Batches in one pass over the training rows.
+    pub fn batches_per_pass(&self) -> usize {
+        self.batcher.batches_per_pass()
+    }
+
+    /// The network.
+    pub fn model(&self) -> &Mlp<f32> {
+        &self.mlp
+    }
+}
+
+/// Copies the rows `batch` of `dataset` into the workspace's input and target buffers.
+pub fn load_batch(ws: &mut Workspace<f32>, dataset: &Dataset, batch: &[usize]) {
+    for (i, &r) in batch.iter().enumerate() {
+        ws.input.row_mut(i).assign(&dataset.x.row(r));
+    }
+    match &dataset.target {
+        Target::Classes { labels, .. } => {
+            for (dst, &r) in ws.labels_mut().iter_mut().zip(batch) {
+                *dst = labels[r];
+            }
+        }
+        Target::Values { values, .. } => {
+            for (dst, &r) in ws.values_mut().iter_mut().zip(batch) {
+                *dst = values[r];
+            }
+        }
+    }
+}
