@@ -6,8 +6,7 @@ use std::io::{IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::Args;
-use crate::data::csv::read_path;
-use crate::data::encode;
+use crate::data::load;
 use crate::error::Result;
 use crate::finder;
 use crate::output::Destination;
@@ -52,23 +51,25 @@ pub fn progress_bar(quiet: bool) -> ProgressBar {
 pub fn run(args: &Args) -> Result<Outcome> {
     let config = args.range_test()?;
     let plot_to = args.plot_path().map(Destination::File);
-    let json_to = args.json.as_deref().map(Destination::parse);
-    let csv_to = args.csv_out.as_deref().map(Destination::parse);
+    let json_to = args.output.json.as_deref().map(Destination::parse);
+    let csv_to = args.output.csv_out.as_deref().map(Destination::parse);
     for (option, dest) in [
         ("--plot", &plot_to),
         ("--json", &json_to),
         ("--csv", &csv_to),
     ] {
         if let Some(dest) = dest {
-            dest.check_not_input(option, &args.input)?;
+            dest.check_not_input(option, &args.data.input)?;
         }
     }
 
-    let table = read_path(&args.input, &args.read_options())?;
-    let dataset = encode(&table, &args.encode_options())?;
-    drop(table);
+    let dataset = load(
+        &args.data.input,
+        &args.data.read_options(),
+        &args.data.encode_options(),
+    )?;
 
-    let history = finder::run(&dataset, &config, &progress_bar(args.quiet))?;
+    let history = finder::run(&dataset, &config, &progress_bar(args.output.quiet))?;
     let picks = suggest(&history);
     let model = ModelConfig::describe(&config.model, &dataset);
     let report = Report::new(
@@ -96,7 +97,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
 
     let stdout_taken = json_to == Some(Destination::Stdout) || csv_to == Some(Destination::Stdout);
-    if args.quiet {
+    if args.output.quiet {
         if let (Some(lr), false) = (report.suggested_lr, stdout_taken) {
             print_quietly(&format!("{lr:e}\n"));
         }

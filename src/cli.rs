@@ -18,6 +18,24 @@ use crate::train::ModelConfig;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "lrfind", version, about, long_about = None)]
 pub struct Args {
+    /// The data and how to read it.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The model and optimizer.
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// The range test.
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Where results go.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The input CSV and how to turn it into a data set.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Data")]
+pub struct DataArgs {
     /// The CSV file: a header row, then one row per example.
     #[arg(value_name = "CSV")]
     pub input: PathBuf,
@@ -34,7 +52,12 @@ pub struct Args {
     /// Text feature columns with more distinct values than this are dropped.
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub max_categories: usize,
+}
 
+/// The model and how it is trained.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Model and optimizer")]
+pub struct TrainArgs {
     /// Hidden layer widths, comma-separated.
     #[arg(
         long,
@@ -64,6 +87,15 @@ pub struct Args {
     #[arg(long, default_value_t = 64)]
     pub batch_size: usize,
 
+    /// Seed of the initial weights and the batch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// The LR range test itself.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Range test")]
+pub struct RangeArgs {
     /// First learning rate of the range test.
     #[arg(long, default_value_t = 1e-6)]
     pub start_lr: f64,
@@ -83,11 +115,12 @@ pub struct Args {
     /// Stop when the smoothed loss exceeds this multiple of its lowest value.
     #[arg(long, default_value_t = 4.0)]
     pub diverge_factor: f64,
+}
 
-    /// Seed of the initial weights and the batch order.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-
+/// Where the results go.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
     /// Where to write the PNG [default: <csv stem>-lrfind.png in the current folder].
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
@@ -109,7 +142,7 @@ pub struct Args {
     pub quiet: bool,
 }
 
-impl Args {
+impl DataArgs {
     /// How to read the CSV.
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions::default()
@@ -123,15 +156,24 @@ impl Args {
             max_categories: self.max_categories,
         }
     }
+}
 
-    /// The range test's configuration, validated.
-    pub fn range_test(&self) -> Result<RangeTestConfig> {
-        if self.hidden.is_empty() {
+impl TrainArgs {
+    /// The model.
+    pub fn model(&self) -> Result<ModelConfig> {
+        if self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err(Error::config(
                 "--hidden",
-                "give at least one width, e.g. 64,64",
+                "give widths of at least 1, e.g. 64,64",
             ));
         }
+        Ok(ModelConfig {
+            hidden: self.hidden.clone(),
+        })
+    }
+
+    /// The optimizer, validated.
+    pub fn optimizer(&self) -> Result<OptimizerConfig> {
         let optimizer = OptimizerConfig {
             momentum: if self.optimizer == OptimizerKind::Sgd {
                 self.momentum
@@ -142,18 +184,24 @@ impl Args {
             weight_decay: self.weight_decay,
             ..OptimizerConfig::new(self.optimizer)
         };
+        optimizer.validate()?;
+        Ok(optimizer)
+    }
+}
+
+impl Args {
+    /// The range test's configuration, validated.
+    pub fn range_test(&self) -> Result<RangeTestConfig> {
         let config = RangeTestConfig {
-            model: ModelConfig {
-                hidden: self.hidden.clone(),
-            },
-            optimizer,
-            start_lr: self.start_lr,
-            end_lr: self.end_lr,
-            steps: self.steps,
-            batch_size: self.batch_size,
-            smoothing: self.smoothing,
-            diverge_factor: self.diverge_factor,
-            seed: self.seed,
+            model: self.train.model()?,
+            optimizer: self.train.optimizer()?,
+            start_lr: self.range.start_lr,
+            end_lr: self.range.end_lr,
+            steps: self.range.steps,
+            batch_size: self.train.batch_size,
+            smoothing: self.range.smoothing,
+            diverge_factor: self.range.diverge_factor,
+            seed: self.train.seed,
         };
         config.validate()?;
         Ok(config)
@@ -161,11 +209,12 @@ impl Args {
 
     /// Where the PNG goes, if anywhere.
     pub fn plot_path(&self) -> Option<PathBuf> {
-        if self.no_plot {
+        if self.output.no_plot {
             return None;
         }
-        Some(self.plot.clone().unwrap_or_else(|| {
+        Some(self.output.plot.clone().unwrap_or_else(|| {
             let stem = self
+                .data
                 .input
                 .file_stem()
                 .map_or("lrfind".into(), |s| s.to_string_lossy().into_owned());

@@ -216,7 +216,7 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerLeft)
         .label_font((FONT, 18))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(200, 200, 200))
@@ -226,9 +226,15 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
 }
 
 /// The loss axis: from a little below the lowest loss to a little above the highest smoothed
-/// loss (the raw loss at divergence can be far higher; it is clipped so the fall stays visible).
+/// loss before divergence (the loss at divergence can be far higher; it is clipped so the fall,
+/// which is what the suggestion reads, fills the picture).
 fn y_range(report: &Report) -> (f64, f64) {
-    let curve = &report.curve;
+    let curve = report.history().before_divergence();
+    let curve = if curve.is_empty() {
+        &report.curve[..]
+    } else {
+        curve
+    };
     let lo = curve
         .iter()
         .map(|p| p.loss.min(p.smoothed_loss))
@@ -236,14 +242,11 @@ fn y_range(report: &Report) -> (f64, f64) {
     let hi = curve
         .iter()
         .map(|p| p.smoothed_loss)
-        .chain(curve.first().map(|p| p.loss))
         .fold(f64::NEG_INFINITY, f64::max);
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
     }
-    let pad = ((hi - lo) * 0.05).max(1e-6);
-    (
-        (lo - pad).max(if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY }),
-        hi + pad,
-    )
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let floor = if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY };
+    ((lo - pad).max(floor), hi + pad)
 }

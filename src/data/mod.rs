@@ -6,10 +6,24 @@ pub mod csv;
 pub mod encode;
 pub mod scale;
 
+use std::path::Path;
+
 use ndarray::Array2;
 use serde::Serialize;
 
+use crate::error::Result;
+
 pub use self::encode::{encode, EncodeOptions, TargetColumn};
+
+/// Reads the CSV at `path` and encodes it: the whole loader in one call.
+pub fn load(
+    path: &Path,
+    read: &csv::ReadOptions,
+    encode_options: &EncodeOptions,
+) -> Result<Dataset> {
+    let table = csv::read_path(path, read)?;
+    encode(&table, encode_options)
+}
 
 /// Whether the label is a class or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
