@@ -1,0 +1,243 @@
+//! End-to-end tests through the real binary: good runs on every CSV in data/, determinism, and
+//! one clear message with exit code 2 for each kind of bad input or option.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+fn lrfind() -> Command {
+    Command::cargo_bin("lrfind").unwrap()
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
+}
+
+/// Runs lrfind on `csv` writing JSON and PNG into `dir`; returns the parsed JSON.
+fn run_json(csv: &Path, dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let json = dir.join("report.json");
+    let plot = dir.join("curve.png");
+    lrfind()
+        .arg(csv)
+        .arg("--json")
+        .arg(&json)
+        .arg("--plot")
+        .arg(&plot)
+        .args(extra)
+        .assert()
+        .success()
+        .stdout(contains("suggested LR"));
+    serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+#[test]
+fn every_clean_data_file_gives_a_suggestion_json_and_png() {
+    for name in [
+        "iris.csv",
+        "wine.csv",
+        "breast_cancer.csv",
+        "digits.csv",
+        "diabetes.csv",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let report = run_json(&data(name), dir.path(), &[]);
+        let lr = report["suggested_lr"].as_f64().unwrap();
+        assert!((1e-6..=10.0).contains(&lr), "{name}: {lr}");
+        assert!(report["suggestions"].as_object().unwrap().len() >= 2, "{name}");
+        assert!(report["steps"].as_u64().unwrap() >= 10, "{name}");
+        let curve = report["curve"].as_array().unwrap();
+        assert_eq!(curve.len() as u64, report["steps"].as_u64().unwrap());
+        for key in ["step", "lr", "loss", "smoothed_loss"] {
+            assert!(curve[0].get(key).is_some(), "{name}: curve point lacks {key}");
+        }
+        assert!(report["stop_reason"]["kind"].is_string());
+        assert!(report["data"]["rows"].as_u64().unwrap() > 100);
+        assert_eq!(report["config"]["seed"], 0);
+        assert_eq!(report["config"]["optimizer"]["kind"], "adam");
+        assert_eq!(png_size(&dir.path().join("curve.png")), (1200, 800), "{name}");
+    }
+}
+
+#[test]
+fn same_seed_gives_byte_identical_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &str| {
+        let path = dir.path().join(out);
+        lrfind()
+            .arg(data("wine.csv"))
+            .args(["--seed", "7", "--no-plot", "--json"])
+            .arg(&path)
+            .assert()
+            .success();
+        std::fs::read(path).unwrap()
+    };
+    assert_eq!(run("a.json"), run("b.json"));
+}
+
+#[test]
+fn different_seeds_give_different_curves() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = run_json(&data("iris.csv"), dir.path(), &["--seed", "1"]);
+    let b = run_json(&data("iris.csv"), dir.path(), &["--seed", "2"]);
+    assert_ne!(a["curve"], b["curve"]);
+}
+
+#[test]
+fn every_optimizer_runs_and_is_named() {
+    for opt in ["adam", "adamw", "sgd", "rmsprop", "adagrad"] {
+        let dir = tempfile::tempdir().unwrap();
+        let report = run_json(&data("iris.csv"), dir.path(), &["--optimizer", opt]);
+        assert_eq!(report["optimizer"], opt);
+    }
+}
+
+#[test]
+fn json_to_stdout_is_the_only_thing_on_stdout() {
+    let out = lrfind()
+        .arg(data("iris.csv"))
+        .args(["--json", "-", "--no-plot"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(report["suggested_lr"].is_number());
+}
+
+#[test]
+fn quiet_prints_only_the_lr_and_csv_has_the_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("curve.csv");
+    let out = lrfind()
+        .arg(data("iris.csv"))
+        .args(["-q", "--no-plot", "--csv"])
+        .arg(&csv)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lr: f64 = String::from_utf8(out).unwrap().trim().parse().unwrap();
+    assert!(lr > 0.0);
+    let curve = std::fs::read_to_string(&csv).unwrap();
+    assert!(curve.starts_with("step,lr,loss,smoothed_loss\n"));
+    assert!(curve.lines().count() > 10);
+}
+
+#[test]
+fn default_plot_goes_to_the_current_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    lrfind()
+        .current_dir(dir.path())
+        .arg(data("iris.csv"))
+        .assert()
+        .success()
+        .stdout(contains("iris-lrfind.png"));
+    assert_eq!(png_size(&dir.path().join("iris-lrfind.png")), (1200, 800));
+}
+
+#[test]
+fn no_suggestion_exits_1_and_still_draws() {
+    // An LR range that starts far too high diverges at once.
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("p.png");
+    lrfind()
+        .arg(data("iris.csv"))
+        .args(["--start-lr", "1e3", "--end-lr", "1e6", "--plot"])
+        .arg(&plot)
+        .assert()
+        .code(1)
+        .stdout(contains("no suggested LR"))
+        .stdout(contains("--start-lr"));
+    assert_eq!(png_size(&plot), (1200, 800));
+}
+
+/// Writes `content` to a CSV in a fresh folder and runs lrfind on it with `args`.
+fn bad_input(content: &str, args: &[&str], message: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(&csv, content).unwrap();
+    lrfind()
+        .current_dir(dir.path())
+        .arg(&csv)
+        .args(args)
+        .assert()
+        .code(2)
+        .stderr(contains(message));
+    // No output file is left behind.
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "{message}: {files:?}");
+}
+
+fn numeric_rows(n: usize) -> String {
+    let mut s = String::from("a,b,y\n");
+    for i in 0..n {
+        s += &format!("{},{},{}\n", i as f64 * 0.5, (i * 7 % 5) as f64, i % 2);
+    }
+    s
+}
+
+#[test]
+fn bad_inputs_name_what_and_where_with_exit_2() {
+    bad_input("", &[], "empty");
+    bad_input("a,b,y\n", &[], "no data rows");
+    bad_input("a,b,y\n1,2,0\n3,4\n", &[], "line 3: this row has 2 fields");
+    let mut s = numeric_rows(20);
+    s += "1,oops,0\n";
+    bad_input(&s, &[], "line 22, column 'b': 'oops' is not a number");
+    bad_input(&numeric_rows(20), &["--target", "nope"], "the columns are: a, b, y");
+    bad_input("a,y\n1,x\n2,x\n3,x\n", &[], "single class");
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let csv = data("iris.csv");
+    for (args, message) in [
+        (vec!["--start-lr", "0"], "--start-lr"),
+        (vec!["--start-lr", "1", "--end-lr", "0.5"], "must be below the end LR"),
+        (vec!["--batch-size", "0"], "--batch-size"),
+        (vec!["--optimizer", "lbfgs"], "invalid value 'lbfgs'"),
+        (vec!["--smoothing", "1.5"], "--smoothing"),
+        (vec!["--hidden", "0"], "--hidden"),
+    ] {
+        lrfind()
+            .arg(&csv)
+            .args(&args)
+            .arg("--no-plot")
+            .assert()
+            .code(2)
+            .stderr(contains(message));
+    }
+}
+
+#[test]
+fn missing_file_and_overwriting_the_input_are_refused() {
+    lrfind()
+        .arg("/no/such/file.csv")
+        .assert()
+        .code(2)
+        .stderr(contains("/no/such/file.csv"));
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::copy(data("iris.csv"), &csv).unwrap();
+    let before = std::fs::read(&csv).unwrap();
+    for flag in ["--plot", "--json", "--csv"] {
+        lrfind()
+            .arg(&csv)
+            .arg(flag)
+            .arg(&csv)
+            .assert()
+            .code(2)
+            .stderr(contains("never overwrites its input"));
+    }
+    assert_eq!(std::fs::read(&csv).unwrap(), before);
+}
