@@ -16,7 +16,9 @@ pub mod output;
 pub mod plot;
 pub mod report;
 pub mod schedule;
+pub mod split;
 pub mod suggest;
+pub mod sweep;
 pub mod train;
 
 pub use error::{Error, Result};

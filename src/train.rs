@@ -93,6 +93,11 @@ impl Trainer {
     pub fn model(&self) -> &Mlp<f32> {
         &self.mlp
     }
+
+    /// Mean loss of the current model over the evaluator's rows.
+    pub fn evaluate(&self, evaluator: &mut Evaluator, dataset: &Dataset) -> f64 {
+        evaluator.evaluate(&self.mlp, dataset)
+    }
 }
 
 /// Copies the rows `batch` of `dataset` into the workspace's input and target buffers.
@@ -111,5 +116,51 @@ pub fn load_batch(ws: &mut Workspace<f32>, dataset: &Dataset, batch: &[usize]) {
                 *dst = values[r];
             }
         }
+    }
+}
+
+/// Mean loss of a model over a fixed set of rows, in chunks, with buffers made once.
+pub struct Evaluator {
+    rows: Vec<usize>,
+    full: Option<Workspace<f32>>,
+    rest: Option<Workspace<f32>>,
+}
+
+/// Rows per evaluation chunk.
+pub const EVAL_CHUNK: usize = 256;
+
+impl Evaluator {
+    /// An evaluator of `mlp`-shaped models on `rows` of `dataset`.
+    pub fn new(dataset: &Dataset, mlp: &Mlp<f32>, rows: Vec<usize>) -> Self {
+        let classification = matches!(dataset.target, Target::Classes { .. });
+        let chunk = EVAL_CHUNK.min(rows.len());
+        let rest = rows.len() % EVAL_CHUNK.max(1);
+        Evaluator {
+            full: (chunk > 0).then(|| Workspace::new(mlp, chunk, classification)),
+            rest: (rest > 0 && rows.len() > EVAL_CHUNK)
+                .then(|| Workspace::new(mlp, rest, classification)),
+            rows,
+        }
+    }
+
+    /// Number of rows evaluated.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Mean loss of `mlp` over the rows (NaN when there are none).
+    pub fn evaluate(&mut self, mlp: &Mlp<f32>, dataset: &Dataset) -> f64 {
+        let mut total = 0.0f64;
+        for chunk in self.rows.chunks(EVAL_CHUNK) {
+            let ws = if Some(chunk.len()) == self.full.as_ref().map(|w| w.batch()) {
+                self.full.as_mut()
+            } else {
+                self.rest.as_mut()
+            }
+            .expect("a workspace for every chunk size");
+            load_batch(ws, dataset, chunk);
+            total += mlp.loss(ws) as f64 * chunk.len() as f64;
+        }
+        total / self.rows.len() as f64
     }
 }

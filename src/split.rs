@@ -1,0 +1,104 @@
+//! Holding out a validation set: a seeded shuffle of the row indices, cut once. For
+//! classification the cut is stratified (each class split in the same proportion), so a small
+//! validation set still holds every class.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::data::{Dataset, Target};
+use crate::error::{Error, Result};
+
+/// Training and validation row indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// Rows to train on.
+    pub train: Vec<usize>,
+    /// Rows to measure on.
+    pub val: Vec<usize>,
+}
+
+/// Checks a validation fraction: in (0, 1).
+pub fn check_fraction(option: &'static str, fraction: f64) -> Result<()> {
+    if fraction.is_finite() && fraction > 0.0 && fraction < 1.0 {
+        Ok(())
+    } else {
+        Err(Error::config(option, format!("{fraction} is not in (0, 1)")))
+    }
+}
+
+/// Splits the rows of `dataset`, about `fraction` of them into validation, at least one row on
+/// each side. The same seed gives the same split.
+pub fn split(dataset: &Dataset, fraction: f64, seed: u64) -> Split {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(2);
+    let rows = dataset.rows();
+    let groups: Vec<Vec<usize>> = match &dataset.target {
+        Target::Classes { labels, names } => {
+            let mut g = vec![Vec::new(); names.len()];
+            for (r, &l) in labels.iter().enumerate() {
+                g[l as usize].push(r);
+            }
+            g
+        }
+        Target::Values { .. } => vec![(0..rows).collect()],
+    };
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for mut group in groups {
+        group.shuffle(&mut rng);
+        let k = (group.len() as f64 * fraction).round() as usize;
+        val.extend_from_slice(&group[..k]);
+        train.extend_from_slice(&group[k..]);
+    }
+    // Keep both sides non-empty however the rounding fell.
+    if val.is_empty() && train.len() > 1 {
+        val.push(train.pop().expect("non-empty"));
+    }
+    if train.is_empty() && val.len() > 1 {
+        train.push(val.pop().expect("non-empty"));
+    }
+    train.sort_unstable();
+    val.sort_unstable();
+    Split { train, val }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{csv, encode, EncodeOptions};
+    use std::path::Path;
+
+    fn dataset(n: usize) -> Dataset {
+        let mut s = String::from("x,y\n");
+        for i in 0..n {
+            s += &format!("{i},{}\n", if i % 4 == 0 { "a" } else { "b" });
+        }
+        let t = csv::read(s.as_bytes(), Path::new("t.csv"), &Default::default()).unwrap();
+        encode(&t, &EncodeOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn stratified_disjoint_and_seeded() {
+        let d = dataset(100);
+        let s = split(&d, 0.2, 1);
+        assert_eq!(s.val.len(), 20);
+        assert_eq!(s.train.len(), 80);
+        let Target::Classes { labels, .. } = &d.target else {
+            panic!()
+        };
+        assert_eq!(s.val.iter().filter(|&&r| labels[r] == 0).count(), 5);
+        let mut all: Vec<usize> = s.train.iter().chain(&s.val).copied().collect();
+        all.sort();
+        assert_eq!(all, (0..100).collect::<Vec<_>>());
+        assert_eq!(split(&d, 0.2, 1), s);
+        assert_ne!(split(&d, 0.2, 2), s);
+    }
+
+    #[test]
+    fn tiny_sets_keep_both_sides() {
+        let s = split(&dataset(3), 0.01, 0);
+        assert!(!s.val.is_empty() && !s.train.is_empty());
+        assert!(check_fraction("--val-split", 1.0).is_err());
+        assert!(check_fraction("--val-split", 0.2).is_ok());
+    }
+}
