@@ -76,18 +76,30 @@ fn teacher(
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let hidden = 16;
     let outputs = classes.max(1);
-    let w1: Vec<f64> = (0..features * hidden).map(|_| normal(&mut rng) / (features as f64).sqrt()).collect();
-    let w2: Vec<f64> = (0..hidden * outputs).map(|_| normal(&mut rng) / (hidden as f64).sqrt() * 3.0).collect();
+    let w1: Vec<f64> = (0..features * hidden)
+        .map(|_| normal(&mut rng) / (features as f64).sqrt())
+        .collect();
+    let w2: Vec<f64> = (0..hidden * outputs)
+        .map(|_| normal(&mut rng) / (hidden as f64).sqrt() * 3.0)
+        .collect();
     let mut header: Vec<String> = (0..features).map(|j| format!("f{j}")).collect();
     header.push("label".into());
     let mut out = Vec::with_capacity(rows);
     for _ in 0..rows {
         let x: Vec<f64> = (0..features).map(|_| normal(&mut rng)).collect();
         let h: Vec<f64> = (0..hidden)
-            .map(|k| (0..features).map(|j| x[j] * w1[j * hidden + k]).sum::<f64>().tanh())
+            .map(|k| {
+                (0..features)
+                    .map(|j| x[j] * w1[j * hidden + k])
+                    .sum::<f64>()
+                    .tanh()
+            })
             .collect();
         let o: Vec<f64> = (0..outputs)
-            .map(|c| (0..hidden).map(|k| h[k] * w2[k * outputs + c]).sum::<f64>() + noise * normal(&mut rng))
+            .map(|c| {
+                (0..hidden).map(|k| h[k] * w2[k * outputs + c]).sum::<f64>()
+                    + noise * normal(&mut rng)
+            })
             .collect();
         let label = if classes > 1 {
             let c = (0..outputs).max_by(|&a, &b| o[a].total_cmp(&o[b])).unwrap();
@@ -130,7 +142,11 @@ fn synthetic_cases(dir: &Path) -> Vec<Case> {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let seeds = if quick { 1 } else { SEEDS };
-    let grid = if quick { log_grid(1e-5, 1.0, 2) } else { log_grid(1e-5, 1.0, 4) };
+    let grid = if quick {
+        log_grid(1e-5, 1.0, 2)
+    } else {
+        log_grid(1e-5, 1.0, 4)
+    };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut cases: Vec<Case> = Vec::new();
     for (file, target) in [
@@ -160,14 +176,19 @@ fn main() {
     let mut all: BTreeMap<(&str, Method), Vec<f64>> = BTreeMap::new();
     let mut median_regrets: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     let mut spreads: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    println!("| data | optimizer | best LR (sweep) | {} | headline spread (decades) |", methods.map(|m| m.name()).join(" | "));
+    println!(
+        "| data | optimizer | best LR (sweep) | {} | headline spread (decades) |",
+        methods.map(|m| m.name()).join(" | ")
+    );
     println!("|---|---|---|{}---|", "---|".repeat(methods.len()));
     for case in &cases {
         let d = &case.dataset;
         let s = split(d, 0.2, 0);
         for (opt_name, opt) in &optimizers {
             let training = Training {
-                model: ModelConfig { hidden: vec![64, 64] },
+                model: ModelConfig {
+                    hidden: vec![64, 64],
+                },
                 optimizer: *opt,
                 batch_size: 64,
                 budget: Budget::default(),
@@ -187,32 +208,54 @@ fn main() {
             };
             let picks: Vec<_> = (0..seeds as u64)
                 .map(|seed| {
-                    let c = RangeTestConfig { seed, ..config.clone() };
-                    let h = finder::run_on_rows(d, s.train.clone(), &c, &ProgressBar::hidden()).expect("valid config");
+                    let c = RangeTestConfig {
+                        seed,
+                        ..config.clone()
+                    };
+                    let h =
+                        finder::run_on_rows(d, s.train.clone(), None, &c, &ProgressBar::hidden())
+                            .expect("valid config");
                     suggest(&h)
                 })
                 .collect();
             let mut cells = Vec::new();
             for m in methods {
-                let lrs: Vec<f64> = picks.iter().filter_map(|p| p.get(m).map(|s| s.lr)).collect();
+                let lrs: Vec<f64> = picks
+                    .iter()
+                    .filter_map(|p| p.get(m).map(|s| s.lr))
+                    .collect();
                 let r = if lrs.is_empty() {
                     1.0
                 } else {
                     let measured = measure(d, &s, &training, &lrs, 1000, seeds);
                     let missing = (seeds - lrs.len()) as f64;
-                    (measured.iter().map(|x| regret(x.mean_loss, l_star, l0)).sum::<f64>() + missing)
+                    (measured
+                        .iter()
+                        .map(|x| regret(x.mean_loss, l_star, l0))
+                        .sum::<f64>()
+                        + missing)
                         / seeds as f64
                 };
                 all.entry((opt_name, m)).or_default().push(r);
                 let med = median(&lrs);
-                cells.push(format!("{r:.3} ({})", med.map_or("-".into(), |v| format!("{v:.1e}"))));
+                cells.push(format!(
+                    "{r:.3} ({})",
+                    med.map_or("-".into(), |v| format!("{v:.1e}"))
+                ));
             }
-            let heads: Vec<f64> = picks.iter().filter_map(|p| p.headline.map(|s| s.lr)).collect();
+            let heads: Vec<f64> = picks
+                .iter()
+                .filter_map(|p| p.headline.map(|s| s.lr))
+                .collect();
             let spread = decades(&heads);
             spreads.entry(opt_name).or_default().push(spread);
             if let Some(med) = median(&heads) {
                 let m = measure(d, &s, &training, &[med], 1000, seeds);
-                median_regrets.entry(opt_name).or_default().push(regret(m[0].mean_loss, l_star, l0));
+                median_regrets.entry(opt_name).or_default().push(regret(
+                    m[0].mean_loss,
+                    l_star,
+                    l0,
+                ));
             }
             println!(
                 "| {} | {opt_name} | {:.1e} | {} | {spread:.2} |",
@@ -226,7 +269,11 @@ fn main() {
     println!("| optimizer | rule | median regret | worst regret |");
     println!("|---|---|---|---|");
     for ((opt, m), v) in &all {
-        println!("| {opt} | {m} | {:.3} | {:.3} |", median(v).unwrap_or(1.0), v.iter().cloned().fold(0.0, f64::max));
+        println!(
+            "| {opt} | {m} | {:.3} | {:.3} |",
+            median(v).unwrap_or(1.0),
+            v.iter().cloned().fold(0.0, f64::max)
+        );
     }
     for (opt, v) in &median_regrets {
         println!(
@@ -236,7 +283,11 @@ fn main() {
         );
     }
     for (opt, v) in &spreads {
-        println!("\n{opt}: headline spread over {seeds} seeds, median {:.2} decades, worst {:.2}", median(v).unwrap_or(0.0), v.iter().cloned().fold(0.0, f64::max));
+        println!(
+            "\n{opt}: headline spread over {seeds} seeds, median {:.2} decades, worst {:.2}",
+            median(v).unwrap_or(0.0),
+            v.iter().cloned().fold(0.0, f64::max)
+        );
     }
 }
 
@@ -247,7 +298,13 @@ fn median(v: &[f64]) -> Option<f64> {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] * s[n / 2]).sqrt().max(0.5 * (s[n / 2 - 1] + s[n / 2]) * 0.0) })
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] * s[n / 2])
+            .sqrt()
+            .max(0.5 * (s[n / 2 - 1] + s[n / 2]) * 0.0)
+    })
 }
 
 fn decades(v: &[f64]) -> f64 {

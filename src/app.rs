@@ -1,19 +1,30 @@
-//! One lrfind run from parsed arguments: load, run the range test, suggest, report, write. The
-//! binary's `main` only parses, calls [`run`], and turns the outcome into an exit code.
+//! One lrfind run from parsed arguments: load, run the range tests, suggest, verify, report,
+//! write. The binary's `main` only parses, calls [`run`] or [`run_sweep`], and turns the outcome
+//! into an exit code.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::Args;
-use crate::data::load;
-use crate::error::Result;
+use crate::cli::{Args, SweepArgs};
+use crate::data::{load, Dataset, Target};
+use crate::diagnose::{diagnose, unstable};
+use crate::error::{Error, Result};
 use crate::finder;
 use crate::output::Destination;
 use crate::plot;
-use crate::report::{csv::to_csv, json::to_json, text::to_text, Report};
-use crate::suggest::suggest;
+use crate::report::sweep::SweepReport;
+use crate::report::{csv::to_csv, json::to_json, text::to_text, Findings, Report};
+use crate::split::{split, Split};
+use crate::suggest::{consensus, suggest_points, Suggestions};
+use crate::sweep::{default_grid, sweep, verify, Budget, Training};
 use crate::train::{loss_for, ModelConfig};
+
+/// Held-out fraction used for verification when `--val-split` is not given.
+pub const VERIFY_SPLIT: f64 = 0.2;
+/// Seeds per verification candidate.
+pub const VERIFY_SEEDS: usize = 3;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,86 +46,259 @@ impl Outcome {
 }
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or the user asked for quiet.
-pub fn progress_bar(quiet: bool) -> ProgressBar {
+pub fn progress_bar(quiet: bool, what: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("range test {bar:40} {pos}/{len} steps")
+        ProgressStyle::with_template(&format!("{what} {{bar:40}} {{pos}}/{{len}} steps"))
             .expect("valid template"),
     );
     bar
 }
 
-/// Runs lrfind with `args`.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let config = args.range_test()?;
-    let plot_to = args.plot_path().map(Destination::File);
-    let json_to = args.output.json.as_deref().map(Destination::parse);
-    let csv_to = args.output.csv_out.as_deref().map(Destination::parse);
-    for (option, dest) in [
-        ("--plot", &plot_to),
-        ("--json", &json_to),
-        ("--csv", &csv_to),
-    ] {
-        if let Some(dest) = dest {
-            dest.check_not_input(option, &args.data.input)?;
+/// Output destinations, checked against the input before any work is done.
+struct Outputs {
+    plot: Option<Destination>,
+    json: Option<Destination>,
+    csv: Option<Destination>,
+}
+
+impl Outputs {
+    fn new(
+        plot: Option<std::path::PathBuf>,
+        json: Option<&str>,
+        csv: Option<&str>,
+        input: &Path,
+    ) -> Result<Self> {
+        let outputs = Outputs {
+            plot: plot.map(Destination::File),
+            json: json.map(Destination::parse),
+            csv: csv.map(Destination::parse),
+        };
+        for (option, dest) in [
+            ("--plot", &outputs.plot),
+            ("--json", &outputs.json),
+            ("--csv", &outputs.csv),
+        ] {
+            if let Some(dest) = dest {
+                dest.check_not_input(option, input)?;
+            }
         }
+        Ok(outputs)
     }
 
+    fn stdout_taken(&self) -> bool {
+        self.json == Some(Destination::Stdout) || self.csv == Some(Destination::Stdout)
+    }
+
+    /// Writes the rendered outputs. Everything is rendered before this is called, so a drawing
+    /// error leaves no files behind.
+    fn write(&self, png: Option<Vec<u8>>, json: Vec<u8>, csv: Option<Vec<u8>>) -> Result<()> {
+        if let (Some(dest), Some(png)) = (&self.plot, png) {
+            dest.write(&png)?;
+        }
+        if let Some(dest) = &self.json {
+            dest.write(&json)?;
+        }
+        if let (Some(dest), Some(csv)) = (&self.csv, csv) {
+            dest.write(&csv)?;
+        }
+        Ok(())
+    }
+
+    /// Prints the summary: to stdout, or stderr when stdout carries JSON or CSV.
+    fn summary(&self, text: &str) {
+        if self.stdout_taken() {
+            eprint!("{text}");
+        } else {
+            print_quietly(text);
+        }
+    }
+}
+
+fn classes(dataset: &Dataset) -> Option<usize> {
+    match &dataset.target {
+        Target::Classes { names, .. } => Some(names.len()),
+        Target::Values { .. } => None,
+    }
+}
+
+/// Runs lrfind with `args`.
+pub fn run(args: &Args) -> Result<Outcome> {
+    let config = args.find_config()?;
+    let outputs = Outputs::new(
+        args.plot_path(),
+        args.output.json.as_deref(),
+        args.output.csv_out.as_deref(),
+        &args.data.input,
+    )?;
     let dataset = load(
         &args.data.input,
         &args.data.read_options(),
         &args.data.encode_options(),
     )?;
+    let held_out = config
+        .val_split
+        .map(|f| split(&dataset, f, config.range.seed));
+    let bar = progress_bar(args.output.quiet, "range test");
+    let histories = finder::run_many(
+        &dataset,
+        held_out.as_ref(),
+        &config.range,
+        config.runs,
+        &bar,
+    )?;
+    let picks: Vec<Suggestions> = histories
+        .iter()
+        .map(|h| suggest_points(h.signal_curve(config.signal), config.rule))
+        .collect();
+    let agreed = consensus(&picks);
+    let mut diagnostics = diagnose(
+        &histories[0],
+        &picks[0],
+        classes(&dataset),
+        config.range.end_lr,
+    );
+    diagnostics.extend(unstable(agreed.spread_decades, config.runs));
 
-    let history = finder::run(&dataset, &config, &progress_bar(args.output.quiet))?;
-    let picks = suggest(&history);
-    let model = ModelConfig::describe(&config.model, &dataset);
+    let verification = match (config.verify, agreed.headline) {
+        (true, Some(headline)) => {
+            let mut candidates: Vec<(String, f64)> = agreed
+                .by_method
+                .iter()
+                .map(|(m, lr)| (m.name().to_string(), *lr))
+                .collect();
+            if config.runs > 1 {
+                candidates.push(("median of runs".into(), headline));
+            }
+            candidates.push(("suggested x3".into(), headline * 3.0));
+            candidates.push(("suggested /3".into(), headline / 3.0));
+            let held_out = held_out
+                .clone()
+                .unwrap_or_else(|| split(&dataset, VERIFY_SPLIT, config.range.seed));
+            let training = Training {
+                model: config.range.model.clone(),
+                optimizer: config.range.optimizer,
+                batch_size: config.range.batch_size,
+                budget: config.verify_budget,
+            };
+            verify(
+                &dataset,
+                &held_out,
+                &training,
+                &candidates,
+                config.range.seed,
+                VERIFY_SEEDS,
+            )
+        }
+        _ => None,
+    };
+
     let report = Report::new(
         dataset.summary.clone(),
-        model,
+        ModelConfig::describe(&config.range.model, &dataset),
         loss_for(&dataset.target),
         config,
-        history,
-        picks,
+        Findings {
+            histories,
+            picks,
+            consensus: agreed,
+            verification,
+            diagnostics,
+        },
     );
-
-    // Every output is rendered before any is written, so a drawing error leaves no files.
-    let png = plot_to
+    let png = outputs
+        .plot
         .as_ref()
         .map(|_| plot::to_png(&report))
         .transpose()?;
-    if let (Some(dest), Some(png)) = (&plot_to, &png) {
-        dest.write(png)?;
-    }
-    if let Some(dest) = &json_to {
-        dest.write(&to_json(&report))?;
-    }
-    if let Some(dest) = &csv_to {
-        dest.write(&to_csv(&report))?;
-    }
+    outputs.write(png, to_json(&report), Some(to_csv(&report)))?;
 
-    let stdout_taken = json_to == Some(Destination::Stdout) || csv_to == Some(Destination::Stdout);
     if args.output.quiet {
-        if let (Some(lr), false) = (report.suggested_lr, stdout_taken) {
+        if let (Some(lr), false) = (report.suggested_lr, outputs.stdout_taken()) {
             print_quietly(&format!("{lr:e}\n"));
         }
     } else {
-        let plot_name = plot_to.as_ref().map(|d| d.to_string());
-        let text = to_text(&report, plot_name.as_deref());
-        if stdout_taken {
-            eprint!("{text}");
-        } else {
-            print_quietly(&text);
-        }
+        let plot_name = outputs.plot.as_ref().map(|d| d.to_string());
+        outputs.summary(&to_text(&report, plot_name.as_deref()));
     }
     Ok(if report.suggested_lr.is_some() {
         Outcome::Suggested
     } else {
         Outcome::NoSuggestion
     })
+}
+
+/// Runs `lrfind sweep` with `args`.
+pub fn run_sweep(args: &SweepArgs) -> Result<Outcome> {
+    let o = &args.sweep;
+    crate::split::check_fraction("--val-split", o.val_split)?;
+    if o.seeds == 0 {
+        return Err(Error::config("--seeds", "must be at least 1"));
+    }
+    if o.epochs == 0 && o.min_steps == 0 {
+        return Err(Error::config("--epochs", "give at least one epoch or step"));
+    }
+    if args.train.batch_size == 0 {
+        return Err(Error::config("--batch-size", "must be at least 1"));
+    }
+    let training = Training {
+        model: args.train.model()?,
+        optimizer: args.train.optimizer()?,
+        batch_size: args.train.batch_size,
+        budget: Budget {
+            epochs: o.epochs,
+            min_steps: o.min_steps,
+        },
+    };
+    let lrs = o.lrs.clone().unwrap_or_else(default_grid);
+    let outputs = Outputs::new(
+        args.output.plot_path(&args.data.input, "sweep"),
+        args.output.json.as_deref(),
+        None,
+        &args.data.input,
+    )?;
+    let dataset = load(
+        &args.data.input,
+        &args.data.read_options(),
+        &args.data.encode_options(),
+    )?;
+    let held_out: Split = split(&dataset, o.val_split, args.train.seed);
+    let result = sweep(
+        &dataset,
+        &held_out,
+        &training,
+        &lrs,
+        args.train.seed,
+        o.seeds,
+    )?;
+    let report = SweepReport::new(
+        dataset.summary.clone(),
+        ModelConfig::describe(&training.model, &dataset),
+        loss_for(&dataset.target),
+        training,
+        o.val_split,
+        o.seeds,
+        args.train.seed,
+        result,
+    );
+    let png = outputs
+        .plot
+        .as_ref()
+        .map(|_| plot::sweep_png(&report))
+        .transpose()?;
+    outputs.write(png, crate::report::json::to_json(&report), None)?;
+    if args.output.quiet {
+        if !outputs.stdout_taken() {
+            print_quietly(&format!("{:e}\n", report.result.best_lr));
+        }
+    } else {
+        let plot_name = outputs.plot.as_ref().map(|d| d.to_string());
+        outputs.summary(&report.to_text(plot_name.as_deref()));
+    }
+    Ok(Outcome::Suggested)
 }
 
 /// Prints to stdout; a closed pipe (`lrfind x.csv | head -1`) is not an error.

@@ -8,8 +8,10 @@ use clap::Parser;
 use crate::data::csv::ReadOptions;
 use crate::data::{EncodeOptions, Task};
 use crate::error::{Error, Result};
-use crate::finder::RangeTestConfig;
+use crate::finder::{FindConfig, RangeTestConfig, Signal};
 use crate::optim::{OptimizerConfig, OptimizerKind};
+use crate::suggest::{Method, HEADLINE};
+use crate::sweep::Budget;
 use crate::train::ModelConfig;
 
 /// Finds a good starting learning rate for a CSV: trains a small MLP for one epoch while the
@@ -27,9 +29,41 @@ pub struct Args {
     /// The range test.
     #[command(flatten)]
     pub range: RangeArgs,
+    /// Repeats, validation and verification.
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Where results go.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// How much to trust the suggestion: repeated runs, a validation curve, verification.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Trust")]
+pub struct TrustArgs {
+    /// Range tests to run (seeds seed..seed+K-1, in parallel); the suggestion is their median.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub runs: usize,
+
+    /// Hold out this fraction of rows and record the validation loss beside the training loss.
+    #[arg(long, value_name = "F")]
+    pub val_split: Option<f64>,
+
+    /// Which curve the suggestion reads (val needs --val-split).
+    #[arg(long, value_enum, default_value_t = Signal::Train)]
+    pub signal: Signal,
+
+    /// The rule behind the suggested LR.
+    #[arg(long, value_enum, default_value_t = HEADLINE)]
+    pub rule: Method,
+
+    /// Train briefly at each candidate LR and report which reached the lowest validation loss.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Epochs of each verification run (at least 500 steps).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub verify_epochs: usize,
 }
 
 /// The input CSV and how to turn it into a data set.
@@ -207,20 +241,102 @@ impl Args {
         Ok(config)
     }
 
+    /// Everything the run does, validated.
+    pub fn find_config(&self) -> Result<FindConfig> {
+        let t = &self.trust;
+        if t.runs == 0 {
+            return Err(Error::config("--runs", "must be at least 1"));
+        }
+        if let Some(f) = t.val_split {
+            crate::split::check_fraction("--val-split", f)?;
+        }
+        if t.signal == Signal::Val && t.val_split.is_none() {
+            return Err(Error::config(
+                "--signal",
+                "val needs a validation split: add --val-split 0.2",
+            ));
+        }
+        if t.verify_epochs == 0 {
+            return Err(Error::config("--verify-epochs", "must be at least 1"));
+        }
+        Ok(FindConfig {
+            range: self.range_test()?,
+            runs: t.runs,
+            val_split: t.val_split,
+            signal: t.signal,
+            rule: t.rule,
+            verify: t.verify,
+            verify_budget: Budget {
+                epochs: t.verify_epochs,
+                ..Budget::default()
+            },
+        })
+    }
+
     /// Where the PNG goes, if anywhere.
     pub fn plot_path(&self) -> Option<PathBuf> {
-        if self.output.no_plot {
+        self.output.plot_path(&self.data.input, "lrfind")
+    }
+}
+
+impl OutputArgs {
+    /// Where the PNG goes: `--plot`, or `<input stem>-<suffix>.png` in the current folder.
+    pub fn plot_path(&self, input: &std::path::Path, suffix: &str) -> Option<PathBuf> {
+        if self.no_plot {
             return None;
         }
-        Some(self.output.plot.clone().unwrap_or_else(|| {
-            let stem = self
-                .data
-                .input
+        Some(self.plot.clone().unwrap_or_else(|| {
+            let stem = input
                 .file_stem()
                 .map_or("lrfind".into(), |s| s.to_string_lossy().into_owned());
-            PathBuf::from(format!("{stem}-lrfind.png"))
+            PathBuf::from(format!("{stem}-{suffix}.png"))
         }))
     }
+}
+
+/// `lrfind sweep`: trains the model from scratch at fixed learning rates on a log grid, for
+/// several seeds, on a held-out validation split, and reports the best validation loss each LR
+/// reached — the "try 1, 0.1, 0.01, ..." search done properly.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "lrfind sweep", version, about, long_about = None)]
+pub struct SweepArgs {
+    /// The data and how to read it.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The model and optimizer.
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// The sweep.
+    #[command(flatten)]
+    pub sweep: SweepOptions,
+    /// Where results go.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What the sweep tries.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Sweep")]
+pub struct SweepOptions {
+    /// Learning rates to try, comma-separated [default: 1e-5 to 1, four per decade].
+    #[arg(long, value_delimiter = ',', value_name = "LR,LR,...")]
+    pub lrs: Option<Vec<f64>>,
+
+    /// Epochs per run (and at least --min-steps steps).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub epochs: usize,
+
+    /// Steps per run, at least.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub min_steps: usize,
+
+    /// Fraction of rows held out for validation.
+    #[arg(long, default_value_t = 0.2, value_name = "F")]
+    pub val_split: f64,
+
+    /// Seeds per LR (seed..seed+N-1).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub seeds: usize,
 }
 
 #[cfg(test)]

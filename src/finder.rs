@@ -7,15 +7,22 @@
 //!   averages of the losses so far instead of underestimates.
 //! - Divergence: stop after the step whose smoothed loss exceeds `factor` times the lowest
 //!   smoothed loss so far, or as soon as a loss is NaN or infinite.
+//! - Validation (optional): with a held-out split, the validation loss is measured every
+//!   `k = ceil(validation rows / batch size)` steps, so measuring costs about a third of training
+//!   (a forward pass is about a third of a step), and smoothed by the same EMA with factor `b^k`,
+//!   which has the same time constant in steps.
 
 use indicatif::ProgressBar;
 use serde::Serialize;
+
+use rayon::prelude::*;
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::optim::OptimizerConfig;
 use crate::schedule::ExponentialSchedule;
-use crate::train::{ModelConfig, Trainer};
+use crate::split::Split;
+use crate::train::{Evaluator, ModelConfig, Trainer};
 
 /// The range test never runs fewer steps than this by default; a short data set is cycled.
 pub const MIN_DEFAULT_STEPS: usize = 100;
@@ -81,6 +88,27 @@ impl RangeTestConfig {
     }
 }
 
+/// The full configuration of one lrfind run: the range test, how often it is repeated, which
+/// curve the suggestion reads, and whether the candidates are verified by training.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindConfig {
+    /// The range test (every run shares it but for the seed).
+    #[serde(flatten)]
+    pub range: RangeTestConfig,
+    /// Number of range tests, seeds `seed..seed + runs`.
+    pub runs: usize,
+    /// Fraction of rows held out for validation, if any.
+    pub val_split: Option<f64>,
+    /// The curve the suggestion reads.
+    pub signal: Signal,
+    /// The rule behind the suggested LR.
+    pub rule: crate::suggest::Method,
+    /// Whether candidates are verified by short training runs.
+    pub verify: bool,
+    /// Training budget of each verification run.
+    pub verify_budget: crate::sweep::Budget,
+}
+
 /// One step of the range test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Point {
@@ -122,11 +150,24 @@ impl std::fmt::Display for StopReason {
     }
 }
 
+/// Which recorded curve the suggestion reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    /// The training loss of each step's batch.
+    Train,
+    /// The loss on the held-out validation rows.
+    Val,
+}
+
 /// What one range test recorded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct History {
     /// Every recorded step, in order.
     pub points: Vec<Point>,
+    /// Validation losses at the steps where they were measured (`loss`: the validation loss,
+    /// `smoothed_loss`: its EMA); empty without a validation split.
+    pub val_points: Vec<Point>,
     /// Why it stopped.
     pub stop: StopReason,
     /// Steps planned.
@@ -143,6 +184,24 @@ impl History {
         match self.stop {
             StopReason::Diverged { .. } => &self.points[..self.points.len().saturating_sub(1)],
             _ => &self.points,
+        }
+    }
+
+    /// The curve the suggestion reads for `signal`, before divergence. The validation curve
+    /// stops where the training curve diverged.
+    pub fn signal_curve(&self, signal: Signal) -> &[Point] {
+        let train = self.before_divergence();
+        match signal {
+            Signal::Train => train,
+            Signal::Val => {
+                let last = train.last().map_or(0, |p| p.step);
+                let n = self
+                    .val_points
+                    .iter()
+                    .take_while(|p| p.step <= last)
+                    .count();
+                &self.val_points[..n]
+            }
         }
     }
 }
@@ -199,13 +258,57 @@ impl Divergence {
 /// Runs the range test on every row of `dataset`. `progress` is advanced once per step (pass a
 /// hidden bar to show nothing).
 pub fn run(dataset: &Dataset, config: &RangeTestConfig, progress: &ProgressBar) -> Result<History> {
-    run_on_rows(dataset, (0..dataset.rows()).collect(), config, progress)
+    progress.set_length(config.effective_steps(dataset.rows()) as u64);
+    let history = run_on_rows(
+        dataset,
+        (0..dataset.rows()).collect(),
+        None,
+        config,
+        progress,
+    );
+    progress.finish_and_clear();
+    history
 }
 
-/// Runs the range test on the given rows of `dataset`.
+/// Runs `runs` range tests with seeds `config.seed..config.seed + runs`, in parallel, on the
+/// training rows of `split` (every row without one), measuring the validation rows if any.
+/// Results are in seed order and identical to running them one by one.
+pub fn run_many(
+    dataset: &Dataset,
+    split: Option<&Split>,
+    config: &RangeTestConfig,
+    runs: usize,
+    progress: &ProgressBar,
+) -> Result<Vec<History>> {
+    config.validate()?;
+    if runs == 0 {
+        return Err(Error::config("--runs", "must be at least 1"));
+    }
+    let train: Vec<usize> = match split {
+        Some(s) => s.train.clone(),
+        None => (0..dataset.rows()).collect(),
+    };
+    progress.set_length((config.effective_steps(train.len()) * runs) as u64);
+    let histories = (0..runs as u64)
+        .into_par_iter()
+        .map(|i| {
+            let config = RangeTestConfig {
+                seed: config.seed + i,
+                ..config.clone()
+            };
+            let val = split.map(|s| s.val.clone());
+            run_on_rows(dataset, train.clone(), val, &config, progress)
+        })
+        .collect::<Result<Vec<_>>>();
+    progress.finish_and_clear();
+    histories
+}
+
+/// Runs the range test on the given rows of `dataset`, measuring the `val` rows if given.
 pub fn run_on_rows(
     dataset: &Dataset,
     rows: Vec<usize>,
+    val: Option<Vec<usize>>,
     config: &RangeTestConfig,
     progress: &ProgressBar,
 ) -> Result<History> {
@@ -226,7 +329,12 @@ pub fn run_on_rows(
     let mut divergence = Divergence::new(config.diverge_factor);
     let mut points = Vec::with_capacity(schedule.steps());
     let mut stop = StopReason::Completed;
-    progress.set_length(schedule.steps() as u64);
+    let mut validation = val.filter(|v| !v.is_empty()).map(|v| {
+        let every = v.len().div_ceil(batch_size).max(1);
+        let ema = Ema::new(config.smoothing.powi(every as i32));
+        (Evaluator::new(dataset, trainer.model(), v), every, ema)
+    });
+    let mut val_points = Vec::new();
     for (step, lr) in schedule.iter().enumerate() {
         let loss = trainer.step(dataset, lr) as f64;
         progress.inc(1);
@@ -241,14 +349,28 @@ pub fn run_on_rows(
             loss,
             smoothed_loss,
         });
+        if let Some((evaluator, every, val_ema)) = validation.as_mut() {
+            if step % *every == 0 {
+                // Measured after this step's update, at the LR that made it.
+                let loss = trainer.evaluate(evaluator, dataset);
+                if loss.is_finite() {
+                    val_points.push(Point {
+                        step,
+                        lr,
+                        loss,
+                        smoothed_loss: val_ema.push(loss),
+                    });
+                }
+            }
+        }
         if divergence.diverged(smoothed_loss) {
             stop = StopReason::Diverged { lr };
             break;
         }
     }
-    progress.finish_and_clear();
     Ok(History {
         points,
+        val_points,
         stop,
         planned_steps: schedule.steps(),
         batch_size,

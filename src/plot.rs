@@ -6,11 +6,14 @@
 
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
-use crate::finder::StopReason;
+use crate::finder::{Point, Signal, StopReason};
+use crate::model::Loss;
+use crate::report::sweep::SweepReport;
 use crate::report::{fmt_lr, Report};
 use crate::suggest::Method;
 
@@ -24,10 +27,12 @@ const RAW: RGBColor = RGBColor(150, 180, 220);
 const SMOOTH: RGBColor = RGBColor(25, 80, 160);
 const PICK: RGBColor = RGBColor(205, 30, 40);
 const DIVERGED: RGBColor = RGBColor(110, 110, 110);
+const VAL: RGBColor = RGBColor(0, 150, 150);
+const VERIFIED: RGBColor = RGBColor(120, 40, 160);
 
 fn rule_colour(method: Method) -> RGBColor {
     match method {
-        Method::Steepest => PICK,
+        Method::Steepest => RGBColor(170, 60, 170),
         Method::MinimumDiv10 => RGBColor(230, 140, 20),
         Method::Valley => RGBColor(40, 150, 70),
     }
@@ -72,43 +77,29 @@ fn encode_png(rgb: &[u8]) -> Result<Vec<u8>> {
 }
 
 type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+type LogLrChart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
-    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let curve = &report.curve;
-    let file = std::path::Path::new(&report.data.file)
-        .file_name()
-        .map_or(report.data.file.clone(), |f| {
-            f.to_string_lossy().into_owned()
-        });
-    let title = format!(
-        "LR range test: {file} — {}, batch size {}",
-        report.config.optimizer.describe(),
-        report.batch_size
-    );
-
-    let x0 = report.config.start_lr.log10().floor();
-    let last_lr = curve.last().map_or(report.config.end_lr, |p| p.lr);
-    let x1 = last_lr.log10().ceil().max(x0 + 1.0);
-    let (lo, hi) = y_range(report);
-    let decades = (x1 - x0) as usize + 1;
-
-    let units = match report.loss {
-        crate::model::Loss::Mse => "loss (MSE, standardised target)",
-        crate::model::Loss::CrossEntropy => "loss (cross-entropy)",
-    };
-    let mut chart = ChartBuilder::on(&root)
+/// A chart with log10(LR) from `x.0` to `x.1` (whole decades) across and loss up, labelled,
+/// with one tick per decade: the frame every lrfind picture shares.
+fn log_lr_chart<'a, 'b>(
+    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    y_desc: &str,
+    x: (f64, f64),
+    y: (f64, f64),
+) -> std::result::Result<LogLrChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(root)
         .caption(title, (FONT, 28).into_font().style(FontStyle::Bold))
         .margin(24)
         .x_label_area_size(60)
         .y_label_area_size(80)
-        .build_cartesian_2d(x0..x1, lo..hi)?;
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)?;
     chart
         .configure_mesh()
         .x_desc("learning rate (log scale)")
-        .y_desc(units)
-        .x_labels(decades)
+        .y_desc(y_desc)
+        .x_labels((x.1 - x.0) as usize + 1)
         .x_label_formatter(&|x| {
             if (x - x.round()).abs() < 1e-9 {
                 format!("1e{}", x.round() as i32)
@@ -122,6 +113,162 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
+    Ok(chart)
+}
+
+fn loss_units(loss: Loss) -> &'static str {
+    match loss {
+        Loss::Mse => "loss (MSE, standardised target)",
+        Loss::CrossEntropy => "loss (cross-entropy)",
+    }
+}
+
+/// Draws a sweep (validation loss against fixed LR) and returns it as PNG bytes.
+pub fn sweep_png(report: &SweepReport) -> Result<Vec<u8>> {
+    register_fonts()?;
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    draw_sweep(report, &mut rgb).map_err(|e| Error::Plot(e.to_string()))?;
+    encode_png(&rgb)
+}
+
+fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
+    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let points = &report.result.points;
+    let file = std::path::Path::new(&report.data.file)
+        .file_name()
+        .map_or(report.data.file.clone(), |f| {
+            f.to_string_lossy().into_owned()
+        });
+    let title = format!(
+        "LR sweep: {file} — {}, batch size {}, {} seeds",
+        report.training.optimizer.describe(),
+        report.training.batch_size,
+        report.seeds
+    );
+    let lrs = points.iter().map(|p| p.lr.log10());
+    let x0 = lrs.clone().fold(f64::INFINITY, f64::min).floor();
+    let x1 = lrs.fold(f64::NEG_INFINITY, f64::max).ceil().max(x0 + 1.0);
+    let l0 = report.result.initial_loss;
+    let lo = points
+        .iter()
+        .map(|p| p.mean_loss - p.sd_loss)
+        .fold(f64::INFINITY, f64::min)
+        .min(l0);
+    let hi = points
+        .iter()
+        .map(|p| p.mean_loss + p.sd_loss)
+        .fold(l0, f64::max);
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let (lo, hi) = ((lo - pad).max(0.0), hi + pad);
+    let y_desc = format!(
+        "best validation {}",
+        loss_units(report.loss).trim_start_matches("loss ")
+    );
+    let mut chart = log_lr_chart(&root, &title, &y_desc, (x0, x1), (lo, hi))?;
+
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(x0, l0), (x1, l0)],
+            DIVERGED.mix(0.6).stroke_width(2),
+        )))?
+        .label(format!("untrained model {l0:.3}"))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], DIVERGED.stroke_width(2)));
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().map(|p| (p.lr.log10(), p.mean_loss)),
+            SMOOTH.stroke_width(3),
+        ))?
+        .label("mean over seeds (± one sd)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.stroke_width(3)));
+    chart.draw_series(points.iter().map(|p| {
+        let x = p.lr.log10();
+        PathElement::new(
+            vec![(x, p.mean_loss - p.sd_loss), (x, p.mean_loss + p.sd_loss)],
+            SMOOTH.mix(0.5).stroke_width(2),
+        )
+    }))?;
+    chart.draw_series(points.iter().map(|p| {
+        let colour = if p.diverged > 0 { DIVERGED } else { SMOOTH };
+        Circle::new((p.lr.log10(), p.mean_loss), 5, colour.filled())
+    }))?;
+    if points.iter().any(|p| p.diverged > 0) {
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.diverged > 0)
+                    .map(|p| Cross::new((p.lr.log10(), p.mean_loss), 9, DIVERGED.stroke_width(3))),
+            )?
+            .label("some seeds diverged")
+            .legend(|(x, y)| Cross::new((x + 12, y), 6, DIVERGED.stroke_width(2)));
+    }
+    let best = (report.best_lr.log10(), report.result.best_loss);
+    chart
+        .draw_series(std::iter::once(Circle::new(best, 10, PICK.filled())))?
+        .label(format!("best LR {}", fmt_lr(report.best_lr)))
+        .legend(|(x, y)| Circle::new((x + 12, y), 6, PICK.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FONT, 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The smoothed loss at the point of `curve` nearest to `lr` (in log10 LR).
+fn smoothed_near(curve: &[Point], lr: f64) -> Option<f64> {
+    let x = lr.log10();
+    curve
+        .iter()
+        .min_by(|a, b| {
+            (a.lr.log10() - x)
+                .abs()
+                .total_cmp(&(b.lr.log10() - x).abs())
+        })
+        .map(|p| p.smoothed_loss)
+}
+
+fn file_name(report: &Report) -> String {
+    std::path::Path::new(&report.data.file)
+        .file_name()
+        .map_or(report.data.file.clone(), |f| {
+            f.to_string_lossy().into_owned()
+        })
+}
+
+fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
+    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let config = &report.config;
+    let curve = &report.curve;
+    let runs = report.histories().len();
+    let title = format!(
+        "LR range test: {} — {}, batch size {}{}",
+        file_name(report),
+        config.range.optimizer.describe(),
+        report.batch_size,
+        if runs > 1 {
+            format!(", {runs} runs")
+        } else {
+            String::new()
+        }
+    );
+
+    let x0 = config.range.start_lr.log10().floor();
+    let last_lr = report
+        .histories()
+        .iter()
+        .filter_map(|h| h.points.last().map(|p| p.lr))
+        .fold(config.range.start_lr, f64::max);
+    let x1 = last_lr.log10().ceil().max(x0 + 1.0);
+    let (lo, hi) = y_range(report);
+
+    let units = loss_units(report.loss);
+    let mut chart = log_lr_chart(&root, &title, units, (x0, x1), (lo, hi))?;
 
     let xy = |lr: f64, y: f64| (lr.log10(), y.clamp(lo, hi));
     chart
@@ -131,52 +278,64 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
         ))?
         .label("loss per step")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RAW.stroke_width(2)));
+    for (i, h) in report.histories().iter().enumerate().skip(1) {
+        let series = chart.draw_series(LineSeries::new(
+            h.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+            SMOOTH.mix(0.3).stroke_width(2),
+        ))?;
+        if i == 1 {
+            series.label("smoothed loss, other runs").legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.mix(0.3).stroke_width(2))
+            });
+        }
+    }
     chart
         .draw_series(LineSeries::new(
             curve.iter().map(|p| xy(p.lr, p.smoothed_loss)),
             SMOOTH.stroke_width(3),
         ))?
-        .label("smoothed loss")
+        .label(if runs > 1 {
+            "smoothed loss, first run"
+        } else {
+            "smoothed loss"
+        })
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.stroke_width(3)));
+    if !report.val_curve.is_empty() {
+        chart
+            .draw_series(LineSeries::new(
+                report.val_curve.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                VAL.stroke_width(3),
+            ))?
+            .label("validation loss (smoothed)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], VAL.stroke_width(3)));
+    }
 
-    let smoothed_at = |step: usize| {
-        curve
-            .iter()
-            .find(|p| p.step == step)
-            .map_or(lo, |p| p.smoothed_loss)
+    let marked_curve = match config.signal {
+        Signal::Val if !report.val_curve.is_empty() => &report.val_curve,
+        _ => curve,
     };
     // Other rules first, so the headline is drawn on top.
-    let mut picks: Vec<_> = report.picks().candidates.clone();
-    picks.sort_by_key(|s| Some(s.method) == report.suggested_by);
-    for s in picks {
-        let colour = rule_colour(s.method);
-        let headline = Some(s.method) == report.suggested_by;
-        let x = s.lr.log10();
-        let y = if s.method == Method::MinimumDiv10 {
-            // Marked at its LR on the curve, which lies a decade left of the minimum.
-            curve
-                .iter()
-                .min_by(|a, b| {
-                    (a.lr.log10() - x)
-                        .abs()
-                        .total_cmp(&(b.lr.log10() - x).abs())
-                })
-                .map_or(lo, |p| p.smoothed_loss)
-        } else {
-            smoothed_at(s.step)
-        };
-        let y = y.clamp(lo, hi);
-        let width = if headline { 3 } else { 2 };
+    let mut picks: Vec<(Method, f64)> = Method::ALL
+        .iter()
+        .filter_map(|&m| report.suggestions.get(m.name()).map(|&lr| (m, lr)))
+        .collect();
+    picks.sort_by_key(|(m, _)| Some(*m) == report.suggested_by);
+    for (method, lr) in picks {
+        let headline = Some(method) == report.suggested_by;
+        let colour = if headline { PICK } else { rule_colour(method) };
+        let x = lr.log10();
+        let y = smoothed_near(marked_curve, lr).unwrap_or(lo).clamp(lo, hi);
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x, lo), (x, hi)],
             colour
                 .mix(if headline { 0.9 } else { 0.5 })
-                .stroke_width(width),
+                .stroke_width(if headline { 3 } else { 2 }),
         )))?;
         let label = if headline {
-            format!("suggested {} ({})", fmt_lr(s.lr), s.method)
+            let median = if runs > 1 { ", median of runs" } else { "" };
+            format!("suggested {} ({method}{median})", fmt_lr(lr))
         } else {
-            format!("{} {}", s.method, fmt_lr(s.lr))
+            format!("{method} {}", fmt_lr(lr))
         };
         let size = if headline { 10 } else { 7 };
         chart
@@ -184,9 +343,21 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             .label(label)
             .legend(move |(px, py)| Circle::new((px + 12, py), 6, colour.filled()));
     }
-    if let Some(s) = report.picks().headline {
-        let text = format!("suggested LR {}", fmt_lr(s.lr));
-        let pos = chart.backend_coord(&(s.lr.log10(), hi));
+    if let Some(lr) = report.verified_lr {
+        let x = lr.log10();
+        let y = smoothed_near(marked_curve, lr).unwrap_or(lo).clamp(lo, hi);
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(
+                (x, y),
+                12,
+                VERIFIED.filled(),
+            )))?
+            .label(format!("verified best {}", fmt_lr(lr)))
+            .legend(|(px, py)| TriangleMarker::new((px + 12, py), 7, VERIFIED.filled()));
+    }
+    if let Some(lr) = report.suggested_lr {
+        let text = format!("suggested LR {}", fmt_lr(lr));
+        let pos = chart.backend_coord(&(lr.log10(), hi));
         root.draw(&Text::new(
             text,
             (pos.0 + 8, pos.1 + 8),
@@ -206,10 +377,9 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             });
     }
     if report.suggested_lr.is_none() {
-        let why = "no suggested LR — see the summary";
         let pos = chart.backend_coord(&(x0, hi));
         root.draw(&Text::new(
-            why,
+            "no suggested LR — see the summary",
             (pos.0 + 12, pos.1 + 12),
             (FONT, 22).into_font().color(&PICK),
         ))?;

@@ -23,7 +23,10 @@ pub fn check_fraction(option: &'static str, fraction: f64) -> Result<()> {
     if fraction.is_finite() && fraction > 0.0 && fraction < 1.0 {
         Ok(())
     } else {
-        Err(Error::config(option, format!("{fraction} is not in (0, 1)")))
+        Err(Error::config(
+            option,
+            format!("{fraction} is not in (0, 1)"),
+        ))
     }
 }
 

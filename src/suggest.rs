@@ -3,15 +3,17 @@
 //! All rules read the smoothed loss on the points before divergence, as a function of
 //! `x = log10(lr)` (evenly spaced by the schedule).
 //!
-//! - `steepest` (the headline): the point where the smoothed loss falls fastest, i.e. the minimum
+//! - `valley` (the headline, chosen by the quality benchmark in docs/quality.md): the middle (in
+//!   log10 LR) of the longest run of consecutive points over which the smoothed loss keeps
+//!   falling, up to the minimum. It sits inside the region where training makes fast, stable
+//!   progress, away from both the flat start and the edge of divergence.
+//! - `steepest`: the point where the smoothed loss falls fastest, i.e. the minimum
 //!   of `ds/dx`, estimated by central differences `(s_{i+1} - s_{i-1}) / (x_{i+1} - x_{i-1})`
 //!   (one-sided at the ends). Searched between the end of the first 10% of points (start-up
 //!   noise: the first batches' losses are few and the average is still settling) and the minimum
 //!   of the smoothed loss (past it the loss is rising, whatever its slope).
 //! - `minimum/10`: the LR of the lowest smoothed loss divided by 10 (fastai's `lr_min`): the
 //!   minimum is at the edge of stability, a decade below is safely inside it.
-//! - `valley`: the middle (in log10 LR) of the longest run of consecutive points over which the
-//!   smoothed loss keeps falling, up to the minimum.
 
 use serde::Serialize;
 
@@ -25,22 +27,29 @@ pub const SKIP_FRACTION: f64 = 0.1;
 pub const MIN_RELATIVE_FALL: f64 = 0.01;
 
 /// A suggestion rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 pub enum Method {
-    /// Fastest fall of the smoothed loss.
+    /// Middle of the longest falling stretch of the smoothed loss.
+    #[serde(rename = "valley")]
+    #[value(name = "valley")]
+    Valley,
+    /// Fastest fall of the smoothed loss (the inflection point).
     #[serde(rename = "steepest")]
+    #[value(name = "steepest")]
     Steepest,
     /// LR of the minimum smoothed loss / 10.
     #[serde(rename = "minimum/10")]
+    #[value(name = "minimum/10", alias = "min10")]
     MinimumDiv10,
-    /// Middle of the longest falling stretch.
-    #[serde(rename = "valley")]
-    Valley,
 }
 
+/// The rule behind the suggested LR unless `--rule` says otherwise: it had the lowest regret in
+/// the quality benchmark (docs/quality.md).
+pub const HEADLINE: Method = Method::Valley;
+
 impl Method {
-    /// Every rule, the headline first.
-    pub const ALL: [Method; 3] = [Method::Steepest, Method::MinimumDiv10, Method::Valley];
+    /// Every rule, the default headline first.
+    pub const ALL: [Method; 3] = [Method::Valley, Method::Steepest, Method::MinimumDiv10];
 
     /// The rule's name as reports print it.
     pub fn name(self) -> &'static str {
@@ -115,20 +124,25 @@ impl Suggestions {
     }
 }
 
-/// Applies every rule to `history`; the headline is [`Method::Steepest`].
+/// Applies every rule to the points of `history` before divergence, with [`HEADLINE`] as the
+/// headline.
 pub fn suggest(history: &History) -> Suggestions {
-    let points = history.before_divergence();
-    let picks = [
-        (Method::Steepest, steepest(points)),
-        (Method::MinimumDiv10, minimum_div10(points)),
-        (Method::Valley, valley(points)),
-    ];
+    suggest_points(history.before_divergence(), HEADLINE)
+}
+
+/// Applies every rule to `points` (a curve before divergence), with `headline` as the headline.
+pub fn suggest_points(points: &[Point], headline: Method) -> Suggestions {
+    let pick = |method: Method| match method {
+        Method::Valley => valley(points),
+        Method::Steepest => steepest(points),
+        Method::MinimumDiv10 => minimum_div10(points),
+    };
     let mut failure = None;
     let mut candidates = Vec::new();
-    for (method, pick) in picks {
-        match pick {
+    for method in Method::ALL {
+        match pick(method) {
             Ok(s) => candidates.push(s),
-            Err(e) if method == Method::Steepest => failure = Some(e),
+            Err(e) if method == headline => failure = Some(e),
             Err(_) => {}
         }
     }
@@ -137,13 +151,69 @@ pub fn suggest(history: &History) -> Suggestions {
         candidates.clear();
     }
     Suggestions {
-        headline: candidates
-            .iter()
-            .find(|s| s.method == Method::Steepest)
-            .copied(),
+        headline: candidates.iter().find(|s| s.method == headline).copied(),
         candidates,
         failure,
     }
+}
+
+/// The agreement of several runs' suggestions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consensus {
+    /// Median of the runs' headline picks (in log10 LR), if any run gave one.
+    pub headline: Option<f64>,
+    /// Median of each rule's picks.
+    pub by_method: Vec<(Method, f64)>,
+    /// `log10(max) - log10(min)` of the headline picks (0 for a single run).
+    pub spread_decades: Option<f64>,
+    /// How many runs gave a headline pick.
+    pub agreeing_runs: usize,
+}
+
+/// Above this spread of the runs' picks, in decades, a result is flagged unstable.
+pub const UNSTABLE_DECADES: f64 = 0.5;
+
+/// Combines the suggestions of several runs: per rule, the median pick in log10 LR (for an even
+/// count, the geometric mean of the middle two).
+pub fn consensus(runs: &[Suggestions]) -> Consensus {
+    let picks =
+        |m: Method| -> Vec<f64> { runs.iter().filter_map(|s| s.get(m).map(|p| p.lr)).collect() };
+    let heads: Vec<f64> = runs
+        .iter()
+        .filter_map(|s| s.headline.map(|h| h.lr))
+        .collect();
+    Consensus {
+        headline: log_median(&heads),
+        by_method: Method::ALL
+            .iter()
+            .filter_map(|&m| log_median(&picks(m)).map(|lr| (m, lr)))
+            .collect(),
+        spread_decades: spread_decades(&heads),
+        agreeing_runs: heads.len(),
+    }
+}
+
+/// Median of positive values taken in log10 space; `None` for no values.
+pub fn log_median(values: &[f64]) -> Option<f64> {
+    let mut logs: Vec<f64> = values.iter().map(|v| v.log10()).collect();
+    if logs.is_empty() {
+        return None;
+    }
+    logs.sort_by(f64::total_cmp);
+    let n = logs.len();
+    let mid = if n % 2 == 1 {
+        logs[n / 2]
+    } else {
+        0.5 * (logs[n / 2 - 1] + logs[n / 2])
+    };
+    Some(10f64.powf(mid))
+}
+
+/// `log10(max / min)` of positive values; `None` for no values.
+pub fn spread_decades(values: &[f64]) -> Option<f64> {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (!values.is_empty()).then(|| (hi / lo).log10())
 }
 
 /// Index of the lowest smoothed loss (the first, if tied).
@@ -261,6 +331,7 @@ mod tests {
             .collect();
         History {
             points,
+            val_points: Vec::new(),
             stop,
             planned_steps: smoothed.len(),
             batch_size: 1,
@@ -287,8 +358,8 @@ mod tests {
         let h = curve(&u_shape(), StopReason::Diverged { lr: 1.0 });
         let s = suggest(&h);
         let top = s.headline.unwrap();
-        assert_eq!(top.method, Method::Steepest);
-        assert_eq!(top.step, 30);
+        assert_eq!(top.method, HEADLINE);
+        assert_eq!(s.get(Method::Steepest).unwrap().step, 30);
         let min = s.get(Method::MinimumDiv10).unwrap();
         assert_eq!(min.step, 45);
         assert!((min.lr - h.points[45].lr / 10.0).abs() < 1e-15);
@@ -302,8 +373,9 @@ mod tests {
         // Falls fastest at i = 40 and keeps falling to the end: never diverges.
         let c: Vec<f64> = (0..50).map(|i| 3.0 - (i as f64 - 40.0).atan()).collect();
         let s = suggest(&curve(&c, StopReason::Completed));
-        assert_eq!(s.headline.unwrap().step, 40);
+        assert_eq!(s.get(Method::Steepest).unwrap().step, 40);
         assert_eq!(s.get(Method::MinimumDiv10).unwrap().step, 49);
+        assert_eq!(s.get(Method::Valley).unwrap().step, 24);
     }
 
     #[test]
@@ -343,7 +415,10 @@ mod tests {
             .enumerate()
             .map(|(i, v)| v + 0.01 * ((i * 7919) % 13) as f64 / 13.0)
             .collect();
-        let s = suggest(&curve(&c, StopReason::Diverged { lr: 1.0 }));
+        let s = suggest_points(
+            &curve(&c, StopReason::Diverged { lr: 1.0 }).points,
+            Method::Steepest,
+        );
         let step = s.headline.unwrap().step;
         assert!((27..=33).contains(&step), "{step}");
     }
@@ -357,7 +432,36 @@ mod tests {
             *v -= 0.9;
         }
         let s = suggest(&curve(&c, StopReason::Completed));
-        assert_eq!(s.headline.unwrap().step, 30);
+        assert_eq!(s.get(Method::Steepest).unwrap().step, 30);
+    }
+
+    #[test]
+    fn valley_is_the_middle_of_the_longest_fall() {
+        // Falls 0..=5, rises at 6, falls 6..=30 (the longest), minimum at 30, then rises.
+        let mut c: Vec<f64> = (0..40).map(|i| 10.0 - 0.1 * i as f64).collect();
+        c[6] = 10.0;
+        for (i, v) in c.iter_mut().enumerate().skip(31) {
+            *v = 7.0 + 0.5 * i as f64;
+        }
+        let s = valley(&curve(&c, StopReason::Completed).points).unwrap();
+        assert_eq!(s.step, 18);
+        let s = suggest_points(&curve(&c, StopReason::Completed).points, Method::Valley);
+        assert_eq!(s.headline.unwrap().method, Method::Valley);
+    }
+
+    #[test]
+    fn consensus_takes_log_medians_and_spread() {
+        assert_eq!(log_median(&[]), None);
+        assert!((log_median(&[1e-3, 1e-1, 1e-2]).unwrap() - 1e-2).abs() < 1e-15);
+        assert!((log_median(&[1e-3, 1e-1]).unwrap() - 1e-2).abs() < 1e-15);
+        assert!((spread_decades(&[1e-3, 1e-1, 1e-2]).unwrap() - 2.0).abs() < 1e-12);
+        let h = curve(&u_shape(), StopReason::Diverged { lr: 1.0 });
+        let one = suggest(&h);
+        let c = consensus(&[one.clone(), one.clone(), one.clone()]);
+        assert_eq!(c.headline, one.headline.map(|s| s.lr));
+        assert_eq!(c.spread_decades, Some(0.0));
+        assert_eq!(c.agreeing_runs, 3);
+        assert_eq!(c.by_method.len(), 3);
     }
 
     #[test]

@@ -77,7 +77,13 @@ pub struct FixedRun {
 }
 
 /// Trains from scratch at `lr` with `seed` on `split.train`, measuring on `split.val`.
-pub fn train_fixed(dataset: &Dataset, split: &Split, training: &Training, lr: f64, seed: u64) -> FixedRun {
+pub fn train_fixed(
+    dataset: &Dataset,
+    split: &Split,
+    training: &Training,
+    lr: f64,
+    seed: u64,
+) -> FixedRun {
     let batch = training.batch_size.min(split.train.len()).max(1);
     let mut trainer = Trainer::new(
         dataset,
@@ -144,7 +150,11 @@ pub struct Measured {
 fn summarise(lr: f64, runs: Vec<FixedRun>) -> Measured {
     let n = runs.len() as f64;
     let mean = runs.iter().map(|r| r.best_loss).sum::<f64>() / n;
-    let var = runs.iter().map(|r| (r.best_loss - mean).powi(2)).sum::<f64>() / n;
+    let var = runs
+        .iter()
+        .map(|r| (r.best_loss - mean).powi(2))
+        .sum::<f64>()
+        / n;
     Measured {
         lr,
         mean_loss: mean,
@@ -268,4 +278,79 @@ mod tests {
         assert_eq!(regret(3.0, 0.5, 2.0), 1.0);
         assert_eq!(regret(0.4, 0.5, 2.0), 0.0);
     }
+}
+
+/// One candidate LR of a verification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Where it came from (a rule's name, `median`, `headline x3`, ...).
+    pub label: String,
+    /// The LR.
+    pub lr: f64,
+    /// Mean best validation loss over the seeds.
+    pub mean_loss: f64,
+    /// Its standard deviation.
+    pub sd_loss: f64,
+    /// Seeds that diverged.
+    pub diverged: usize,
+}
+
+/// Short training at each candidate LR, and the winner.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verification {
+    /// Every candidate, in the order given (duplicates of an LR merged into the first).
+    pub candidates: Vec<Candidate>,
+    /// The candidate LR with the lowest mean validation loss.
+    pub best_lr: f64,
+    /// The untrained model's validation loss.
+    pub initial_loss: f64,
+    /// Seeds per candidate.
+    pub seeds: usize,
+}
+
+/// Trains at every candidate `(label, lr)` and picks the one with the lowest validation loss.
+/// Candidates whose LRs agree to within 0.1% are merged (labels joined).
+pub fn verify(
+    dataset: &Dataset,
+    split: &Split,
+    training: &Training,
+    candidates: &[(String, f64)],
+    seed: u64,
+    seeds: usize,
+) -> Option<Verification> {
+    let mut merged: Vec<(String, f64)> = Vec::new();
+    for (label, lr) in candidates {
+        match merged.iter_mut().find(|(_, m)| (m / lr - 1.0).abs() < 1e-3) {
+            Some((l, _)) => {
+                l.push_str(", ");
+                l.push_str(label);
+            }
+            None => merged.push((label.clone(), *lr)),
+        }
+    }
+    if merged.is_empty() || seeds == 0 {
+        return None;
+    }
+    let lrs: Vec<f64> = merged.iter().map(|(_, lr)| *lr).collect();
+    let measured = measure(dataset, split, training, &lrs, seed, seeds);
+    let candidates: Vec<Candidate> = merged
+        .into_iter()
+        .zip(&measured)
+        .map(|((label, lr), m)| Candidate {
+            label,
+            lr,
+            mean_loss: m.mean_loss,
+            sd_loss: m.sd_loss,
+            diverged: m.diverged,
+        })
+        .collect();
+    let best = candidates
+        .iter()
+        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss))?;
+    Some(Verification {
+        best_lr: best.lr,
+        initial_loss: measured[0].initial_loss,
+        seeds,
+        candidates,
+    })
 }

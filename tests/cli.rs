@@ -11,7 +11,9 @@ fn lrfind() -> Command {
 }
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
 }
 
 /// Runs lrfind on `csv` writing JSON and PNG into `dir`; returns the parsed JSON.
@@ -51,18 +53,28 @@ fn every_clean_data_file_gives_a_suggestion_json_and_png() {
         let report = run_json(&data(name), dir.path(), &[]);
         let lr = report["suggested_lr"].as_f64().unwrap();
         assert!((1e-6..=10.0).contains(&lr), "{name}: {lr}");
-        assert!(report["suggestions"].as_object().unwrap().len() >= 2, "{name}");
+        assert!(
+            report["suggestions"].as_object().unwrap().len() >= 2,
+            "{name}"
+        );
         assert!(report["steps"].as_u64().unwrap() >= 10, "{name}");
         let curve = report["curve"].as_array().unwrap();
         assert_eq!(curve.len() as u64, report["steps"].as_u64().unwrap());
         for key in ["step", "lr", "loss", "smoothed_loss"] {
-            assert!(curve[0].get(key).is_some(), "{name}: curve point lacks {key}");
+            assert!(
+                curve[0].get(key).is_some(),
+                "{name}: curve point lacks {key}"
+            );
         }
         assert!(report["stop_reason"]["kind"].is_string());
         assert!(report["data"]["rows"].as_u64().unwrap() > 100);
         assert_eq!(report["config"]["seed"], 0);
         assert_eq!(report["config"]["optimizer"]["kind"], "adam");
-        assert_eq!(png_size(&dir.path().join("curve.png")), (1200, 800), "{name}");
+        assert_eq!(
+            png_size(&dir.path().join("curve.png")),
+            (1200, 800),
+            "{name}"
+        );
     }
 }
 
@@ -194,7 +206,11 @@ fn bad_inputs_name_what_and_where_with_exit_2() {
     let mut s = numeric_rows(20);
     s += "1,oops,0\n";
     bad_input(&s, &[], "line 22, column 'b': 'oops' is not a number");
-    bad_input(&numeric_rows(20), &["--target", "nope"], "the columns are: a, b, y");
+    bad_input(
+        &numeric_rows(20),
+        &["--target", "nope"],
+        "the columns are: a, b, y",
+    );
     bad_input("a,y\n1,x\n2,x\n3,x\n", &[], "single class");
 }
 
@@ -203,7 +219,10 @@ fn bad_options_are_usage_errors() {
     let csv = data("iris.csv");
     for (args, message) in [
         (vec!["--start-lr", "0"], "--start-lr"),
-        (vec!["--start-lr", "1", "--end-lr", "0.5"], "must be below the end LR"),
+        (
+            vec!["--start-lr", "1", "--end-lr", "0.5"],
+            "must be below the end LR",
+        ),
         (vec!["--batch-size", "0"], "--batch-size"),
         (vec!["--optimizer", "lbfgs"], "invalid value 'lbfgs'"),
         (vec!["--smoothing", "1.5"], "--smoothing"),

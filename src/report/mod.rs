@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod json;
+pub mod sweep;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -11,31 +12,74 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::DataSummary;
-use crate::finder::{History, Point, RangeTestConfig, StopReason};
+use crate::diagnose::Diagnostic;
+use crate::finder::{FindConfig, History, Point, StopReason};
 use crate::model::Loss;
-use crate::suggest::{Method, Suggestions};
+use crate::suggest::{Consensus, Method, Suggestions};
+use crate::sweep::Verification;
+
+/// One range test of a repeated run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Its seed.
+    pub seed: u64,
+    /// Its headline pick.
+    pub suggested_lr: Option<f64>,
+    /// Why it stopped.
+    pub stop_reason: StopReason,
+    /// Steps recorded.
+    pub steps: usize,
+}
+
+/// What the range tests found, before it is written up.
+#[derive(Debug, Clone)]
+pub struct Findings {
+    /// Every run's history, in seed order (the first is the one shown in detail).
+    pub histories: Vec<History>,
+    /// Every run's suggestions.
+    pub picks: Vec<Suggestions>,
+    /// Their agreement.
+    pub consensus: Consensus,
+    /// Verification by training, if asked for.
+    pub verification: Option<Verification>,
+    /// What looks wrong.
+    pub diagnostics: Vec<Diagnostic>,
+}
 
 /// Everything one run found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// lrfind's version.
     pub version: String,
-    /// The suggested starting LR (the headline rule's pick), if any.
+    /// The suggested starting LR: the headline rule's pick (the median over runs), if any.
     pub suggested_lr: Option<f64>,
     /// The rule behind `suggested_lr`.
     pub suggested_by: Option<Method>,
     /// The optimizer the suggestion is for.
     pub optimizer: String,
-    /// Every rule's pick, by rule name.
+    /// Every rule's pick (median over runs), by rule name.
     pub suggestions: BTreeMap<&'static str, f64>,
     /// Why there is no suggestion, with what to try.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_suggestion: Option<String>,
-    /// Why the test stopped.
+    /// The candidate that trained best in verification, if `--verify` was given.
+    pub verified_lr: Option<f64>,
+    /// The verification runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// Each range test's pick, in seed order.
+    pub runs: Vec<RunSummary>,
+    /// `log10(max/min)` of the runs' picks.
+    pub spread_decades: Option<f64>,
+    /// Whether the spread exceeds half a decade.
+    pub unstable: bool,
+    /// What looks wrong, with codes.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Why the first run stopped.
     pub stop_reason: StopReason,
-    /// Steps recorded.
+    /// Steps recorded in the first run.
     pub steps: usize,
-    /// Steps planned.
+    /// Steps planned per run.
     pub planned_steps: usize,
     /// Batch size used.
     pub batch_size: usize,
@@ -46,58 +90,86 @@ pub struct Report {
     /// What was made of the CSV.
     pub data: DataSummary,
     /// Every option used.
-    pub config: RangeTestConfig,
-    /// The recorded curve.
+    pub config: FindConfig,
+    /// The first run's training curve.
     pub curve: Vec<Point>,
+    /// The first run's validation curve (empty without `--val-split`).
+    pub val_curve: Vec<Point>,
     #[serde(skip)]
-    history: History,
-    #[serde(skip)]
-    picks: Suggestions,
+    histories: Vec<History>,
 }
 
 impl Report {
-    /// Assembles a report.
+    /// Writes up the findings.
     pub fn new(
         data: DataSummary,
         model: String,
         loss: Loss,
-        config: RangeTestConfig,
-        history: History,
-        picks: Suggestions,
+        config: FindConfig,
+        findings: Findings,
     ) -> Self {
+        let Findings {
+            histories,
+            picks,
+            consensus,
+            verification,
+            diagnostics,
+        } = findings;
+        let first = histories.first().expect("at least one run").clone();
+        let failure = picks
+            .iter()
+            .find_map(|p| p.failure)
+            .filter(|_| consensus.headline.is_none());
         Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
-            suggested_lr: picks.headline.map(|s| s.lr),
-            suggested_by: picks.headline.map(|s| s.method),
-            optimizer: config.optimizer.kind.to_string(),
-            suggestions: picks
-                .candidates
+            suggested_lr: consensus.headline,
+            suggested_by: consensus.headline.map(|_| config.rule),
+            optimizer: config.range.optimizer.kind.to_string(),
+            suggestions: consensus
+                .by_method
                 .iter()
-                .map(|s| (s.method.name(), s.lr))
+                .map(|(m, lr)| (m.name(), *lr))
                 .collect(),
-            no_suggestion: picks.failure.map(|f| f.explain(&history.stop)),
-            stop_reason: history.stop,
-            steps: history.points.len(),
-            planned_steps: history.planned_steps,
-            batch_size: history.batch_size,
+            no_suggestion: failure.map(|f| f.explain(&first.stop)),
+            verified_lr: verification.as_ref().map(|v| v.best_lr),
+            verification,
+            runs: histories
+                .iter()
+                .zip(&picks)
+                .map(|(h, p)| RunSummary {
+                    seed: h.seed,
+                    suggested_lr: p.headline.map(|s| s.lr),
+                    stop_reason: h.stop,
+                    steps: h.points.len(),
+                })
+                .collect(),
+            spread_decades: consensus.spread_decades,
+            unstable: consensus
+                .spread_decades
+                .is_some_and(|s| s > crate::suggest::UNSTABLE_DECADES),
+            diagnostics,
+            stop_reason: first.stop,
+            steps: first.points.len(),
+            planned_steps: first.planned_steps,
+            batch_size: first.batch_size,
             loss,
             model,
             data,
             config,
-            curve: history.points.clone(),
-            history,
-            picks,
+            curve: first.points.clone(),
+            val_curve: first.val_points.clone(),
+            histories,
         }
     }
 
-    /// The range test's history.
-    pub fn history(&self) -> &History {
-        &self.history
+    /// Every run's history, in seed order.
+    pub fn histories(&self) -> &[History] {
+        &self.histories
     }
 
-    /// Every rule's pick.
-    pub fn picks(&self) -> &Suggestions {
-        &self.picks
+    /// The first run's history.
+    pub fn history(&self) -> &History {
+        &self.histories[0]
     }
 }
 

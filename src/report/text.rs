@@ -58,7 +58,7 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
     let _ = writeln!(
         out,
         "  optimizer  {}, batch size {}",
-        report.config.optimizer.describe(),
+        report.config.range.optimizer.describe(),
         report.batch_size
     );
     let _ = writeln!(
@@ -66,23 +66,86 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
         "  range test {} of {} steps, LR {} to {}; {}",
         report.steps,
         report.planned_steps,
-        fmt_lr(report.config.start_lr),
-        fmt_lr(report.config.end_lr),
+        fmt_lr(report.config.range.start_lr),
+        fmt_lr(report.config.range.end_lr),
         report.stop_reason
     );
+    if let Some(f) = report.config.val_split {
+        let _ = writeln!(
+            out,
+            "  validation {:.0}% of rows held out; the suggestion reads the {} loss",
+            100.0 * f,
+            match report.config.signal {
+                crate::finder::Signal::Train => "training",
+                crate::finder::Signal::Val => "validation",
+            }
+        );
+    }
+    if report.runs.len() > 1 {
+        let picks: Vec<String> = report
+            .runs
+            .iter()
+            .map(|r| r.suggested_lr.map_or("-".into(), fmt_lr))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  runs       {} (seeds {}..{}): {}; spread {:.2} decades{}",
+            report.runs.len(),
+            report.runs[0].seed,
+            report.runs[report.runs.len() - 1].seed,
+            picks.join(", "),
+            report.spread_decades.unwrap_or(0.0),
+            if report.unstable { " — UNSTABLE" } else { "" }
+        );
+    }
     out.push('\n');
     match (report.suggested_lr, report.suggested_by) {
         (Some(lr), Some(method)) => {
+            let median = if report.runs.len() > 1 {
+                format!(", median of {} runs", report.runs.len())
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "suggested LR  {}   ({method} rule, for {})",
+                "suggested LR  {}   ({method} rule{median}, for {})",
                 fmt_lr(lr),
                 report.optimizer
             );
+            if let Some(v) = report.verified_lr {
+                let _ = writeln!(
+                    out,
+                    "verified LR   {}   (trained best among the candidates)",
+                    fmt_lr(v)
+                );
+            }
             out.push('\n');
             let _ = writeln!(out, "  by rule");
             for (name, lr) in &report.suggestions {
                 let _ = writeln!(out, "    {name:<12} {}", fmt_lr(*lr));
+            }
+            if let Some(v) = &report.verification {
+                let _ = writeln!(
+                    out,
+                    "  verification: best validation loss after short training ({} seeds, untrained {:.4})",
+                    v.seeds, v.initial_loss
+                );
+                for c in &v.candidates {
+                    let mark = if c.lr == v.best_lr { "  <- best" } else { "" };
+                    let diverged = if c.diverged > 0 {
+                        format!(" ({} diverged)", c.diverged)
+                    } else {
+                        String::new()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "    {:<9} {:.4} ± {:.4}{diverged}  {}{mark}",
+                        fmt_lr(c.lr),
+                        c.mean_loss,
+                        c.sd_loss,
+                        c.label
+                    );
+                }
             }
         }
         _ => {
@@ -91,6 +154,12 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
                 .as_deref()
                 .unwrap_or("no rule gave an answer");
             let _ = writeln!(out, "no suggested LR: {why}");
+        }
+    }
+    if !report.diagnostics.is_empty() {
+        out.push('\n');
+        for d in &report.diagnostics {
+            let _ = writeln!(out, "  warning    {} [{}]", d.message, d.code);
         }
     }
     if let Some(plot) = plot {
