@@ -17,7 +17,7 @@ use lrfind::data::{self, csv::ReadOptions, Dataset, EncodeOptions};
 use lrfind::finder::{self, RangeTestConfig};
 use lrfind::optim::{OptimizerConfig, OptimizerKind};
 use lrfind::split::split;
-use lrfind::suggest::{suggest, Method};
+use lrfind::suggest::{log_median, spread_decades, suggest_points, Method};
 use lrfind::sweep::{log_grid, measure, regret, sweep, Budget, Training};
 use lrfind::train::ModelConfig;
 use rand::{Rng, SeedableRng};
@@ -119,24 +119,111 @@ fn teacher(
     (header, out)
 }
 
+/// A generated data set: name, rows, features, classes (1: regression), label noise, and the
+/// scale of each raw feature column.
+struct Shape {
+    name: &'static str,
+    rows: usize,
+    features: usize,
+    classes: usize,
+    noise: f64,
+    scale: fn(usize) -> f64,
+}
+
 fn synthetic_cases(dir: &Path) -> Vec<Case> {
-    let unit = |_: usize| 1.0;
-    let wild = |j: usize| 10f64.powi((j % 7) as i32 * 2 - 6);
-    let specs: Vec<(&str, usize, usize, usize, f64, &dyn Fn(usize) -> f64)> = vec![
-        ("many-features", 1500, 200, 4, 0.3, &unit),
-        ("few-rows", 60, 8, 3, 0.3, &unit),
-        ("many-classes", 3000, 30, 25, 0.2, &unit),
-        ("noisy-regression", 2000, 12, 1, 1.0, &unit),
-        ("badly-scaled", 1000, 14, 3, 0.3, &wild),
+    let shapes = [
+        Shape {
+            name: "many-features",
+            rows: 1500,
+            features: 200,
+            classes: 4,
+            noise: 0.3,
+            scale: |_| 1.0,
+        },
+        Shape {
+            name: "few-rows",
+            rows: 60,
+            features: 8,
+            classes: 3,
+            noise: 0.3,
+            scale: |_| 1.0,
+        },
+        Shape {
+            name: "many-classes",
+            rows: 3000,
+            features: 30,
+            classes: 25,
+            noise: 0.2,
+            scale: |_| 1.0,
+        },
+        Shape {
+            name: "noisy-regression",
+            rows: 2000,
+            features: 12,
+            classes: 1,
+            noise: 1.0,
+            scale: |_| 1.0,
+        },
+        Shape {
+            name: "badly-scaled",
+            rows: 1000,
+            features: 14,
+            classes: 3,
+            noise: 0.3,
+            scale: |j| 10f64.powi((j % 7) as i32 * 2 - 6),
+        },
     ];
-    specs
-        .into_iter()
+    shapes
+        .iter()
         .enumerate()
-        .filter_map(|(i, (name, rows, features, classes, noise, scales))| {
-            let (h, r) = teacher(rows, features, classes, noise, scales, 100 + i as u64);
-            generated(dir, name, &h, &r)
+        .filter_map(|(i, s)| {
+            let (h, r) = teacher(
+                s.rows,
+                s.features,
+                s.classes,
+                s.noise,
+                &s.scale,
+                100 + i as u64,
+            );
+            generated(dir, s.name, &h, &r)
         })
         .collect()
+}
+
+/// One data set and optimizer with its ground truth: what a pick is scored against.
+struct Scorer<'a> {
+    dataset: &'a Dataset,
+    split: &'a lrfind::split::Split,
+    training: &'a Training,
+    seeds: usize,
+    /// Best validation loss over the grid.
+    l_star: f64,
+    /// Untrained validation loss.
+    l0: f64,
+}
+
+impl Scorer<'_> {
+    /// Mean regret of training at each LR in `lrs`, a missing pick (of `total`) counting as 1.
+    fn mean_regret(&self, lrs: &[f64], total: usize) -> f64 {
+        if lrs.is_empty() {
+            return 1.0;
+        }
+        let measured = measure(
+            self.dataset,
+            self.split,
+            self.training,
+            lrs,
+            1000,
+            self.seeds,
+        );
+        let missing = total.saturating_sub(lrs.len()) as f64;
+        (measured
+            .iter()
+            .map(|x| regret(x.mean_loss, self.l_star, self.l0))
+            .sum::<f64>()
+            + missing)
+            / total as f64
+    }
 }
 
 fn main() {
@@ -172,15 +259,16 @@ fn main() {
         ("sgd", OptimizerConfig::new(OptimizerKind::Sgd)),
     ];
     let methods = Method::ALL;
-    // regrets[optimizer][method] -> per case
-    let mut all: BTreeMap<(&str, Method), Vec<f64>> = BTreeMap::new();
-    let mut median_regrets: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    let mut spreads: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    // (optimizer, rule, single run or median of runs) -> regret per case
+    let mut table: BTreeMap<(&str, Method, bool), Vec<f64>> = BTreeMap::new();
+    let mut spreads: BTreeMap<(&str, Method), Vec<f64>> = BTreeMap::new();
     println!(
-        "| data | optimizer | best LR (sweep) | {} | headline spread (decades) |",
-        methods.map(|m| m.name()).join(" | ")
+        "| data | optimizer | best LR (sweep) | {} |",
+        methods
+            .map(|m| format!("{m}: regret 1 run / median of {seeds} (LR)"))
+            .join(" | ")
     );
-    println!("|---|---|---|{}---|", "---|".repeat(methods.len()));
+    println!("|---|---|---|{}", "---|".repeat(methods.len()));
     for case in &cases {
         let d = &case.dataset;
         let s = split(d, 0.2, 0);
@@ -194,7 +282,14 @@ fn main() {
                 budget: Budget::default(),
             };
             let truth = sweep(d, &s, &training, &grid, 0, seeds).expect("valid sweep");
-            let (l_star, l0) = (truth.best_loss, truth.initial_loss);
+            let scorer = Scorer {
+                dataset: d,
+                split: &s,
+                training: &training,
+                seeds,
+                l_star: truth.best_loss,
+                l0: truth.initial_loss,
+            };
             let config = RangeTestConfig {
                 model: training.model.clone(),
                 optimizer: *opt,
@@ -206,17 +301,11 @@ fn main() {
                 diverge_factor: 4.0,
                 seed: 0,
             };
-            let picks: Vec<_> = (0..seeds as u64)
-                .map(|seed| {
-                    let c = RangeTestConfig {
-                        seed,
-                        ..config.clone()
-                    };
-                    let h =
-                        finder::run_on_rows(d, s.train.clone(), None, &c, &ProgressBar::hidden())
-                            .expect("valid config");
-                    suggest(&h)
-                })
+            let histories = finder::run_many(d, Some(&s), &config, seeds, &ProgressBar::hidden())
+                .expect("valid config");
+            let picks: Vec<_> = histories
+                .iter()
+                .map(|h| suggest_points(h.before_divergence(), Method::Valley))
                 .collect();
             let mut cells = Vec::new();
             for m in methods {
@@ -224,41 +313,22 @@ fn main() {
                     .iter()
                     .filter_map(|p| p.get(m).map(|s| s.lr))
                     .collect();
-                let r = if lrs.is_empty() {
-                    1.0
-                } else {
-                    let measured = measure(d, &s, &training, &lrs, 1000, seeds);
-                    let missing = (seeds - lrs.len()) as f64;
-                    (measured
-                        .iter()
-                        .map(|x| regret(x.mean_loss, l_star, l0))
-                        .sum::<f64>()
-                        + missing)
-                        / seeds as f64
-                };
-                all.entry((opt_name, m)).or_default().push(r);
-                let med = median(&lrs);
+                let single = scorer.mean_regret(&lrs, seeds);
+                let med = log_median(&lrs);
+                let combined = scorer.mean_regret(&med.into_iter().collect::<Vec<_>>(), 1);
+                table.entry((opt_name, m, false)).or_default().push(single);
+                table.entry((opt_name, m, true)).or_default().push(combined);
+                spreads
+                    .entry((opt_name, m))
+                    .or_default()
+                    .push(spread_decades(&lrs).unwrap_or(f64::NAN));
                 cells.push(format!(
-                    "{r:.3} ({})",
+                    "{single:.3} / {combined:.3} ({})",
                     med.map_or("-".into(), |v| format!("{v:.1e}"))
                 ));
             }
-            let heads: Vec<f64> = picks
-                .iter()
-                .filter_map(|p| p.headline.map(|s| s.lr))
-                .collect();
-            let spread = decades(&heads);
-            spreads.entry(opt_name).or_default().push(spread);
-            if let Some(med) = median(&heads) {
-                let m = measure(d, &s, &training, &[med], 1000, seeds);
-                median_regrets.entry(opt_name).or_default().push(regret(
-                    m[0].mean_loss,
-                    l_star,
-                    l0,
-                ));
-            }
             println!(
-                "| {} | {opt_name} | {:.1e} | {} | {spread:.2} |",
+                "| {} | {opt_name} | {:.1e} | {} |",
                 case.name,
                 truth.best_lr,
                 cells.join(" | ")
@@ -266,52 +336,35 @@ fn main() {
         }
     }
     println!();
-    println!("| optimizer | rule | median regret | worst regret |");
-    println!("|---|---|---|---|");
-    for ((opt, m), v) in &all {
+    println!("| optimizer | rule | picks | median regret | worst regret | median spread over {seeds} seeds (decades) |");
+    println!("|---|---|---|---|---|---|");
+    for ((opt, m, combined), v) in &table {
+        let spread = &spreads[&(*opt, *m)];
         println!(
-            "| {opt} | {m} | {:.3} | {:.3} |",
-            median(v).unwrap_or(1.0),
-            v.iter().cloned().fold(0.0, f64::max)
-        );
-    }
-    for (opt, v) in &median_regrets {
-        println!(
-            "| {opt} | headline, median of {seeds} runs | {:.3} | {:.3} |",
-            median(v).unwrap_or(1.0),
-            v.iter().cloned().fold(0.0, f64::max)
-        );
-    }
-    for (opt, v) in &spreads {
-        println!(
-            "\n{opt}: headline spread over {seeds} seeds, median {:.2} decades, worst {:.2}",
-            median(v).unwrap_or(0.0),
-            v.iter().cloned().fold(0.0, f64::max)
+            "| {opt} | {m} | {} | {:.3} | {:.3} | {:.2} |",
+            if *combined {
+                format!("median of {seeds} runs")
+            } else {
+                "single run".into()
+            },
+            median(v),
+            v.iter().cloned().fold(0.0, f64::max),
+            median(spread)
         );
     }
 }
 
-fn median(v: &[f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
+/// Median of the finite values (the mean of the middle two for an even count).
+fn median(v: &[f64]) -> f64 {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if s.is_empty() {
+        return f64::NAN;
     }
-    let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    Some(if n % 2 == 1 {
+    if n % 2 == 1 {
         s[n / 2]
     } else {
-        (s[n / 2 - 1] * s[n / 2])
-            .sqrt()
-            .max(0.5 * (s[n / 2 - 1] + s[n / 2]) * 0.0)
-    })
-}
-
-fn decades(v: &[f64]) -> f64 {
-    if v.len() < 2 {
-        return 0.0;
+        0.5 * (s[n / 2 - 1] + s[n / 2])
     }
-    let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
-    let hi = v.iter().cloned().fold(0.0, f64::max);
-    (hi / lo).log10()
 }

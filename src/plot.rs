@@ -399,18 +399,17 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
 /// loss before divergence (the loss at divergence can be far higher; it is clipped so the fall,
 /// which is what the suggestion reads, fills the picture).
 fn y_range(report: &Report) -> (f64, f64) {
-    let curve = report.history().before_divergence();
-    let curve = if curve.is_empty() {
-        &report.curve[..]
-    } else {
-        curve
+    let before = || {
+        report
+            .histories()
+            .iter()
+            .flat_map(|h| h.before_divergence())
+            .chain(&report.val_curve)
     };
-    let lo = curve
-        .iter()
+    let lo = before()
         .map(|p| p.loss.min(p.smoothed_loss))
         .fold(f64::INFINITY, f64::min);
-    let hi = curve
-        .iter()
+    let hi = before()
         .map(|p| p.smoothed_loss)
         .fold(f64::NEG_INFINITY, f64::max);
     if !(lo.is_finite() && hi.is_finite()) {
