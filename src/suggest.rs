@@ -101,6 +101,7 @@ impl NoSuggestion {
             (NoSuggestion::TooFewPoints { points }, _) => format!(
                 "the loss diverged after only {points} steps, so the curve has no falling part to read; lower --start-lr, or use more --steps"
             ),
+            (NoSuggestion::NeverFalls, StopReason::Completed) => "the smoothed loss never fell up to the end LR: raise --end-lr, or, if the model learns nothing from these features, check the label column with --target".to_string(),
             (NoSuggestion::NeverFalls, _) => "the smoothed loss never fell: either --start-lr is already too high (lower it), or the model learns nothing from these features (check the label column with --target)".to_string(),
         }
     }
@@ -193,20 +194,17 @@ pub fn consensus(runs: &[Suggestions]) -> Consensus {
     }
 }
 
-/// Median of positive values taken in log10 space; `None` for no values.
+/// Median of positive values in log10 space: for an odd count the middle value itself (exactly),
+/// for an even count the geometric mean of the middle two; `None` for no values.
 pub fn log_median(values: &[f64]) -> Option<f64> {
-    let mut logs: Vec<f64> = values.iter().map(|v| v.log10()).collect();
-    if logs.is_empty() {
-        return None;
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] * sorted[n / 2]).sqrt()),
     }
-    logs.sort_by(f64::total_cmp);
-    let n = logs.len();
-    let mid = if n % 2 == 1 {
-        logs[n / 2]
-    } else {
-        0.5 * (logs[n / 2 - 1] + logs[n / 2])
-    };
-    Some(10f64.powf(mid))
 }
 
 /// `log10(max / min)` of positive values; `None` for no values.
