@@ -14,7 +14,7 @@ use crate::suggest::{Method, HEADLINE};
 use crate::sweep::Budget;
 use crate::train::ModelConfig;
 
-/// Finds a good starting learning rate for a CSV: trains a small MLP for one epoch while the
+/// Finds a good starting learning rate for a CSV: trains a small MLP for about an epoch while the
 /// learning rate grows exponentially, stops when the loss diverges, prints the suggested LR and
 /// writes a PNG of the loss curve.
 #[derive(Debug, Clone, Parser)]
@@ -138,7 +138,7 @@ pub struct RangeArgs {
     #[arg(long, default_value_t = 10.0)]
     pub end_lr: f64,
 
-    /// Steps of the range test [default: one pass over the rows, at least 100].
+    /// Steps of the range test [default: one pass over the rows, at least 100 and at most 200].
     #[arg(long)]
     pub steps: Option<usize>,
 

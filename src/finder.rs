@@ -26,6 +26,9 @@ use crate::train::{Evaluator, ModelConfig, Trainer};
 
 /// The range test never runs fewer steps than this by default; a short data set is cycled.
 pub const MIN_DEFAULT_STEPS: usize = 100;
+/// Nor more than this: on a large table a full epoch trains so long at each small LR that the
+/// loss falls early and the suggestion drifts low (docs/quality.md, "How many steps").
+pub const MAX_DEFAULT_STEPS: usize = 200;
 
 /// Everything that defines one range test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,7 +41,8 @@ pub struct RangeTestConfig {
     pub start_lr: f64,
     /// Last learning rate.
     pub end_lr: f64,
-    /// Steps; `None`: one pass over the rows at the batch size, at least [`MIN_DEFAULT_STEPS`].
+    /// Steps; `None`: one pass over the rows at the batch size, clamped to
+    /// [`MIN_DEFAULT_STEPS`]..=[`MAX_DEFAULT_STEPS`].
     pub steps: Option<usize>,
     /// Rows per batch (capped at the number of rows).
     pub batch_size: usize,
@@ -83,8 +87,9 @@ impl RangeTestConfig {
 
     /// Steps run on `rows` rows.
     pub fn effective_steps(&self, rows: usize) -> usize {
-        self.steps
-            .unwrap_or_else(|| (rows / self.effective_batch(rows)).max(MIN_DEFAULT_STEPS))
+        self.steps.unwrap_or_else(|| {
+            (rows / self.effective_batch(rows)).clamp(MIN_DEFAULT_STEPS, MAX_DEFAULT_STEPS)
+        })
     }
 }
 
@@ -414,7 +419,7 @@ mod tests {
     }
 
     #[test]
-    fn default_steps_are_one_pass_but_at_least_100() {
+    fn default_steps_are_one_pass_clamped_to_100_200() {
         let config = RangeTestConfig {
             model: ModelConfig { hidden: vec![8] },
             optimizer: OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
@@ -427,7 +432,8 @@ mod tests {
             seed: 0,
         };
         assert_eq!(config.effective_steps(150), 100);
-        assert_eq!(config.effective_steps(64_000), 1000);
+        assert_eq!(config.effective_steps(9_600), 150);
+        assert_eq!(config.effective_steps(64_000), 200);
         assert_eq!(config.effective_batch(20), 20);
         assert!(config.validate().is_ok());
         let bad = RangeTestConfig {
