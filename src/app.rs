@@ -11,7 +11,7 @@ use crate::cli::{Args, SweepArgs};
 use crate::data::{load, Dataset, Target};
 use crate::diagnose::{diagnose, unstable};
 use crate::error::{Error, Result};
-use crate::finder;
+use crate::finder::{self, FindConfig};
 use crate::output::Destination;
 use crate::plot;
 use crate::report::sweep::SweepReport;
@@ -125,30 +125,18 @@ fn classes(dataset: &Dataset) -> Option<usize> {
     }
 }
 
-/// Runs lrfind with `args`.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let config = args.find_config()?;
-    let outputs = Outputs::new(
-        args.plot_path(),
-        args.output.json.as_deref(),
-        args.output.csv_out.as_deref(),
-        &args.data.input,
-    )?;
-    let dataset = load(
-        &args.data.input,
-        &args.data.read_options(),
-        &args.data.encode_options(),
-    )?;
+/// Runs the range tests of `config` on `dataset` and reads them: every run's suggestions, their
+/// consensus, the diagnostics, and the verification if asked for.
+pub fn analyse(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> Result<Findings> {
     let held_out = config
         .val_split
-        .map(|f| split(&dataset, f, config.range.seed));
-    let bar = progress_bar(args.output.quiet, "range test");
+        .map(|f| split(dataset, f, config.range.seed));
     let histories = finder::run_many(
-        &dataset,
+        dataset,
         held_out.as_ref(),
         &config.range,
         config.runs,
-        &bar,
+        progress,
     )?;
     let picks: Vec<Suggestions> = histories
         .iter()
@@ -158,7 +146,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let mut diagnostics = diagnose(
         &histories[0],
         &picks[0],
-        classes(&dataset),
+        classes(dataset),
         config.range.end_lr,
     );
     diagnostics.extend(unstable(agreed.spread_decades, config.runs));
@@ -177,7 +165,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             candidates.push(("suggested /3".into(), headline / 3.0));
             let held_out = held_out
                 .clone()
-                .unwrap_or_else(|| split(&dataset, VERIFY_SPLIT, config.range.seed));
+                .unwrap_or_else(|| split(dataset, VERIFY_SPLIT, config.range.seed));
             let training = Training {
                 model: config.range.model.clone(),
                 optimizer: config.range.optimizer,
@@ -185,7 +173,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 budget: config.verify_budget,
             };
             verify(
-                &dataset,
+                dataset,
                 &held_out,
                 &training,
                 &candidates,
@@ -196,18 +184,37 @@ pub fn run(args: &Args) -> Result<Outcome> {
         _ => None,
     };
 
+    Ok(Findings {
+        histories,
+        picks,
+        consensus: agreed,
+        verification,
+        diagnostics,
+    })
+}
+
+/// Runs lrfind with `args`.
+pub fn run(args: &Args) -> Result<Outcome> {
+    let config = args.find_config()?;
+    let outputs = Outputs::new(
+        args.plot_path(),
+        args.output.json.as_deref(),
+        args.output.csv_out.as_deref(),
+        &args.data.input,
+    )?;
+    let dataset = load(
+        &args.data.input,
+        &args.data.read_options(),
+        &args.data.encode_options(),
+    )?;
+    let bar = progress_bar(args.output.quiet, "range test");
+    let findings = analyse(&dataset, &config, &bar)?;
     let report = Report::new(
         dataset.summary.clone(),
         ModelConfig::describe(&config.range.model, &dataset),
         loss_for(&dataset.target),
         config,
-        Findings {
-            histories,
-            picks,
-            consensus: agreed,
-            verification,
-            diagnostics,
-        },
+        findings,
     );
     let png = outputs
         .plot

@@ -38,7 +38,8 @@ pub enum TargetBatch<'a, F> {
     Values(&'a [F]),
 }
 
-/// Mean loss of `out` against `target`; when `grad` is given, writes dL/d(out) into it.
+/// Mean loss of `out` against `target`; when `grad` is given, writes dL/d(out) into it. Both must
+/// be in standard (row-major, contiguous) layout, as the workspace's buffers are.
 pub fn loss_and_grad<F: Scalar>(
     out: &ArrayView2<F>,
     target: TargetBatch<'_, F>,
@@ -62,20 +63,33 @@ pub fn log_sum_exp<F: Scalar>(z: impl Iterator<Item = F> + Clone) -> F {
 fn cross_entropy<F: Scalar>(
     z: &ArrayView2<F>,
     labels: &[u32],
-    mut grad: Option<&mut ArrayViewMut2<F>>,
+    grad: Option<&mut ArrayViewMut2<F>>,
 ) -> F {
     let b = F::from_usize(z.nrows()).unwrap();
+    let classes = z.ncols();
+    assert!(classes > 0, "a classifier has at least one output");
+    // Flat row-major slices: per-row ndarray views cost as much as the arithmetic at a handful
+    // of classes.
+    let z = z.as_slice().expect("outputs in standard layout");
     let mut total = F::zero();
-    for (i, row) in z.rows().into_iter().enumerate() {
-        let y = labels[i] as usize;
-        let lse = log_sum_exp(row.iter().copied());
-        total += lse - row[y];
-        if let Some(g) = grad.as_deref_mut() {
-            let mut g = g.row_mut(i);
-            for (k, (gk, &zk)) in g.iter_mut().zip(row.iter()).enumerate() {
-                let p = (zk - lse).exp();
-                let onehot = if k == y { F::one() } else { F::zero() };
-                *gk = (p - onehot) / b;
+    match grad {
+        Some(g) => {
+            let g = g.as_slice_mut().expect("gradient in standard layout");
+            let rows = z.chunks_exact(classes).zip(g.chunks_exact_mut(classes));
+            for ((row, g), &y) in rows.zip(labels) {
+                let y = y as usize;
+                let lse = log_sum_exp(row.iter().copied());
+                total += lse - row[y];
+                for (k, (gk, &zk)) in g.iter_mut().zip(row).enumerate() {
+                    let p = (zk - lse).exp();
+                    let onehot = if k == y { F::one() } else { F::zero() };
+                    *gk = (p - onehot) / b;
+                }
+            }
+        }
+        None => {
+            for (row, &y) in z.chunks_exact(classes).zip(labels) {
+                total += log_sum_exp(row.iter().copied()) - row[y as usize];
             }
         }
     }

@@ -1,7 +1,9 @@
 //! The multilayer perceptron. All weights and biases live in one flat parameter vector (so an
 //! optimizer update is one pass over one slice), laid out layer by layer as `W` (fan_in x fan_out,
 //! row-major) then `b` (fan_out). A [`Workspace`] holds every buffer a training step needs for one
-//! batch size, made once: the step itself allocates nothing.
+//! batch size, made once: lrfind's own code allocates nothing per step. The one allocation left
+//! is inside matrixmultiply, whose sgemm takes a packing buffer from the heap on every call
+//! (`3L - 1` per step; `tests/step_allocations.rs` counts them, docs/performance.md prices them).
 //!
 //! Forward, for layers l = 1..L with `a_0 = x`:
 //!   `z_l = a_{l-1} W_l + b_l`, `a_l = relu(z_l)` for hidden layers, `a_L = z_L` (the logits).
@@ -9,10 +11,10 @@
 //!   `dW_l = a_{l-1}^T d_l`, `db_l = sum over rows of d_l`, `d_{l-1} = (d_l W_l^T) * [a_{l-1} > 0]`.
 
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 use rand::Rng;
 
-use super::activation::{relu_backward, relu_inplace};
+use super::activation::{add_bias_relu, relu_backward};
 use super::init::{he_normal, LINEAR_GAIN2, RELU_GAIN2};
 use super::loss::{loss_and_grad, TargetBatch};
 use super::Scalar;
@@ -109,10 +111,7 @@ impl<F: Scalar> Mlp<F> {
             };
             let z = &mut rest[0];
             general_mat_mul(F::one(), &input, &w, F::zero(), z);
-            *z += &b;
-            if l + 1 < self.layers() {
-                relu_inplace(&mut z.view_mut());
-            }
+            add_bias_relu(&mut z.view_mut(), &b, l + 1 < self.layers());
         }
     }
 
@@ -162,10 +161,14 @@ impl<F: Scalar> Mlp<F> {
             let (gw, gb) = ws.grads[s.w..s.b + s.fan_out].split_at_mut(s.fan_in * s.fan_out);
             let mut gw = ArrayViewMut2::from_shape((s.fan_in, s.fan_out), gw).expect("span");
             general_mat_mul(F::one(), &input.t(), delta, F::zero(), &mut gw);
-            let mut gb = ArrayViewMut1::from(gb);
+            // Row by row over the flat buffer, in the same order as before (so the same sums):
+            // ndarray's `+=` per row costs more than the adds at these widths.
             gb.fill(F::zero());
-            for row in delta.axis_iter(Axis(0)) {
-                gb += &row;
+            let delta_rows = delta.as_slice().expect("workspace buffers are contiguous");
+            for row in delta_rows.chunks_exact(s.fan_out) {
+                for (g, &d) in gb.iter_mut().zip(row) {
+                    *g += d;
+                }
             }
             if l > 0 {
                 let (w, _) = self.layer(l);

@@ -36,6 +36,29 @@ impl Adam {
 
 impl Optimizer for Adam {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
+        // Without `target-cpu` the loop is compiled for SSE2 (4 lanes); on a CPU with AVX the
+        // same code compiled for 8 lanes does the update in about half the instructions. No FMA
+        // is enabled and Rust never contracts `a * b + c`, so both give bit-identical results.
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            // SAFETY: `update_avx` only needs AVX, which the CPU was just checked to have.
+            unsafe { self.update_avx(params, grads, lr) };
+            return;
+        }
+        self.update(params, grads, lr);
+    }
+}
+
+impl Adam {
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    unsafe fn update_avx(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
+        self.update(params, grads, lr);
+    }
+
+    /// The update itself; inlined into each caller so it is compiled for that caller's features.
+    #[inline(always)]
+    fn update(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
         self.t += 1;
         let (b1, b2) = (self.beta1 as f32, self.beta2 as f32);
         // Bias corrections folded into the step size and the denominator, computed in f64.
@@ -91,6 +114,33 @@ mod tests {
             "{} vs {expected}",
             p[0]
         );
+    }
+
+    /// The AVX build of the update must agree bit for bit with the portable one, or a seed would
+    /// give different curves on different CPUs.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx_update_is_bit_identical() {
+        if !std::arch::is_x86_feature_detected!("avx") {
+            return;
+        }
+        let mut config = OptimizerConfig::new(OptimizerKind::Adamw);
+        config.weight_decay = 0.01;
+        // 37 parameters: four 8-lane blocks and a remainder.
+        let grads: Vec<f32> = (0..37)
+            .map(|i| ((i * 7919) % 23) as f32 * 0.37 - 4.1)
+            .collect();
+        let mut p_plain: Vec<f32> = (0..37).map(|i| (i as f32 * 0.31).sin()).collect();
+        let mut p_avx = p_plain.clone();
+        let (mut plain, mut avx) = (Adam::new(&config, 37), Adam::new(&config, 37));
+        for _ in 0..5 {
+            plain.update(&mut p_plain, &grads, 0.03);
+            // SAFETY: AVX was detected above.
+            unsafe { avx.update_avx(&mut p_avx, &grads, 0.03) };
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&p_plain), bits(&p_avx));
+        assert_eq!(bits(&plain.v), bits(&avx.v));
     }
 
     #[test]
