@@ -1,20 +1,12 @@
 //! End-to-end tests through the real binary: good runs on every CSV in data/, determinism, and
 //! one clear message with exit code 2 for each kind of bad input or option.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
+
+use common::{data, lrfind, png_size};
 use predicates::str::contains;
-
-fn lrfind() -> Command {
-    Command::cargo_bin("lrfind").unwrap()
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(name)
-}
 
 /// Runs lrfind on `csv` writing JSON and PNG into `dir`; returns the parsed JSON.
 fn run_json(csv: &Path, dir: &Path, extra: &[&str]) -> serde_json::Value {
@@ -31,13 +23,6 @@ fn run_json(csv: &Path, dir: &Path, extra: &[&str]) -> serde_json::Value {
         .success()
         .stdout(contains("suggested LR"));
     serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
-}
-
-fn png_size(path: &Path) -> (u32, u32) {
-    let decoder = png::Decoder::new(std::fs::File::open(path).unwrap());
-    let reader = decoder.read_info().unwrap();
-    let info = reader.info();
-    (info.width, info.height)
 }
 
 #[test]

@@ -1,20 +1,10 @@
 //! End-to-end tests of the trust features: repeated runs, the validation curve, verification,
 //! diagnostics and `lrfind sweep`.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{data, lowest_mean_loss, lrfind, png_size};
 use predicates::str::contains;
-
-fn lrfind() -> Command {
-    Command::cargo_bin("lrfind").unwrap()
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("data")
-        .join(name)
-}
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = lrfind()
@@ -88,16 +78,7 @@ fn verify_reports_the_best_candidate() {
     let v = &r["verification"];
     let candidates = v["candidates"].as_array().unwrap();
     assert!(candidates.len() >= 4);
-    let best = candidates
-        .iter()
-        .min_by(|a, b| {
-            a["mean_loss"]
-                .as_f64()
-                .unwrap()
-                .total_cmp(&b["mean_loss"].as_f64().unwrap())
-        })
-        .unwrap();
-    assert_eq!(r["verified_lr"], best["lr"]);
+    assert_eq!(r["verified_lr"], lowest_mean_loss(candidates)["lr"]);
     let labels: Vec<&str> = candidates
         .iter()
         .map(|c| c["label"].as_str().unwrap())
@@ -182,19 +163,8 @@ fn sweep_reports_every_lr_and_the_best() {
     let points = r["result"]["points"].as_array().unwrap();
     assert_eq!(points.len(), 3);
     assert_eq!(points[0]["runs"].as_array().unwrap().len(), 2);
-    let best = points
-        .iter()
-        .min_by(|a, b| {
-            a["mean_loss"]
-                .as_f64()
-                .unwrap()
-                .total_cmp(&b["mean_loss"].as_f64().unwrap())
-        })
-        .unwrap();
-    assert_eq!(r["best_lr"], best["lr"]);
-    let decoder = png::Decoder::new(std::fs::File::open(&plot).unwrap());
-    let reader = decoder.read_info().unwrap();
-    assert_eq!((reader.info().width, reader.info().height), (1200, 800));
+    assert_eq!(r["best_lr"], lowest_mean_loss(points)["lr"]);
+    assert_eq!(png_size(&plot), (1200, 800));
 }
 
 #[test]
