@@ -63,11 +63,13 @@ pub fn run(args: &Args) -> Result<Outcome> {
         }
     }
 
-    let dataset = load(
+    let mut dataset = load(
         &args.data.input,
         &args.data.read_options(),
         &args.data.encode_options(),
     )?;
+    let batch_note = crate::data::batch_note(config.batch_size, dataset.rows());
+    dataset.summary.notes.extend(batch_note);
 
     let history = finder::run(&dataset, &config, &progress_bar(args.output.quiet))?;
     let picks = suggest(&history);
