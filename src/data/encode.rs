@@ -242,13 +242,11 @@ fn plan_feature(table: &Table, c: usize, options: &EncodeOptions, chosen: bool) 
         ));
     }
     if text == 0 {
-        let (_, sd) = mean_sd(
-            (0..rows)
-                .map(|r| table.value(r, c))
-                .filter(|v| v.is_finite())
-                .map(f64::from),
-        );
-        if sd == 0.0 {
+        let mut present = (0..rows)
+            .map(|r| table.value(r, c))
+            .filter(|v| v.is_finite());
+        let first = present.next();
+        if present.all(|v| Some(v) == first) {
             return Ok(Plan::Dropped(
                 "constant: every row holds the same value".into(),
             ));
@@ -725,7 +723,30 @@ fn build_matrix(
         }
     };
     let kept = || (0..keep.len()).filter(|&r| keep[r]);
-    if width <= cols {
+    // The common case, numbers only and nothing to fill: each output is a copy of one input.
+    let copies: Option<Vec<usize>> = plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_used())
+        .map(|(c, p)| {
+            matches!(
+                p,
+                Plan::Numeric {
+                    truth: None,
+                    fill: None
+                }
+            )
+            .then_some(c)
+        })
+        .collect();
+    if let Some(copies) = copies {
+        for (k, r) in kept().enumerate() {
+            scratch.copy_from_slice(&values[r * cols..(r + 1) * cols]);
+            for (o, &c) in values[k * width..(k + 1) * width].iter_mut().zip(&copies) {
+                *o = scratch[c];
+            }
+        }
+    } else if width <= cols {
         for (k, r) in kept().enumerate() {
             scratch.copy_from_slice(&values[r * cols..(r + 1) * cols]);
             encode_row(&scratch, r, &mut out);
