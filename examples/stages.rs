@@ -31,8 +31,7 @@ fn main() -> anyhow::Result<()> {
     let table = read_path(&args.data.input, &args.data.read_options())
         .with_context(|| format!("reading {}", args.data.input.display()))?;
     lap("read");
-    let dataset = encode(&table, &args.data.encode_options())?;
-    drop(table);
+    let dataset = encode(table, &args.data.encode_options())?;
     lap("encode");
     let findings = analyse(&dataset, &config, &ProgressBar::hidden())?;
     let steps: usize = findings.histories.iter().map(|h| h.points.len()).sum();

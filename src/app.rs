@@ -202,13 +202,19 @@ pub fn run(args: &Args) -> Result<Outcome> {
         args.output.csv_out.as_deref(),
         &args.data.input,
     )?;
-    let dataset = load(
+    let mut dataset = load(
         &args.data.input,
         &args.data.read_options(),
         &args.data.encode_options(),
     )?;
     let bar = progress_bar(args.output.quiet, "range test");
     let findings = analyse(&dataset, &config, &bar)?;
+    // The range test caps the batch at the training rows; say so when it did.
+    let used = findings.histories[0].batch_size;
+    dataset
+        .summary
+        .notes
+        .extend(crate::data::batch_note(config.range.batch_size, used));
     let report = Report::new(
         dataset.summary.clone(),
         ModelConfig::describe(&config.range.model, &dataset),
@@ -262,17 +268,19 @@ pub fn run_sweep(args: &SweepArgs) -> Result<Outcome> {
     };
     let lrs = o.lrs.clone().unwrap_or_else(default_grid);
     let outputs = Outputs::new(
-        args.output.plot_path(&args.data.input, "sweep"),
+        args.output.plot_path(&args.data.stem(), "sweep"),
         args.output.json.as_deref(),
         None,
         &args.data.input,
     )?;
-    let dataset = load(
+    let mut dataset = load(
         &args.data.input,
         &args.data.read_options(),
         &args.data.encode_options(),
     )?;
     let held_out: Split = split(&dataset, o.val_split, args.train.seed);
+    let batch_note = crate::data::batch_note(training.batch_size, held_out.train.len());
+    dataset.summary.notes.extend(batch_note);
     let result = sweep(
         &dataset,
         &held_out,

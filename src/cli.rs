@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::data::csv::ReadOptions;
-use crate::data::{EncodeOptions, Task};
+use crate::data::{EncodeOptions, MissingPolicy, Task};
 use crate::error::{Error, Result};
 use crate::finder::{FindConfig, RangeTestConfig, Signal};
 use crate::optim::{OptimizerConfig, OptimizerKind};
@@ -70,9 +70,42 @@ pub struct TrustArgs {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Data")]
 pub struct DataArgs {
-    /// The CSV file: a header row, then one row per example.
+    /// The CSV file: a header row, then one row per example (`-`: standard input; a name ending
+    /// in .gz is decompressed).
     #[arg(value_name = "CSV")]
     pub input: PathBuf,
+
+    /// Field delimiter: a single character, or `tab` [default: detected among , ; tab |].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// The first row is data, not a header; columns are named c0, c1, ... [default: no header
+    /// when the first row holds only numbers].
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// More spellings of a missing value, comma-separated (besides empty, NA, N/A, NaN, null,
+    /// None and ?, in any case).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TEXT,...",
+        allow_hyphen_values = true
+    )]
+    pub na_values: Vec<String>,
+
+    /// What to do with missing values: fill (median plus an indicator for numbers, a level of its
+    /// own for categories; rows without a label are dropped), drop every incomplete row, or error.
+    #[arg(long, value_enum, default_value_t = MissingPolicy::Fill)]
+    pub missing: MissingPolicy,
+
+    /// Columns never to use as features, comma-separated names or 0-based indices.
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    pub ignore: Vec<String>,
+
+    /// Use only these columns as features, comma-separated names or 0-based indices.
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    pub features: Vec<String>,
 
     /// Label column: a header name or a 0-based column index [default: the last column].
     #[arg(long, value_name = "NAME|INDEX")]
@@ -179,7 +212,26 @@ pub struct OutputArgs {
 impl DataArgs {
     /// How to read the CSV.
     pub fn read_options(&self) -> ReadOptions {
-        ReadOptions::default()
+        ReadOptions {
+            delimiter: self.delimiter,
+            header: self.no_header.then_some(false),
+            na_values: self.na_values.clone(),
+        }
+    }
+
+    /// The input's name without folders and without `.gz` and `.csv` (`stdin` for `-`), for naming
+    /// outputs.
+    pub fn stem(&self) -> String {
+        if self.input.as_os_str() == "-" {
+            return "stdin".into();
+        }
+        let name = self
+            .input
+            .file_name()
+            .map_or("lrfind".into(), |s| s.to_string_lossy().into_owned());
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let name = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+        name.to_string()
     }
 
     /// How to encode it.
@@ -188,7 +240,23 @@ impl DataArgs {
             target: self.target.clone(),
             task: self.task,
             max_categories: self.max_categories,
+            missing: self.missing,
+            ignore: self.ignore.clone(),
+            features: self.features.clone(),
         }
+    }
+}
+
+/// Parses `--delimiter`: one ASCII character, or `tab`.
+fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
+            Ok(s.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "'{s}' is not a delimiter; give one character such as , ; | or the word tab"
+        )),
     }
 }
 
@@ -275,22 +343,21 @@ impl Args {
 
     /// Where the PNG goes, if anywhere.
     pub fn plot_path(&self) -> Option<PathBuf> {
-        self.output.plot_path(&self.data.input, "lrfind")
+        self.output.plot_path(&self.data.stem(), "lrfind")
     }
 }
 
 impl OutputArgs {
-    /// Where the PNG goes: `--plot`, or `<input stem>-<suffix>.png` in the current folder.
-    pub fn plot_path(&self, input: &std::path::Path, suffix: &str) -> Option<PathBuf> {
+    /// Where the PNG goes: `--plot`, or `<stem>-<suffix>.png` in the current folder.
+    pub fn plot_path(&self, stem: &str, suffix: &str) -> Option<PathBuf> {
         if self.no_plot {
             return None;
         }
-        Some(self.plot.clone().unwrap_or_else(|| {
-            let stem = input
-                .file_stem()
-                .map_or("lrfind".into(), |s| s.to_string_lossy().into_owned());
-            PathBuf::from(format!("{stem}-{suffix}.png"))
-        }))
+        Some(
+            self.plot
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{stem}-{suffix}.png"))),
+        )
     }
 }
 
@@ -359,6 +426,37 @@ mod tests {
         assert_eq!(c.model.hidden, [64, 64]);
         assert_eq!(c.optimizer.kind, OptimizerKind::Adam);
         assert_eq!(args.plot_path().unwrap(), PathBuf::from("iris-lrfind.png"));
+        let read = args.data.read_options();
+        assert_eq!((read.delimiter, read.header), (None, None));
+        assert_eq!(args.data.encode_options().missing, MissingPolicy::Fill);
+    }
+
+    #[test]
+    fn data_options_translate() {
+        let args = Args::parse_from([
+            "lrfind",
+            "x.csv.gz",
+            "--delimiter",
+            "tab",
+            "--no-header",
+            "--na-values",
+            "-999,missing",
+            "--missing",
+            "drop",
+            "--ignore",
+            "id,name",
+        ]);
+        let read = args.data.read_options();
+        assert_eq!(read.delimiter, Some(b'\t'));
+        assert_eq!(read.header, Some(false));
+        assert_eq!(read.na_values, ["-999", "missing"]);
+        let encode = args.data.encode_options();
+        assert_eq!(encode.missing, MissingPolicy::Drop);
+        assert_eq!(encode.ignore, ["id", "name"]);
+        assert_eq!(args.data.stem(), "x");
+        assert!(Args::try_parse_from(["lrfind", "x.csv", "--delimiter", ";;"]).is_err());
+        let args = Args::parse_from(["lrfind", "-"]);
+        assert_eq!(args.plot_path().unwrap(), PathBuf::from("stdin-lrfind.png"));
     }
 
     #[test]

@@ -74,10 +74,10 @@ mod tests {
     fn dataset(n: usize) -> Dataset {
         let mut s = String::from("x,y\n");
         for i in 0..n {
-            s += &format!("{i},{}\n", if i % 4 == 0 { "a" } else { "b" });
+            s += &format!("{},{}\n", (i * 7) % 13, if i % 4 == 0 { "a" } else { "b" });
         }
         let t = csv::read(s.as_bytes(), Path::new("t.csv"), &Default::default()).unwrap();
-        encode(&t, &EncodeOptions::default()).unwrap()
+        encode(t, &EncodeOptions::default()).unwrap()
     }
 
     #[test]
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn tiny_sets_keep_both_sides() {
-        let s = split(&dataset(3), 0.01, 0);
+        let s = split(&dataset(12), 0.01, 0);
         assert!(!s.val.is_empty() && !s.train.is_empty());
         assert!(check_fraction("--val-split", 1.0).is_err());
         assert!(check_fraction("--val-split", 0.2).is_ok());

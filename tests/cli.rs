@@ -196,7 +196,9 @@ fn bad_inputs_name_what_and_where_with_exit_2() {
         &["--target", "nope"],
         "the columns are: a, b, y",
     );
-    bad_input("a,y\n1,x\n2,x\n3,x\n", &[], "single class");
+    let one_class: String = (0..12).map(|i| format!("{},x\n", i * 3 % 7)).collect();
+    bad_input(&format!("a,y\n{one_class}"), &[], "single class");
+    bad_input("a,y\n1,x\n2,y\n3,x\n", &[], "only 3 usable rows");
 }
 
 #[test]

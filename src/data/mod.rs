@@ -13,16 +13,38 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-pub use self::encode::{encode, EncodeOptions, TargetColumn};
+pub use self::encode::{encode, EncodeOptions, MissingPolicy, TargetColumn};
 
-/// Reads the CSV at `path` and encodes it: the whole loader in one call.
+/// Reads the CSV at `path` (`-`: standard input; `.gz`: decompressed) and encodes it: the whole
+/// loader in one call.
 pub fn load(
     path: &Path,
     read: &csv::ReadOptions,
     encode_options: &EncodeOptions,
 ) -> Result<Dataset> {
     let table = csv::read_path(path, read)?;
-    encode(&table, encode_options)
+    encode(table, encode_options)
+}
+
+/// [`load`] from any reader; `name` is used in messages.
+pub fn load_reader<R: std::io::Read>(
+    input: R,
+    name: &Path,
+    read: &csv::ReadOptions,
+    encode_options: &EncodeOptions,
+) -> Result<Dataset> {
+    let table = csv::read(input, name, read)?;
+    encode(table, encode_options)
+}
+
+/// The note to show when the batch size asked for is more than the usable rows: the range test
+/// shrinks the batch to the rows and cycles over them for its minimum number of steps.
+pub fn batch_note(batch_size: usize, rows: usize) -> Option<String> {
+    (batch_size > rows).then(|| {
+        format!(
+            "batch size {batch_size} is more than the {rows} usable rows: each batch holds all {rows} rows, and the range test cycles over them for its steps"
+        )
+    })
 }
 
 /// Whether the label is a class or a number.
@@ -113,6 +135,26 @@ pub struct ColumnSummary {
     /// How it was used.
     #[serde(flatten)]
     pub kind: ColumnKind,
+    /// Missing cells among the rows read.
+    pub missing: usize,
+    /// The median that filled missing cells (numeric and boolean features under `--missing fill`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill: Option<f64>,
+}
+
+/// What the missing-value policy did.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissingSummary {
+    /// The policy (`--missing`).
+    pub policy: MissingPolicy,
+    /// Rows dropped because their label was missing.
+    pub label_rows_dropped: usize,
+    /// Rows dropped because a used feature was missing (`--missing drop`).
+    pub incomplete_rows_dropped: usize,
+    /// Numeric or boolean values filled with their column's median (`--missing fill`).
+    pub filled: usize,
+    /// Categorical values encoded as a level of their own (`--missing fill`).
+    pub as_level: usize,
 }
 
 /// A class and how many rows hold it.
@@ -129,8 +171,18 @@ pub struct ClassCount {
 pub struct DataSummary {
     /// The file as the user named it.
     pub file: String,
-    /// Data rows read.
+    /// Data rows used (read, less those dropped).
     pub rows: usize,
+    /// Data rows read.
+    pub rows_read: usize,
+    /// Data rows dropped for missing values.
+    pub rows_dropped: usize,
+    /// Whether the first row was a header.
+    pub header: bool,
+    /// Whether `header` was decided by looking at the first row (no `--no-header`).
+    pub header_detected: bool,
+    /// The delimiter (`tab` for a tab).
+    pub delimiter: String,
     /// Model inputs after encoding.
     pub features: usize,
     /// Name of the label column.
@@ -142,6 +194,8 @@ pub struct DataSummary {
     pub classes: Option<Vec<ClassCount>>,
     /// Every CSV column and how it was used.
     pub columns: Vec<ColumnSummary>,
+    /// What the missing-value policy did.
+    pub missing: MissingSummary,
     /// One-line notes on what was decided (dropped columns, imbalanced classes, ...).
     pub notes: Vec<String>,
 }

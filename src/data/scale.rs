@@ -4,16 +4,39 @@ use ndarray::{Array2, Axis};
 
 /// Standardises each column of `x` in place, `x' = (x - mean) / sd`, with the population standard
 /// deviation computed in f64. A constant column (sd below 1e-12 of its scale) becomes all zeros:
-/// it carries no information and must not blow up to inf.
+/// it carries no information and must not blow up to inf. The matrix is walked row by row (one
+/// pass for the statistics, one to apply them), which keeps a large row-major matrix in cache
+/// order.
 pub fn standardise_columns(x: &mut Array2<f32>) {
-    for mut col in x.axis_iter_mut(Axis(1)) {
-        let (mean, sd) = mean_sd(col.iter().map(|&v| v as f64));
-        let scale = if sd > 1e-12 * mean.abs().max(1.0) {
-            1.0 / sd
-        } else {
-            0.0
-        };
-        col.mapv_inplace(|v| ((v as f64 - mean) * scale) as f32);
+    let cols = x.ncols();
+    let (mut mean, mut m2) = (vec![0f64; cols], vec![0f64; cols]);
+    for (i, row) in x.axis_iter(Axis(0)).enumerate() {
+        // Welford's update, with 1/n shared by the whole row.
+        let inv_n = 1.0 / (i + 1) as f64;
+        for ((&v, mean), m2) in row.iter().zip(&mut mean).zip(&mut m2) {
+            let v = f64::from(v);
+            let d = v - *mean;
+            *mean += d * inv_n;
+            *m2 += d * (v - *mean);
+        }
+    }
+    let n = x.nrows().max(1) as f64;
+    let scale: Vec<f64> = mean
+        .iter()
+        .zip(&m2)
+        .map(|(mean, m2)| {
+            let sd = (m2 / n).sqrt();
+            if sd > 1e-12 * mean.abs().max(1.0) {
+                1.0 / sd
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    for mut row in x.axis_iter_mut(Axis(0)) {
+        for ((v, mean), scale) in row.iter_mut().zip(&mean).zip(&scale) {
+            *v = ((f64::from(*v) - mean) * scale) as f32;
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{fmt_lr, Report};
-use crate::data::{ColumnKind, Task};
+use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
 use crate::model::Loss;
 
 /// The summary as text. `plot` is the path the PNG was written to, if any.
@@ -12,40 +12,7 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
     let mut out = String::new();
     let d = &report.data;
     let _ = writeln!(out, "lrfind {} — {}", report.version, d.file);
-    let task = match (&d.task, &d.classes) {
-        (Task::Classification, Some(classes)) => {
-            let list: Vec<String> = classes
-                .iter()
-                .take(6)
-                .map(|c| format!("{} {}", c.name, c.count))
-                .collect();
-            let more = if classes.len() > 6 { ", ..." } else { "" };
-            format!(
-                "classification of '{}', {} classes ({}{more})",
-                d.target,
-                classes.len(),
-                list.join(", ")
-            )
-        }
-        _ => format!("regression of '{}'", d.target),
-    };
-    let _ = writeln!(
-        out,
-        "  data       {} rows, {} features; {task}",
-        d.rows, d.features
-    );
-    for c in &d.columns {
-        if let ColumnKind::Categorical { levels } = c.kind {
-            let _ = writeln!(
-                out,
-                "             '{}' one-hot encoded ({levels} levels)",
-                c.name
-            );
-        }
-    }
-    for note in &d.notes {
-        let _ = writeln!(out, "  note       {note}");
-    }
+    data_summary(&mut out, d);
     let units = match report.loss {
         Loss::Mse => " (on the standardised target)",
         Loss::CrossEntropy => "",
@@ -167,4 +134,102 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
         let _ = writeln!(out, "  plot       {plot}");
     }
     out
+}
+
+/// The data block: rows, how the file was read, each feature column's kind, missing values, the
+/// label and the task, then one line per note.
+fn data_summary(out: &mut String, d: &DataSummary) {
+    let header = match (d.header, d.header_detected) {
+        (true, _) => "header row",
+        (false, true) => "no header (first row is all numbers; columns c0, c1, ...)",
+        (false, false) => "no header (--no-header; columns c0, c1, ...)",
+    };
+    let _ = writeln!(
+        out,
+        "  data       {} rows read, {} used, {} dropped; delimiter '{}', {header}",
+        d.rows_read, d.rows, d.rows_dropped, d.delimiter
+    );
+    let mut numeric = Vec::new();
+    let mut boolean = Vec::new();
+    let mut categorical = Vec::new();
+    let mut dropped = 0;
+    for c in &d.columns {
+        match &c.kind {
+            ColumnKind::Numeric => numeric.push(c.name.clone()),
+            ColumnKind::Boolean => boolean.push(c.name.clone()),
+            ColumnKind::Categorical { levels } => {
+                categorical.push(format!("{} ({levels} levels)", c.name))
+            }
+            ColumnKind::Dropped { .. } => dropped += 1,
+            ColumnKind::Label => {}
+        }
+    }
+    let dropped = match dropped {
+        0 => String::new(),
+        n => format!("; {n} dropped, see the notes"),
+    };
+    let _ = writeln!(
+        out,
+        "  features   {} inputs from {} columns{dropped}",
+        d.features,
+        numeric.len() + boolean.len() + categorical.len()
+    );
+    for (kind, names) in [
+        ("numeric", numeric),
+        ("boolean", boolean),
+        ("categorical", categorical),
+    ] {
+        if !names.is_empty() {
+            let _ = writeln!(out, "             {kind:<12}{}", short_list(&names, 8));
+        }
+    }
+    let m = &d.missing;
+    let missing: usize = d.columns.iter().map(|c| c.missing).sum();
+    if missing > 0 {
+        let action = match m.policy {
+            MissingPolicy::Fill => format!(
+                "{} filled with the column median (+ a _missing indicator), {} kept as a level of their own",
+                m.filled, m.as_level
+            ),
+            MissingPolicy::Drop => format!("{} incomplete rows dropped", m.incomplete_rows_dropped),
+            MissingPolicy::Error => "none in used columns".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  missing    {missing} values; {} rows without a label dropped; {action}",
+            m.label_rows_dropped
+        );
+    }
+    let task = match (&d.task, &d.classes) {
+        (Task::Classification, Some(classes)) => {
+            let list: Vec<String> = classes
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.count))
+                .collect();
+            format!(
+                "classification, {} classes ({})",
+                classes.len(),
+                short_list(&list, 6)
+            )
+        }
+        _ => "regression".into(),
+    };
+    let _ = writeln!(out, "  label      '{}': {task}", d.target);
+    for note in &d.notes {
+        let _ = writeln!(out, "  note       {note}");
+    }
+}
+
+/// The first `max` items, comma-separated, then how many more there are.
+fn short_list(items: &[String], max: usize) -> String {
+    let mut s = items
+        .iter()
+        .take(max)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > max {
+        s.push_str(&format!(", ... ({} more)", items.len() - max));
+    }
+    s
 }

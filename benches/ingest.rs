@@ -1,0 +1,100 @@
+//! Ingest speed of the loader (read + encode) on a generated numeric CSV, in MB/s.
+//!
+//! `cargo bench --bench ingest` runs the criterion benchmark on a CSV generated in memory.
+//! Two more modes, used to measure a large file (see docs/data.md):
+//! `... -- --generate PATH MB` writes a numeric CSV of about MB megabytes to PATH, and
+//! `... -- --file PATH` loads PATH once and prints its size, the time taken and the MB/s.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput};
+use lrfind::data::csv::ReadOptions;
+use lrfind::data::{load, load_reader, EncodeOptions};
+
+/// Feature columns of the generated CSV (plus one numeric label).
+const FEATURES: usize = 20;
+
+/// Writes about `bytes` bytes of a numeric CSV: `FEATURES` columns of uniform numbers with six
+/// decimals, and a label `y` that depends on them, from a fixed-seed generator.
+fn generate(out: &mut impl Write, bytes: usize) -> std::io::Result<()> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let header: Vec<String> = (0..FEATURES).map(|i| format!("x{i}")).collect();
+    let mut written = 0;
+    let mut line = format!("{},y\n", header.join(","));
+    while written < bytes {
+        written += line.len();
+        out.write_all(line.as_bytes())?;
+        line.clear();
+        let mut y = 0.0;
+        for i in 0..FEATURES {
+            let v = next() * 200.0 - 100.0;
+            y += v * (i as f64 + 1.0);
+            line.push_str(&format!("{v:.6},"));
+        }
+        line.push_str(&format!("{y:.4}\n"));
+    }
+    Ok(())
+}
+
+fn bench(c: &mut Criterion) {
+    let mut csv = Vec::new();
+    generate(&mut csv, 16 << 20).expect("writing to memory");
+    let mut group = c.benchmark_group("ingest");
+    group.throughput(Throughput::Bytes(csv.len() as u64));
+    group.sample_size(10);
+    group.bench_function("numeric_16MB", |b| {
+        b.iter(|| {
+            load_reader(
+                csv.as_slice(),
+                Path::new("bench.csv"),
+                &ReadOptions::default(),
+                &EncodeOptions::default(),
+            )
+            .expect("the generated CSV loads")
+        })
+    });
+    group.finish();
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| args.iter().position(|a| a == name).map(|i| &args[i + 1..]);
+    if let Some([path, mb, ..]) = flag("--generate") {
+        let mb: usize = mb.parse().expect("--generate PATH MB");
+        let file = std::fs::File::create(path).expect("creating the CSV");
+        let mut out = std::io::BufWriter::new(file);
+        generate(&mut out, mb << 20).expect("writing the CSV");
+        out.flush().expect("writing the CSV");
+        return;
+    }
+    if let Some([path, ..]) = flag("--file") {
+        let size = std::fs::metadata(path).expect("the CSV exists").len() as f64 / 1e6;
+        let start = Instant::now();
+        let d = load(
+            Path::new(path),
+            &ReadOptions::default(),
+            &EncodeOptions::default(),
+        )
+        .expect("the CSV loads");
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "{path}: {size:.1} MB, {} rows x {} features in {secs:.2} s = {:.0} MB/s; f32 matrix {:.1} MB",
+            d.rows(),
+            d.features(),
+            size / secs,
+            (d.x.len() * 4) as f64 / 1e6
+        );
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}
