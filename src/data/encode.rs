@@ -228,6 +228,14 @@ impl Plan {
     }
 }
 
+/// A mostly numeric column with at most this many distinct non-numeric values is an error (they
+/// look like typos or missing-value markers); with more, it is a text column.
+pub const MAX_STRAY_WORDS: usize = 5;
+
+/// A text column with more than this many levels, more than half of its present values distinct,
+/// is a name or an identifier: one-hot encoding it would give a column per row.
+pub const MIN_IDENTIFIER_LEVELS: usize = 10;
+
 /// Decides what column `c` is, from every row read.
 fn plan_feature(table: &Table, c: usize, options: &EncodeOptions, chosen: bool) -> Result<Plan> {
     let cells = &table.columns[c];
@@ -265,7 +273,17 @@ fn plan_feature(table: &Table, c: usize, options: &EncodeOptions, chosen: bool) 
             fill: None,
         });
     }
-    if cells.numeric >= text {
+    // Mostly numbers with a few distinct words among them: the words are typos or undeclared
+    // missing-value markers, and guessing would silently change the column, so say where they
+    // are. Many distinct words among the numbers (ticket numbers, codes) make it a text column.
+    let distinct_words = cells.text.as_ref().map_or(0, |t| {
+        if t.overflowed {
+            usize::MAX
+        } else {
+            t.levels.len()
+        }
+    });
+    if cells.numeric >= text && distinct_words <= MAX_STRAY_WORDS {
         let (line, value) = cells.first_text.clone().unwrap_or_default();
         return Err(Error::Data {
             location: table.location(line, c),
@@ -281,6 +299,13 @@ fn plan_feature(table: &Table, c: usize, options: &EncodeOptions, chosen: bool) 
             options.max_categories
         )));
     };
+    let present = rows - cells.missing;
+    if levels.names.len() > MIN_IDENTIFIER_LEVELS && 2 * levels.names.len() > present {
+        return Ok(Plan::Dropped(format!(
+            "text with {} distinct values in {present} rows, like a name or an identifier",
+            levels.names.len()
+        )));
+    }
     let truth: Option<Vec<bool>> = levels.names.iter().map(|n| is_boolean_word(n)).collect();
     if let Some(truth) = truth {
         if truth.iter().any(|&t| t) && truth.iter().any(|&t| !t) {
@@ -911,6 +936,33 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("--missing drop"), "{e}");
+    }
+
+    #[test]
+    fn identifiers_and_codes_are_dropped_not_one_hot() {
+        // Every name distinct; ticket codes that are mostly numbers but with many distinct words.
+        let mut s = String::from("name,ticket,x,y\n");
+        for i in 0..30 {
+            let ticket = if i % 3 == 0 {
+                format!("PC {i}")
+            } else {
+                format!("{}", 1000 + i * 7)
+            };
+            s += &format!("person {i},{ticket},{},{}\n", (i * 7) % 11, i % 2);
+        }
+        let d = dataset(&s, &EncodeOptions::default()).unwrap();
+        assert_eq!(d.feature_names, ["x"]);
+        let reasons: Vec<&str> = d.summary.notes.iter().map(String::as_str).collect();
+        assert!(
+            reasons
+                .iter()
+                .any(|n| n.contains("'name'") && n.contains("identifier")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.iter().any(|n| n.contains("'ticket'")),
+            "{reasons:?}"
+        );
     }
 
     #[test]
