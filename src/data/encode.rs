@@ -40,7 +40,7 @@ pub enum MissingPolicy {
 }
 
 /// How to turn the table into a data set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EncodeOptions {
     /// The label column: a header name, or a 0-based index. `None`: the last column.
     pub target: Option<String>,
@@ -672,6 +672,7 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
             as_level,
         },
         notes,
+        options: options.clone(),
     };
     Ok(Dataset {
         x,

@@ -198,6 +198,8 @@ pub struct DataSummary {
     pub missing: MissingSummary,
     /// One-line notes on what was decided (dropped columns, imbalanced classes, ...).
     pub notes: Vec<String>,
+    /// The options the columns were decided with (`--target`, `--missing`, ...).
+    pub options: EncodeOptions,
 }
 
 /// An encoded, standardised data set ready for training.
