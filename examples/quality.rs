@@ -290,17 +290,7 @@ fn main() {
                 l_star: truth.best_loss,
                 l0: truth.initial_loss,
             };
-            let config = RangeTestConfig {
-                model: training.model.clone(),
-                optimizer: *opt,
-                start_lr: 1e-6,
-                end_lr: 10.0,
-                steps: None,
-                batch_size: 64,
-                smoothing: 0.98,
-                diverge_factor: 4.0,
-                seed: 0,
-            };
+            let config = RangeTestConfig::with_defaults(training.model.clone(), *opt);
             let histories = finder::run_many(d, Some(&s), &config, seeds, &ProgressBar::hidden())
                 .expect("valid config");
             let picks: Vec<_> = histories

@@ -8,7 +8,7 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Args, SweepArgs};
-use crate::data::{load, Dataset, Target};
+use crate::data::{Dataset, Target};
 use crate::diagnose::{diagnose, unstable};
 use crate::error::{Error, Result};
 use crate::finder::{self, FindConfig};
@@ -202,11 +202,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         args.output.csv_out.as_deref(),
         &args.data.input,
     )?;
-    let mut dataset = load(
-        &args.data.input,
-        &args.data.read_options(),
-        &args.data.encode_options(),
-    )?;
+    let mut dataset = args.data.load()?;
     let bar = progress_bar(args.output.quiet, "range test");
     let findings = analyse(&dataset, &config, &bar)?;
     // The range test caps the batch at the training rows; say so when it did.
@@ -273,11 +269,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<Outcome> {
         None,
         &args.data.input,
     )?;
-    let mut dataset = load(
-        &args.data.input,
-        &args.data.read_options(),
-        &args.data.encode_options(),
-    )?;
+    let mut dataset = args.data.load()?;
     let held_out: Split = split(&dataset, o.val_split, args.train.seed);
     let batch_note = crate::data::batch_note(training.batch_size, held_out.train.len());
     dataset.summary.notes.extend(batch_note);

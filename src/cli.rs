@@ -8,7 +8,10 @@ use clap::Parser;
 use crate::data::csv::ReadOptions;
 use crate::data::{EncodeOptions, MissingPolicy, Task};
 use crate::error::{Error, Result};
-use crate::finder::{FindConfig, RangeTestConfig, Signal};
+use crate::finder::{
+    FindConfig, RangeTestConfig, Signal, DEFAULT_BATCH_SIZE, DEFAULT_DIVERGE_FACTOR,
+    DEFAULT_END_LR, DEFAULT_SMOOTHING, DEFAULT_START_LR,
+};
 use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::suggest::{Method, HEADLINE};
 use crate::sweep::Budget;
@@ -151,7 +154,7 @@ pub struct TrainArgs {
     pub weight_decay: f64,
 
     /// Rows per mini-batch (capped at the number of rows).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
     pub batch_size: usize,
 
     /// Seed of the initial weights and the batch order.
@@ -164,11 +167,11 @@ pub struct TrainArgs {
 #[command(next_help_heading = "Range test")]
 pub struct RangeArgs {
     /// First learning rate of the range test.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = DEFAULT_START_LR)]
     pub start_lr: f64,
 
     /// Last learning rate of the range test.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = DEFAULT_END_LR)]
     pub end_lr: f64,
 
     /// Steps of the range test [default: one pass over the rows, at least 100 and at most 200].
@@ -176,11 +179,11 @@ pub struct RangeArgs {
     pub steps: Option<usize>,
 
     /// Factor of the exponential moving average that smooths the loss, in [0, 1).
-    #[arg(long, default_value_t = 0.98)]
+    #[arg(long, default_value_t = DEFAULT_SMOOTHING)]
     pub smoothing: f64,
 
     /// Stop when the smoothed loss exceeds this multiple of its lowest value.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = DEFAULT_DIVERGE_FACTOR)]
     pub diverge_factor: f64,
 }
 
@@ -210,6 +213,11 @@ pub struct OutputArgs {
 }
 
 impl DataArgs {
+    /// Reads and encodes the CSV.
+    pub fn load(&self) -> Result<crate::data::Dataset> {
+        crate::data::load(&self.input, &self.read_options(), &self.encode_options())
+    }
+
     /// How to read the CSV.
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {

@@ -24,6 +24,17 @@ use crate::schedule::ExponentialSchedule;
 use crate::split::Split;
 use crate::train::{Evaluator, ModelConfig, Trainer};
 
+/// First LR: below any useful LR for these optimizers on standardised inputs.
+pub const DEFAULT_START_LR: f64 = 1e-6;
+/// Last LR: above where every optimizer here diverges on standardised data.
+pub const DEFAULT_END_LR: f64 = 10.0;
+/// Rows per step.
+pub const DEFAULT_BATCH_SIZE: usize = 64;
+/// EMA factor of the smoothed loss (fastai's).
+pub const DEFAULT_SMOOTHING: f64 = 0.98;
+/// Divergence threshold, a multiple of the lowest smoothed loss (fastai's).
+pub const DEFAULT_DIVERGE_FACTOR: f64 = 4.0;
+
 /// The range test never runs fewer steps than this by default; a short data set is cycled.
 pub const MIN_DEFAULT_STEPS: usize = 100;
 /// Nor more than this: on a large table a full epoch trains so long at each small LR that the
@@ -55,6 +66,21 @@ pub struct RangeTestConfig {
 }
 
 impl RangeTestConfig {
+    /// The default range test (the CLI's defaults, docs/range-test.md) for a model and optimizer.
+    pub fn with_defaults(model: ModelConfig, optimizer: OptimizerConfig) -> Self {
+        RangeTestConfig {
+            model,
+            optimizer,
+            start_lr: DEFAULT_START_LR,
+            end_lr: DEFAULT_END_LR,
+            steps: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+            smoothing: DEFAULT_SMOOTHING,
+            diverge_factor: DEFAULT_DIVERGE_FACTOR,
+            seed: 0,
+        }
+    }
+
     /// Checks every value once.
     pub fn validate(&self) -> Result<()> {
         self.optimizer.validate()?;
@@ -420,17 +446,10 @@ mod tests {
 
     #[test]
     fn default_steps_are_one_pass_clamped_to_100_200() {
-        let config = RangeTestConfig {
-            model: ModelConfig { hidden: vec![8] },
-            optimizer: OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
-            start_lr: 1e-6,
-            end_lr: 10.0,
-            steps: None,
-            batch_size: 64,
-            smoothing: 0.98,
-            diverge_factor: 4.0,
-            seed: 0,
-        };
+        let config = RangeTestConfig::with_defaults(
+            ModelConfig { hidden: vec![8] },
+            OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
+        );
         assert_eq!(config.effective_steps(150), 100);
         assert_eq!(config.effective_steps(9_600), 150);
         assert_eq!(config.effective_steps(64_000), 200);

@@ -116,6 +116,21 @@ fn log_lr_chart<'a, 'b>(
     Ok(chart)
 }
 
+/// The legend box every picture shares.
+fn draw_legend<'a, 'b: 'a>(
+    chart: &mut LogLrChart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 18))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()?;
+    Ok(())
+}
+
 fn loss_units(loss: Loss) -> &'static str {
     match loss {
         Loss::Mse => "loss (MSE, standardised target)",
@@ -208,13 +223,7 @@ fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
         .draw_series(std::iter::once(Circle::new(best, 10, PICK.filled())))?
         .label(format!("best LR {}", fmt_lr(report.best_lr)))
         .legend(|(x, y)| Circle::new((x + 12, y), 6, PICK.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(())
 }
@@ -384,13 +393,7 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             (FONT, 22).into_font().color(&PICK),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .label_font((FONT, 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
     root.present()?;
     Ok(())
 }
