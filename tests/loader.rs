@@ -120,7 +120,7 @@ fn standard_input_is_read_for_a_dash() {
     assert!(output.status.success() || output.status.code() == Some(1));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["data"]["rows"], 12);
-    assert_eq!(report["data"]["file"], "-");
+    assert_eq!(report["data"]["file"], "<stdin>");
 }
 
 #[test]

@@ -150,10 +150,16 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Table> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let input = std::io::BufReader::with_capacity(256 * 1024, input);
-    if gz {
-        read(flate2::bufread::MultiGzDecoder::new(input), path, options)
+    // Messages name standard input as such rather than as "-".
+    let name = if path.as_os_str() == "-" {
+        Path::new("<stdin>")
     } else {
-        read(input, path, options)
+        path
+    };
+    if gz {
+        read(flate2::bufread::MultiGzDecoder::new(input), name, options)
+    } else {
+        read(input, name, options)
     }
 }
 
