@@ -407,7 +407,7 @@ fn y_range(report: &Report) -> (f64, f64) {
             .histories()
             .iter()
             .flat_map(|h| h.before_divergence())
-            .chain(&report.val_curve)
+            .chain(report.history().signal_curve(Signal::Val))
     };
     let lo = before()
         .map(|p| p.loss.min(p.smoothed_loss))
