@@ -109,23 +109,7 @@ mod tests {
     use crate::suggest::suggest;
 
     fn history(losses: &[f64], stop: StopReason, planned: usize) -> History {
-        History {
-            points: losses
-                .iter()
-                .enumerate()
-                .map(|(i, &l)| Point {
-                    step: i,
-                    lr: 10f64.powf(-6.0 + 0.07 * i as f64),
-                    loss: l,
-                    smoothed_loss: l,
-                })
-                .collect(),
-            val_points: Vec::new(),
-            stop,
-            planned_steps: planned,
-            batch_size: 8,
-            seed: 0,
-        }
+        History::from_losses(losses, 0.07, stop, planned)
     }
 
     fn codes(h: &History, classes: Option<usize>) -> Vec<&'static str> {

@@ -237,6 +237,36 @@ impl History {
     }
 }
 
+#[cfg(test)]
+impl History {
+    /// A hand-made history for tests: loss and smoothed loss both `losses[i]` at
+    /// `lr = 10^(-6 + decades_per_step * i)`.
+    pub(crate) fn from_losses(
+        losses: &[f64],
+        decades_per_step: f64,
+        stop: StopReason,
+        planned_steps: usize,
+    ) -> Self {
+        History {
+            points: losses
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| Point {
+                    step: i,
+                    lr: 10f64.powf(-6.0 + decades_per_step * i as f64),
+                    loss: l,
+                    smoothed_loss: l,
+                })
+                .collect(),
+            val_points: Vec::new(),
+            stop,
+            planned_steps,
+            batch_size: 1,
+            seed: 0,
+        }
+    }
+}
+
 /// Bias-corrected exponential moving average.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ema {

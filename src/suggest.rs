@@ -315,26 +315,9 @@ pub fn valley(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
 mod tests {
     use super::*;
 
-    /// A history from smoothed losses at LRs 10^(x0 + i * dx).
+    /// A history from smoothed losses at LRs 10^(-6 + 0.1 i).
     fn curve(smoothed: &[f64], stop: StopReason) -> History {
-        let points = smoothed
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| Point {
-                step: i,
-                lr: 10f64.powf(-6.0 + 0.1 * i as f64),
-                loss: s,
-                smoothed_loss: s,
-            })
-            .collect();
-        History {
-            points,
-            val_points: Vec::new(),
-            stop,
-            planned_steps: smoothed.len(),
-            batch_size: 1,
-            seed: 0,
-        }
+        History::from_losses(smoothed, 0.1, stop, smoothed.len())
     }
 
     /// A U shape: flat, a fall that is steepest at i = 30, minimum at i = 45, rise.
