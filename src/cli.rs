@@ -21,7 +21,14 @@ use crate::train::ModelConfig;
 /// learning rate grows exponentially, stops when the loss diverges, prints the suggested LR and
 /// writes a PNG of the loss curve.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "lrfind", version, about, long_about = None)]
+#[command(
+    name = "lrfind",
+    version,
+    about,
+    long_about = None,
+    after_help = "Also: `lrfind sweep CSV` trains from scratch at fixed LRs on a log grid and reports the best \
+                  validation loss each reached, the ground truth for the suggestion (`lrfind sweep --help`)."
+)]
 pub struct Args {
     /// The data and how to read it.
     #[command(flatten)]
@@ -207,7 +214,7 @@ pub struct OutputArgs {
     #[arg(long = "csv", value_name = "PATH")]
     pub csv_out: Option<String>,
 
-    /// No progress bar and no summary: print only the suggested LR.
+    /// No progress bar and no summary: print only the LR (the suggested one; for sweep, the best).
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -373,7 +380,7 @@ impl OutputArgs {
 /// several seeds, on a held-out validation split, and reports the best validation loss each LR
 /// reached — the "try 1, 0.1, 0.01, ..." search done properly.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "lrfind sweep", version, about, long_about = None)]
+#[command(name = "lrfind sweep", bin_name = "lrfind sweep", version)]
 pub struct SweepArgs {
     /// The data and how to read it.
     #[command(flatten)]
