@@ -13,7 +13,7 @@
 use serde::Serialize;
 
 use crate::finder::{History, StopReason};
-use crate::suggest::{NoSuggestion, Suggestions, MIN_POINTS, UNSTABLE_DECADES};
+use crate::suggest::{is_unstable, NoSuggestion, Suggestions, MIN_POINTS, UNSTABLE_DECADES};
 
 /// A curve with fewer points than this before divergence is coarse.
 pub const FEW_POINTS: usize = 30;
@@ -92,7 +92,7 @@ pub fn diagnose(
 /// The diagnostic for repeated runs that disagree, if they do.
 pub fn unstable(spread_decades: Option<f64>, runs: usize) -> Option<Diagnostic> {
     let spread = spread_decades?;
-    (spread > UNSTABLE_DECADES).then(|| {
+    is_unstable(Some(spread)).then(|| {
         diag(
             "unstable",
             format!(

@@ -174,6 +174,11 @@ pub struct Consensus {
 /// Above this spread of the runs' picks, in decades, a result is flagged unstable.
 pub const UNSTABLE_DECADES: f64 = 0.5;
 
+/// Whether a spread of the runs' picks (in decades) is too wide to trust one number.
+pub fn is_unstable(spread_decades: Option<f64>) -> bool {
+    spread_decades.is_some_and(|s| s > UNSTABLE_DECADES)
+}
+
 /// Combines the suggestions of several runs: per rule, the median pick in log10 LR (for an even
 /// count, the geometric mean of the middle two).
 pub fn consensus(runs: &[Suggestions]) -> Consensus {

@@ -144,9 +144,7 @@ impl Report {
                 })
                 .collect(),
             spread_decades: consensus.spread_decades,
-            unstable: consensus
-                .spread_decades
-                .is_some_and(|s| s > crate::suggest::UNSTABLE_DECADES),
+            unstable: crate::suggest::is_unstable(consensus.spread_decades),
             diagnostics,
             stop_reason: first.stop,
             steps: first.points.len(),
