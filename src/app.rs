@@ -8,7 +8,7 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Args, SweepArgs};
-use crate::data::{Dataset, Target};
+use crate::data::Dataset;
 use crate::diagnose::{diagnose, unstable};
 use crate::error::{Error, Result};
 use crate::finder::{self, FindConfig};
@@ -108,20 +108,23 @@ impl Outputs {
         Ok(())
     }
 
-    /// Prints the summary: to stdout, or stderr when stdout carries JSON or CSV.
-    fn summary(&self, text: &str) {
+    /// Tells the user the result: with `--quiet` only `lr` on stdout (nothing when stdout carries
+    /// JSON or CSV); otherwise the summary that `text` renders, given the plot's path, on stdout
+    /// (stderr when stdout carries JSON or CSV).
+    fn print(&self, quiet: bool, lr: Option<f64>, text: impl FnOnce(Option<&str>) -> String) {
+        if quiet {
+            if let (Some(lr), false) = (lr, self.stdout_taken()) {
+                print_quietly(&format!("{lr:e}\n"));
+            }
+            return;
+        }
+        let plot = self.plot.as_ref().map(|d| d.to_string());
+        let text = text(plot.as_deref());
         if self.stdout_taken() {
             eprint!("{text}");
         } else {
-            print_quietly(text);
+            print_quietly(&text);
         }
-    }
-}
-
-fn classes(dataset: &Dataset) -> Option<usize> {
-    match &dataset.target {
-        Target::Classes { names, .. } => Some(names.len()),
-        Target::Values { .. } => None,
     }
 }
 
@@ -146,7 +149,7 @@ pub fn analyse(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -
     let mut diagnostics = diagnose(
         &histories[0],
         &picks[0],
-        classes(dataset),
+        dataset.target.classes(),
         config.range.end_lr,
     );
     diagnostics.extend(unstable(agreed.spread_decades, config.runs));
@@ -225,14 +228,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .transpose()?;
     outputs.write(png, to_json(&report), Some(to_csv(&report)))?;
 
-    if args.output.quiet {
-        if let (Some(lr), false) = (report.suggested_lr, outputs.stdout_taken()) {
-            print_quietly(&format!("{lr:e}\n"));
-        }
-    } else {
-        let plot_name = outputs.plot.as_ref().map(|d| d.to_string());
-        outputs.summary(&to_text(&report, plot_name.as_deref()));
-    }
+    outputs.print(args.output.quiet, report.suggested_lr, |plot| {
+        to_text(&report, plot)
+    });
     Ok(if report.suggested_lr.is_some() {
         Outcome::Suggested
     } else {
@@ -296,15 +294,10 @@ pub fn run_sweep(args: &SweepArgs) -> Result<Outcome> {
         .as_ref()
         .map(|_| plot::sweep_png(&report))
         .transpose()?;
-    outputs.write(png, crate::report::json::to_json(&report), None)?;
-    if args.output.quiet {
-        if !outputs.stdout_taken() {
-            print_quietly(&format!("{:e}\n", report.result.best_lr));
-        }
-    } else {
-        let plot_name = outputs.plot.as_ref().map(|d| d.to_string());
-        outputs.summary(&report.to_text(plot_name.as_deref()));
-    }
+    outputs.write(png, to_json(&report), None)?;
+    outputs.print(args.output.quiet, Some(report.result.best_lr), |plot| {
+        report.to_text(plot)
+    });
     Ok(Outcome::Suggested)
 }
 

@@ -150,13 +150,9 @@ fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
     let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let points = &report.result.points;
-    let file = std::path::Path::new(&report.data.file)
-        .file_name()
-        .map_or(report.data.file.clone(), |f| {
-            f.to_string_lossy().into_owned()
-        });
     let title = format!(
-        "LR sweep: {file} — {}, batch size {}, {} seeds",
+        "LR sweep: {} — {}, batch size {}, {} seeds",
+        file_name(&report.data.file),
         report.training.optimizer.describe(),
         report.training.batch_size,
         report.seeds
@@ -241,12 +237,11 @@ fn smoothed_near(curve: &[Point], lr: f64) -> Option<f64> {
         .map(|p| p.smoothed_loss)
 }
 
-fn file_name(report: &Report) -> String {
-    std::path::Path::new(&report.data.file)
+/// The data file's name without its folders, for titles.
+fn file_name(file: &str) -> String {
+    std::path::Path::new(file)
         .file_name()
-        .map_or(report.data.file.clone(), |f| {
-            f.to_string_lossy().into_owned()
-        })
+        .map_or(file.to_string(), |f| f.to_string_lossy().into_owned())
 }
 
 fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
@@ -257,7 +252,7 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
     let runs = report.histories().len();
     let title = format!(
         "LR range test: {} — {}, batch size {}{}",
-        file_name(report),
+        file_name(&report.data.file),
         config.range.optimizer.describe(),
         report.batch_size,
         if runs > 1 {

@@ -96,6 +96,14 @@ impl Target {
         }
     }
 
+    /// Number of classes, for classification.
+    pub fn classes(&self) -> Option<usize> {
+        match self {
+            Target::Classes { names, .. } => Some(names.len()),
+            Target::Values { .. } => None,
+        }
+    }
+
     /// Number of model outputs: one per class, or one for regression.
     pub fn outputs(&self) -> usize {
         match self {
