@@ -341,7 +341,6 @@ pub fn run_many(
     runs: usize,
     progress: &ProgressBar,
 ) -> Result<Vec<History>> {
-    config.validate()?;
     if runs == 0 {
         return Err(Error::config("--runs", "must be at least 1"));
     }

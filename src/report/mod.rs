@@ -115,6 +115,7 @@ impl Report {
             verification,
             diagnostics,
         } = findings;
+        // The first run's curves are copied once, into the serialised fields.
         let first = histories.first().expect("at least one run").clone();
         let failure = picks
             .iter()
@@ -154,8 +155,8 @@ impl Report {
             model,
             data,
             config,
-            curve: first.points.clone(),
-            val_curve: first.val_points.clone(),
+            curve: first.points,
+            val_curve: first.val_points,
             histories,
         }
     }
