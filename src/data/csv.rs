@@ -73,13 +73,6 @@ pub struct ColumnCells {
     pub text: Option<TextCells>,
 }
 
-impl ColumnCells {
-    /// Number of cells that held text (neither a number nor missing).
-    pub fn text_count(&self) -> usize {
-        self.text.as_ref().map_or(0, |t| t.counts.iter().sum())
-    }
-}
-
 /// A CSV as read: header, a row-major buffer of numbers (NaN where a cell is missing or text), and
 /// per-column counts and text cells.
 #[derive(Debug, Clone)]
