@@ -123,8 +123,11 @@ impl<F: Scalar> Mlp<F> {
     /// Mean loss of the batch in `ws`, without gradients.
     pub fn loss(&self, ws: &mut Workspace<F>) -> F {
         self.forward(ws);
-        let target = ws.target();
-        loss_and_grad(&ws.acts[self.layers() - 1].view(), target, None)
+        loss_and_grad(
+            &ws.acts[self.layers() - 1].view(),
+            ws.labels_or_values.batch(),
+            None,
+        )
     }
 
     /// Mean loss of the batch in `ws`, and its gradient with respect to every parameter in
@@ -132,17 +135,12 @@ impl<F: Scalar> Mlp<F> {
     pub fn loss_and_grad(&self, ws: &mut Workspace<F>) -> F {
         self.forward(ws);
         let last = self.layers() - 1;
-        let loss = {
-            let target = match &ws.labels_or_values {
-                Targets::Classes(l) => TargetBatch::Classes(l.as_slice()),
-                Targets::Values(v) => TargetBatch::Values(v.as_slice()),
-            };
-            loss_and_grad(
-                &ws.acts[last].view(),
-                target,
-                Some(&mut ws.deltas[last].view_mut()),
-            )
-        };
+        // Field by field: the targets are read while the output gradient is written.
+        let loss = loss_and_grad(
+            &ws.acts[last].view(),
+            ws.labels_or_values.batch(),
+            Some(&mut ws.deltas[last].view_mut()),
+        );
         self.backward(ws);
         loss
     }
@@ -185,6 +183,16 @@ impl<F: Scalar> Mlp<F> {
 enum Targets<F> {
     Classes(Vec<u32>),
     Values(Vec<F>),
+}
+
+impl<F> Targets<F> {
+    /// The labels as the loss takes them.
+    fn batch(&self) -> TargetBatch<'_, F> {
+        match self {
+            Targets::Classes(l) => TargetBatch::Classes(l),
+            Targets::Values(v) => TargetBatch::Values(v),
+        }
+    }
 }
 
 /// Every buffer one training step needs, for one network and one batch size.
@@ -236,13 +244,6 @@ impl<F: Scalar> Workspace<F> {
         match &mut self.labels_or_values {
             Targets::Values(v) => v,
             Targets::Classes(_) => panic!("a classification workspace has no numeric targets"),
-        }
-    }
-
-    fn target(&self) -> TargetBatch<'_, F> {
-        match &self.labels_or_values {
-            Targets::Classes(l) => TargetBatch::Classes(l),
-            Targets::Values(v) => TargetBatch::Values(v),
         }
     }
 }
