@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
+use lrfind::data::split::split;
 use lrfind::data::{self, csv::ReadOptions, Dataset, EncodeOptions};
 use lrfind::finder::{self, RangeTestConfig};
 use lrfind::optim::{OptimizerConfig, OptimizerKind};
-use lrfind::split::split;
 use lrfind::suggest::{log_median, spread_decades, suggest_points, Method};
 use lrfind::sweep::{log_grid, measure, regret, sweep, Budget, Training};
 use lrfind::train::ModelConfig;
@@ -193,7 +193,7 @@ fn synthetic_cases(dir: &Path) -> Vec<Case> {
 /// One data set and optimizer with its ground truth: what a pick is scored against.
 struct Scorer<'a> {
     dataset: &'a Dataset,
-    split: &'a lrfind::split::Split,
+    split: &'a lrfind::data::split::Split,
     training: &'a Training,
     seeds: usize,
     /// Best validation loss over the grid.

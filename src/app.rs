@@ -8,15 +8,15 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Args, SweepArgs};
+use crate::data::split::{split, Split};
 use crate::data::Dataset;
 use crate::diagnose::{diagnose, unstable};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::finder::{self, FindConfig};
 use crate::output::Destination;
 use crate::plot;
 use crate::report::sweep::SweepReport;
 use crate::report::{csv::to_csv, json::to_json, text::to_text, Findings, Report};
-use crate::split::{split, Split};
 use crate::suggest::{consensus, suggest_points, Suggestions};
 use crate::sweep::{default_grid, sweep, verify, Budget, Training};
 use crate::train::{loss_for, ModelConfig};
@@ -78,9 +78,9 @@ impl Outputs {
             csv: csv.map(Destination::parse),
         };
         for (option, dest) in [
-            ("--plot", &outputs.plot),
-            ("--json", &outputs.json),
-            ("--csv", &outputs.csv),
+            (Setting::Plot, &outputs.plot),
+            (Setting::Json, &outputs.json),
+            (Setting::Csv, &outputs.csv),
         ] {
             if let Some(dest) = dest {
                 dest.check_not_input(option, input)?;
@@ -241,15 +241,18 @@ pub fn run(args: &Args) -> Result<Outcome> {
 /// Runs `lrfind sweep` with `args`.
 pub fn run_sweep(args: &SweepArgs) -> Result<Outcome> {
     let o = &args.sweep;
-    crate::split::check_fraction("--val-split", o.val_split)?;
+    crate::data::split::check_fraction(Setting::ValSplit, o.val_split)?;
     if o.seeds == 0 {
-        return Err(Error::config("--seeds", "must be at least 1"));
+        return Err(Error::config(Setting::Seeds, "must be at least 1"));
     }
     if o.epochs == 0 && o.min_steps == 0 {
-        return Err(Error::config("--epochs", "give at least one epoch or step"));
+        return Err(Error::config(
+            Setting::Epochs,
+            "give at least one epoch or step",
+        ));
     }
     if args.train.batch_size == 0 {
-        return Err(Error::config("--batch-size", "must be at least 1"));
+        return Err(Error::config(Setting::BatchSize, "must be at least 1"));
     }
     let training = Training {
         model: args.train.model()?,

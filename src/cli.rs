@@ -7,7 +7,7 @@ use clap::Parser;
 
 use crate::data::csv::ReadOptions;
 use crate::data::{EncodeOptions, MissingPolicy, Task};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::finder::{
     FindConfig, RangeTestConfig, Signal, DEFAULT_BATCH_SIZE, DEFAULT_DIVERGE_FACTOR,
     DEFAULT_END_LR, DEFAULT_SMOOTHING, DEFAULT_START_LR,
@@ -280,7 +280,7 @@ impl TrainArgs {
     pub fn model(&self) -> Result<ModelConfig> {
         if self.hidden.is_empty() || self.hidden.contains(&0) {
             return Err(Error::config(
-                "--hidden",
+                Setting::Hidden,
                 "give widths of at least 1, e.g. 64,64",
             ));
         }
@@ -328,19 +328,19 @@ impl Args {
     pub fn find_config(&self) -> Result<FindConfig> {
         let t = &self.trust;
         if t.runs == 0 {
-            return Err(Error::config("--runs", "must be at least 1"));
+            return Err(Error::config(Setting::Runs, "must be at least 1"));
         }
         if let Some(f) = t.val_split {
-            crate::split::check_fraction("--val-split", f)?;
+            crate::data::split::check_fraction(Setting::ValSplit, f)?;
         }
         if t.signal == Signal::Val && t.val_split.is_none() {
             return Err(Error::config(
-                "--signal",
+                Setting::Signal,
                 "val needs a validation split: add --val-split 0.2",
             ));
         }
         if t.verify_epochs == 0 {
-            return Err(Error::config("--verify-epochs", "must be at least 1"));
+            return Err(Error::config(Setting::VerifyEpochs, "must be at least 1"));
         }
         Ok(FindConfig {
             range: self.range_test()?,
@@ -419,6 +419,19 @@ pub struct SweepOptions {
     /// Seeds per LR (seed..seed+N-1).
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub seeds: usize,
+}
+
+/// How the command line names a setting: its flag, with the value when one is given.
+pub fn flag(setting: crate::error::Setting, value: Option<&str>) -> String {
+    use crate::error::Setting;
+    let name = match setting {
+        Setting::Header => "--no-header".to_string(),
+        other => format!("--{}", other.key().replace('_', "-")),
+    };
+    match value {
+        Some(v) => format!("{name} {v}"),
+        None => name,
+    }
 }
 
 #[cfg(test)]

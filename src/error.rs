@@ -1,7 +1,257 @@
 //! Typed errors of the library. Each variant says what went wrong, where, and what to do about it,
 //! so the binary can print it as one line and pick the exit code.
+//!
+//! The library never spells a command-line flag. A message that points at something the user can
+//! set names it as a [`Setting`]; the command line renders each setting as its own flag
+//! (`--start-lr`), and a library user sees the setting's name (`start_lr`).
 
+use std::fmt;
 use std::path::PathBuf;
+
+/// Something a user chooses: every option of every command. Errors and hints name these; the
+/// command line maps each to its flag in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    // Reading the table.
+    /// The field delimiter.
+    Delimiter,
+    /// Whether the first row is a header.
+    Header,
+    /// Extra spellings of a missing value.
+    NaValues,
+    /// The missing-value policy.
+    Missing,
+    /// Columns never used as features.
+    Ignore,
+    /// The only columns used as features.
+    Features,
+    /// The label column.
+    Target,
+    /// Classification or regression.
+    Task,
+    /// Text columns with more levels are dropped.
+    MaxCategories,
+    /// The decimal separator.
+    Decimal,
+    /// The most rows read from a large file.
+    MaxRows,
+    // The model and optimizer.
+    /// Hidden layer widths.
+    Hidden,
+    /// How the weights start.
+    Init,
+    /// Which optimizer.
+    Optimizer,
+    /// SGD momentum, or Adam's beta1.
+    Momentum,
+    /// Nesterov momentum.
+    Nesterov,
+    /// Weight decay.
+    WeightDecay,
+    /// Adam's betas.
+    Betas,
+    /// The denominator's epsilon.
+    Eps,
+    /// Rows per step.
+    BatchSize,
+    /// The seed.
+    Seed,
+    // The range test.
+    /// First LR of the range test.
+    StartLr,
+    /// Last LR of the range test.
+    EndLr,
+    /// Steps of the range test.
+    Steps,
+    /// Width of the curve's smoother.
+    Smoothing,
+    /// The divergence threshold.
+    DivergeFactor,
+    /// Repeated range tests.
+    Runs,
+    /// The held-out fraction.
+    ValSplit,
+    /// Which curve the rules read.
+    Signal,
+    /// The rule behind the suggestion.
+    Rule,
+    /// Verification by training.
+    Verify,
+    /// Epochs of each verification run.
+    VerifyEpochs,
+    /// How configurations of a grid are compared.
+    Equal,
+    // The sweep.
+    /// The LRs of a sweep.
+    Lrs,
+    /// Epochs per run.
+    Epochs,
+    /// Steps per run, at least.
+    MinSteps,
+    /// Seeds per LR.
+    Seeds,
+    // Reading a recorded curve.
+    /// The LR column of a recorded curve.
+    LrColumn,
+    /// The loss column of a recorded curve.
+    LossColumn,
+    /// The EMA factor a recorder already smoothed the loss with.
+    SmoothedBy,
+    // Outputs.
+    /// The picture.
+    Plot,
+    /// The JSON report.
+    Json,
+    /// The CSV export.
+    Csv,
+}
+
+impl Setting {
+    /// The setting's name for a library user, as in the config structs (`start_lr`).
+    pub fn key(self) -> &'static str {
+        use Setting::*;
+        match self {
+            Delimiter => "delimiter",
+            Header => "header",
+            NaValues => "na_values",
+            Missing => "missing",
+            Ignore => "ignore",
+            Features => "features",
+            Target => "target",
+            Task => "task",
+            MaxCategories => "max_categories",
+            Decimal => "decimal",
+            MaxRows => "max_rows",
+            Hidden => "hidden",
+            Init => "init",
+            Optimizer => "optimizer",
+            Momentum => "momentum",
+            Nesterov => "nesterov",
+            WeightDecay => "weight_decay",
+            Betas => "betas",
+            Eps => "eps",
+            BatchSize => "batch_size",
+            Seed => "seed",
+            StartLr => "start_lr",
+            EndLr => "end_lr",
+            Steps => "steps",
+            Smoothing => "smoothing",
+            DivergeFactor => "diverge_factor",
+            Runs => "runs",
+            ValSplit => "val_split",
+            Signal => "signal",
+            Rule => "rule",
+            Verify => "verify",
+            VerifyEpochs => "verify_epochs",
+            Equal => "equal",
+            Lrs => "lrs",
+            Epochs => "epochs",
+            MinSteps => "min_steps",
+            Seeds => "seeds",
+            LrColumn => "lr_column",
+            LossColumn => "loss_column",
+            SmoothedBy => "smoothed_by",
+            Plot => "plot",
+            Json => "json",
+            Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`", self.key())
+    }
+}
+
+/// One piece of a [`Message`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Plain words.
+    Text(String),
+    /// A setting, named by whoever renders the message.
+    Setting(Setting),
+    /// A setting with the value to give it (`--missing drop`).
+    SettingValue(Setting, String),
+}
+
+/// A message a person reads, which may name settings. Rendered by [`Message::render`] with a
+/// naming of settings (the command line passes its flags), or by `Display` with the settings'
+/// library names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message(pub Vec<Part>);
+
+impl Message {
+    /// A message of plain words.
+    pub fn new(text: impl Into<String>) -> Self {
+        Message(vec![Part::Text(text.into())])
+    }
+
+    /// Appends plain words.
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.0.push(Part::Text(text.into()));
+        self
+    }
+
+    /// Appends the name of a setting.
+    pub fn setting(mut self, setting: Setting) -> Self {
+        self.0.push(Part::Setting(setting));
+        self
+    }
+
+    /// Appends a setting with the value to give it.
+    pub fn setting_value(mut self, setting: Setting, value: impl Into<String>) -> Self {
+        self.0.push(Part::SettingValue(setting, value.into()));
+        self
+    }
+
+    /// The message with each setting named by `name`; `name(s, Some(v))` names it with a value.
+    pub fn render(&self, name: &dyn Fn(Setting, Option<&str>) -> String) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.clone(),
+                Part::Setting(s) => name(*s, None),
+                Part::SettingValue(s, v) => name(*s, Some(v)),
+            })
+            .collect()
+    }
+
+    /// The settings the message names, in order.
+    pub fn settings(&self) -> impl Iterator<Item = Setting> + '_ {
+        self.0.iter().filter_map(|p| match p {
+            Part::Setting(s) | Part::SettingValue(s, _) => Some(*s),
+            Part::Text(_) => None,
+        })
+    }
+}
+
+/// Library naming: `` `start_lr` `` and `` `missing` = drop ``.
+fn library_name(s: Setting, value: Option<&str>) -> String {
+    match value {
+        Some(v) => format!("{s} = {v}"),
+        None => s.to_string(),
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(&library_name))
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message::new(s)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Self {
+        Message::new(s)
+    }
+}
 
 /// Where in an input file a problem sits: the file, the 1-based line and the column name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,8 +264,8 @@ pub struct Location {
     pub column: Option<String>,
 }
 
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}, line {}", self.file.display(), self.line)?;
         if let Some(c) = &self.column {
             write!(f, ", column '{c}'")?;
@@ -36,29 +286,29 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The CSV itself is malformed or holds a value lrfind cannot use.
+    /// The input is malformed or holds a value lrfind cannot use.
     #[error("{location}: {message}")]
     Data {
         /// Where the problem is.
         location: Location,
         /// What is wrong and what to do.
-        message: String,
+        message: Message,
     },
-    /// A problem with the data set as a whole (no rows, one class, ...).
+    /// A problem with the input as a whole (no rows, one class, ...).
     #[error("{}: {message}", file.display())]
     Dataset {
         /// The file.
         file: PathBuf,
         /// What is wrong and what to do.
-        message: String,
+        message: Message,
     },
-    /// An option value that cannot be used.
-    #[error("invalid option {option}: {message}")]
+    /// A setting whose value cannot be used.
+    #[error("invalid {setting}: {message}")]
     Config {
-        /// The option as the user spells it, e.g. `--start-lr`.
-        option: &'static str,
-        /// What is wrong with it.
-        message: String,
+        /// The setting.
+        setting: Setting,
+        /// What is wrong with its value.
+        message: Message,
     },
     /// An output file could not be written.
     #[error("cannot write {}: {source}", file.display())]
@@ -78,11 +328,70 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// Builds a [`Error::Config`].
-    pub fn config(option: &'static str, message: impl Into<String>) -> Self {
+    /// Builds an [`Error::Config`].
+    pub fn config(setting: Setting, message: impl Into<Message>) -> Self {
         Error::Config {
-            option,
+            setting,
             message: message.into(),
         }
+    }
+
+    /// Builds an [`Error::Data`].
+    pub fn data(location: Location, message: impl Into<Message>) -> Self {
+        Error::Data {
+            location,
+            message: message.into(),
+        }
+    }
+
+    /// Builds an [`Error::Dataset`].
+    pub fn dataset(file: impl Into<PathBuf>, message: impl Into<Message>) -> Self {
+        Error::Dataset {
+            file: file.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The error as one line, with settings named by `name` (see [`Message::render`]).
+    pub fn render(&self, name: &dyn Fn(Setting, Option<&str>) -> String) -> String {
+        match self {
+            Error::Data { location, message } => format!("{location}: {}", message.render(name)),
+            Error::Dataset { file, message } => {
+                format!("{}: {}", file.display(), message.render(name))
+            }
+            Error::Config { setting, message } => {
+                format!("invalid {}: {}", name(*setting, None), message.render(name))
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_settings_as_the_renderer_says() {
+        let m = Message::new("fix it, or pass ")
+            .setting_value(Setting::Missing, "drop")
+            .text(" (see ")
+            .setting(Setting::NaValues)
+            .text(")");
+        assert_eq!(
+            m.to_string(),
+            "fix it, or pass `missing` = drop (see `na_values`)"
+        );
+        let flags = |s: Setting, v: Option<&str>| match v {
+            Some(v) => format!("--{} {v}", s.key().replace('_', "-")),
+            None => format!("--{}", s.key().replace('_', "-")),
+        };
+        assert_eq!(
+            m.render(&flags),
+            "fix it, or pass --missing drop (see --na-values)"
+        );
+        let e = Error::config(Setting::StartLr, "0 must be above 0");
+        assert_eq!(e.render(&flags), "invalid --start-lr: 0 must be above 0");
+        assert_eq!(e.to_string(), "invalid `start_lr`: 0 must be above 0");
     }
 }

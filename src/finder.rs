@@ -17,11 +17,11 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
+use crate::data::split::Split;
 use crate::data::Dataset;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::optim::OptimizerConfig;
 use crate::schedule::ExponentialSchedule;
-use crate::split::Split;
 use crate::train::{Evaluator, ModelConfig, Trainer};
 
 /// First LR: below any useful LR for these optimizers on standardised inputs.
@@ -86,22 +86,25 @@ impl RangeTestConfig {
         self.optimizer.validate()?;
         ExponentialSchedule::new(self.start_lr, self.end_lr, self.steps.unwrap_or(2))?;
         if self.batch_size == 0 {
-            return Err(Error::config("--batch-size", "must be at least 1"));
+            return Err(Error::config(Setting::BatchSize, "must be at least 1"));
         }
         if !(self.smoothing.is_finite() && (0.0..1.0).contains(&self.smoothing)) {
             return Err(Error::config(
-                "--smoothing",
+                Setting::Smoothing,
                 format!("{} is not in [0, 1)", self.smoothing),
             ));
         }
         if !(self.diverge_factor.is_finite() && self.diverge_factor > 1.0) {
             return Err(Error::config(
-                "--diverge-factor",
+                Setting::DivergeFactor,
                 format!("{} must be a finite number above 1", self.diverge_factor),
             ));
         }
         if self.model.hidden.contains(&0) {
-            return Err(Error::config("--hidden", "layer widths must be at least 1"));
+            return Err(Error::config(
+                Setting::Hidden,
+                "layer widths must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -342,7 +345,7 @@ pub fn run_many(
     progress: &ProgressBar,
 ) -> Result<Vec<History>> {
     if runs == 0 {
-        return Err(Error::config("--runs", "must be at least 1"));
+        return Err(Error::config(Setting::Runs, "must be at least 1"));
     }
     let train: Vec<usize> = match split {
         Some(s) => s.train.clone(),

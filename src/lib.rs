@@ -47,7 +47,7 @@ pub mod output;
 pub mod plot;
 pub mod report;
 pub mod schedule;
-pub mod split;
+
 pub mod suggest;
 pub mod sweep;
 pub mod train;

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) => {
-            eprintln!("lrfind: error: {e}");
+            eprintln!("lrfind: error: {}", e.render(&lrfind::cli::flag));
             ExitCode::from(2)
         }
     }

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// Where an output goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,11 +27,11 @@ impl Destination {
     }
 
     /// Fails when this destination is the input file itself.
-    pub fn check_not_input(&self, option: &'static str, input: &Path) -> Result<()> {
+    pub fn check_not_input(&self, setting: Setting, input: &Path) -> Result<()> {
         if let Destination::File(path) = self {
             if same_file(path, input) {
                 return Err(Error::config(
-                    option,
+                    setting,
                     format!(
                         "{} is the input file; lrfind never overwrites its input",
                         path.display()
@@ -129,9 +129,9 @@ mod tests {
         let input = dir.path().join("in.csv");
         std::fs::write(&input, "a\n").unwrap();
         let d = Destination::File(dir.path().join(".").join("in.csv"));
-        assert!(d.check_not_input("--plot", &input).is_err());
+        assert!(d.check_not_input(Setting::Plot, &input).is_err());
         assert!(Destination::Stdout
-            .check_not_input("--json", &input)
+            .check_not_input(Setting::Json, &input)
             .is_ok());
     }
 

@@ -10,10 +10,10 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::data::split::Split;
 use crate::data::Dataset;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::optim::OptimizerConfig;
-use crate::split::Split;
 use crate::train::{Evaluator, ModelConfig, Trainer};
 
 /// A validation loss above this multiple of the untrained loss marks a run as diverged.
@@ -225,10 +225,10 @@ pub fn sweep(
     seeds: usize,
 ) -> Result<SweepResult> {
     if lrs.is_empty() || lrs.iter().any(|&lr| !(lr.is_finite() && lr > 0.0)) {
-        return Err(Error::config("--lrs", "give positive learning rates"));
+        return Err(Error::config(Setting::Lrs, "give positive learning rates"));
     }
     if seeds == 0 {
-        return Err(Error::config("--seeds", "must be at least 1"));
+        return Err(Error::config(Setting::Seeds, "must be at least 1"));
     }
     let points = measure(dataset, split, training, lrs, seed, seeds);
     let best = points

@@ -250,7 +250,7 @@ pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result
                     line,
                     column: None,
                 },
-                message: format!("malformed CSV: {other:?}"),
+                message: format!("malformed CSV: {other:?}").into(),
             },
         }
     };
@@ -367,7 +367,7 @@ fn push_row(table: &mut Table, record: &csv::ByteRecord, line: u64, na: &Na) -> 
             message: format!(
                 "this row has {} fields but the header has {cols}; every row needs one value per column (quote values that contain the delimiter)",
                 record.len()
-            ),
+            ).into(),
         });
     }
     let row = table.rows;
@@ -384,7 +384,8 @@ fn push_row(table: &mut Table, record: &csv::ByteRecord, line: u64, na: &Na) -> 
                     message: format!(
                         "the value '{}' is not valid UTF-8; save the file as UTF-8",
                         String::from_utf8_lossy(field)
-                    ),
+                    )
+                    .into(),
                 })?;
                 parse_text(text, &na.words, &mut table.columns[c], row, line)
             }

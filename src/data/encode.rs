@@ -14,7 +14,7 @@ use super::scale::{mean_sd, standardise_columns};
 use super::{
     ClassCount, ColumnKind, ColumnSummary, DataSummary, Dataset, MissingSummary, Target, Task,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Message, Result, Setting};
 
 /// A label with integer values and at most this many distinct values is taken as classes.
 pub const MAX_INTEGER_CLASSES: usize = 20;
@@ -82,7 +82,7 @@ impl TargetColumn {
         };
         resolve_column(spec, table)
             .map(TargetColumn)
-            .ok_or_else(|| unknown_column("--target", spec, table))
+            .ok_or_else(|| unknown_column(Setting::Target, spec, table))
     }
 }
 
@@ -96,9 +96,9 @@ fn resolve_column(spec: &str, table: &Table) -> Option<usize> {
         .or_else(|| spec.parse::<usize>().ok().filter(|&i| i < table.cols()))
 }
 
-fn unknown_column(option: &'static str, spec: &str, table: &Table) -> Error {
+fn unknown_column(setting: Setting, spec: &str, table: &Table) -> Error {
     Error::config(
-        option,
+        setting,
         format!(
             "no column '{spec}' in {}; the columns are: {} (or give a 0-based index below {})",
             table.file.display(),
@@ -108,11 +108,11 @@ fn unknown_column(option: &'static str, spec: &str, table: &Table) -> Error {
     )
 }
 
-fn resolve_list(option: &'static str, specs: &[String], table: &Table) -> Result<Vec<usize>> {
+fn resolve_list(setting: Setting, specs: &[String], table: &Table) -> Result<Vec<usize>> {
     specs
         .iter()
         .filter(|s| !s.trim().is_empty())
-        .map(|s| resolve_column(s, table).ok_or_else(|| unknown_column(option, s, table)))
+        .map(|s| resolve_column(s, table).ok_or_else(|| unknown_column(setting, s, table)))
         .collect()
 }
 
@@ -290,7 +290,7 @@ fn plan_feature(table: &Table, c: usize, options: &EncodeOptions, chosen: bool) 
             message: format!(
                 "'{value}' is not a number, but the column is otherwise numeric; fix the value, or if it marks a missing value pass --na-values '{}' (then --missing decides what happens to such rows)",
                 value.trim()
-            ),
+            ).into(),
         });
     }
     let Some(levels) = levels(table, c, options.max_categories) else {
@@ -397,7 +397,7 @@ fn encode_target(
                     location: table.location(line, c),
                     message: format!(
                         "'{value}' is not a number, so the label '{name}' cannot be regressed; drop --task regression or pick another column with --target"
-                    ),
+                    ).into(),
                 });
             }
             let (mean, sd) = mean_sd(kept().map(|r| f64::from(table.value(r, c))));
@@ -412,7 +412,7 @@ fn encode_target(
                 file: table.file.clone(),
                 message: format!(
                     "the label '{name}' has more than {MAX_CLASSES} distinct values; use --task regression for a numeric label or pick another column with --target"
-                ),
+                ).into(),
             })?;
             // Count the classes over the rows kept, and forget classes no kept row holds.
             let mut counts = vec![0usize; levels.names.len()];
@@ -438,7 +438,7 @@ fn encode_target(
                     message: format!(
                         "the label '{name}' has a single class ('{}') in the rows used; a classifier needs at least two: pick another column with --target",
                         names.first().map_or("", String::as_str)
-                    ),
+                    ).into(),
                 });
             }
             let labels = kept().map(|r| remap[levels.rows[r] as usize]).collect();
@@ -457,20 +457,20 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         });
     }
     let TargetColumn(t) = TargetColumn::resolve(options.target.as_deref(), &table)?;
-    let ignore = resolve_list("--ignore", &options.ignore, &table)?;
-    let features = resolve_list("--features", &options.features, &table)?;
+    let ignore = resolve_list(Setting::Ignore, &options.ignore, &table)?;
+    let features = resolve_list(Setting::Features, &options.features, &table)?;
     if features.contains(&t) || ignore.contains(&t) {
-        let option = if features.contains(&t) {
-            "--features"
+        let setting = if features.contains(&t) {
+            Setting::Features
         } else {
-            "--ignore"
+            Setting::Ignore
         };
         return Err(Error::config(
-            option,
-            format!(
-                "'{}' is the label (--target); it cannot also be listed in {option}",
-                table.headers[t]
-            ),
+            setting,
+            Message::new(format!("'{}' is the label (", table.headers[t]))
+                .setting(Setting::Target)
+                .text("); it cannot also be listed in ")
+                .setting(setting),
         ));
     }
 
@@ -509,7 +509,7 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
                 location: table.location(line, c),
                 message: format!(
                     "missing value '{value}' and --missing error was given; pass --missing drop to skip such rows, or --missing fill to fill them"
-                ),
+                ).into(),
             });
         }
     }
@@ -530,7 +530,7 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
             file: table.file.clone(),
             message: format!(
                 "only {n} usable rows ({rows} read, {label_rows_dropped} without a label, {incomplete_rows_dropped} incomplete); a range test needs at least {MIN_ROWS}"
-            ),
+            ).into(),
         });
     }
     let (target, class_counts) = encode_target(&table, t, &keep, options.task)?;
@@ -1031,8 +1031,18 @@ mod tests {
             features: vec!["y".into()],
             ..options
         };
-        let e = dataset(text, &label_as_feature).unwrap_err().to_string();
-        assert!(e.contains("--features") && e.contains("label"), "{e}");
+        let e = dataset(text, &label_as_feature).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    setting: Setting::Features,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("label"), "{e}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod batches;
 pub mod csv;
 pub mod encode;
 pub mod scale;
+pub mod split;
 
 use std::path::Path;
 

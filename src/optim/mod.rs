@@ -16,7 +16,7 @@ pub use self::sgd::Sgd;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// Updates parameters from their gradients at a given learning rate.
 pub trait Optimizer: Send {
@@ -93,27 +93,27 @@ impl OptimizerConfig {
         let unit = |v: f64| v.is_finite() && (0.0..1.0).contains(&v);
         if !unit(self.momentum) {
             return Err(Error::config(
-                "--momentum",
+                Setting::Momentum,
                 format!("{} is not in [0, 1)", self.momentum),
             ));
         }
         if self.nesterov && (self.kind != OptimizerKind::Sgd || self.momentum == 0.0) {
             return Err(Error::config(
-                "--nesterov",
+                Setting::Nesterov,
                 "Nesterov momentum needs --optimizer sgd and a --momentum above 0",
             ));
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return Err(Error::config(
-                "--weight-decay",
+                Setting::WeightDecay,
                 format!("{} must be a finite number >= 0", self.weight_decay),
             ));
         }
         if !unit(self.beta1) || !unit(self.beta2) {
-            return Err(Error::config("--beta1/--beta2", "betas must be in [0, 1)"));
+            return Err(Error::config(Setting::Betas, "betas must be in [0, 1)"));
         }
         if !(self.eps.is_finite() && self.eps > 0.0) {
-            return Err(Error::config("--eps", "must be a finite number > 0"));
+            return Err(Error::config(Setting::Eps, "must be a finite number > 0"));
         }
         Ok(())
     }

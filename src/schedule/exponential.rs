@@ -2,7 +2,7 @@
 //! steps, `lr_i = start * (end / start)^(i / (n - 1))` for `i = 0..n`, so consecutive rates differ
 //! by the constant factor `(end / start)^(1 / (n - 1))` and the points are evenly spaced in log10(LR).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// An exponential LR schedule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,25 +17,25 @@ impl ExponentialSchedule {
     pub fn new(start: f64, end: f64, steps: usize) -> Result<Self> {
         if !(start.is_finite() && start > 0.0) {
             return Err(Error::config(
-                "--start-lr",
+                Setting::StartLr,
                 format!("{start} must be a finite number > 0"),
             ));
         }
         if !(end.is_finite() && end > 0.0) {
             return Err(Error::config(
-                "--end-lr",
+                Setting::EndLr,
                 format!("{end} must be a finite number > 0"),
             ));
         }
         if start >= end {
             return Err(Error::config(
-                "--start-lr",
+                Setting::StartLr,
                 format!("the start LR {start} must be below the end LR {end}"),
             ));
         }
         if steps < 2 {
             return Err(Error::config(
-                "--steps",
+                Setting::Steps,
                 format!("{steps} is too few; use at least 2"),
             ));
         }

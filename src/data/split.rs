@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::data::{Dataset, Target};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// Training and validation row indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +19,12 @@ pub struct Split {
 }
 
 /// Checks a validation fraction: in (0, 1).
-pub fn check_fraction(option: &'static str, fraction: f64) -> Result<()> {
+pub fn check_fraction(setting: Setting, fraction: f64) -> Result<()> {
     if fraction.is_finite() && fraction > 0.0 && fraction < 1.0 {
         Ok(())
     } else {
         Err(Error::config(
-            option,
+            setting,
             format!("{fraction} is not in (0, 1)"),
         ))
     }
@@ -101,7 +101,7 @@ mod tests {
     fn tiny_sets_keep_both_sides() {
         let s = split(&dataset(12), 0.01, 0);
         assert!(!s.val.is_empty() && !s.train.is_empty());
-        assert!(check_fraction("--val-split", 1.0).is_err());
-        assert!(check_fraction("--val-split", 0.2).is_ok());
+        assert!(check_fraction(Setting::ValSplit, 1.0).is_err());
+        assert!(check_fraction(Setting::ValSplit, 0.2).is_ok());
     }
 }
