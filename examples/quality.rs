@@ -13,13 +13,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
+use lrfind::curve::consensus::{log_median, spread_decades};
+use lrfind::curve::rules::Method;
 use lrfind::data::split::split;
 use lrfind::data::{self, csv::ReadOptions, Dataset, EncodeOptions};
-use lrfind::finder::{self, RangeTestConfig};
+use lrfind::find::{read_run, FindConfig};
+use lrfind::model::ModelConfig;
 use lrfind::optim::{OptimizerConfig, OptimizerKind};
-use lrfind::suggest::{log_median, spread_decades, suggest_points, Method};
-use lrfind::sweep::{log_grid, measure, regret, sweep, Budget, Training};
-use lrfind::train::ModelConfig;
+use lrfind::range_test::{run_many, RangeTestConfig};
+use lrfind::train::fixed::{measure, Budget, Training};
+use lrfind::train::sweep::{log_grid, regret, sweep, SweepConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -274,28 +277,33 @@ fn main() {
         let s = split(d, 0.2, 0);
         for (opt_name, opt) in &optimizers {
             let training = Training {
-                model: ModelConfig {
-                    hidden: vec![64, 64],
-                },
+                model: ModelConfig::default(),
                 optimizer: *opt,
                 batch_size: 64,
                 budget: Budget::default(),
             };
-            let truth = sweep(d, &s, &training, &grid, 0, seeds).expect("valid sweep");
+            let sweep_config = SweepConfig {
+                lrs: grid.clone(),
+                seeds,
+                ..SweepConfig::with_defaults(training.clone())
+            };
+            let truth = sweep(d, &s, &sweep_config).expect("valid sweep");
             let scorer = Scorer {
                 dataset: d,
                 split: &s,
                 training: &training,
                 seeds,
-                l_star: truth.best_loss,
+                l_star: truth.best_loss.unwrap_or(truth.initial_loss),
                 l0: truth.initial_loss,
             };
-            let config = RangeTestConfig::with_defaults(training.model.clone(), *opt);
-            let histories = finder::run_many(d, Some(&s), &config, seeds, &ProgressBar::hidden())
-                .expect("valid config");
-            let picks: Vec<_> = histories
-                .iter()
-                .map(|h| suggest_points(h.before_divergence(), Method::Valley))
+            let config = FindConfig::with_defaults(RangeTestConfig::with_defaults(
+                training.model.clone(),
+                *opt,
+            ));
+            let picks: Vec<_> = run_many(d, Some(&s), &config.range, seeds, &ProgressBar::hidden())
+                .expect("valid config")
+                .into_iter()
+                .map(|r| read_run(r, &config).picks)
                 .collect();
             let mut cells = Vec::new();
             for m in methods {
@@ -318,9 +326,9 @@ fn main() {
                 ));
             }
             println!(
-                "| {} | {opt_name} | {:.1e} | {} |",
+                "| {} | {opt_name} | {} | {} |",
                 case.name,
-                truth.best_lr,
+                truth.best_lr.map_or("-".into(), |lr| format!("{lr:.1e}")),
                 cells.join(" | ")
             );
         }

@@ -1,26 +1,35 @@
-//! Wall time of each stage of one lrfind run, for docs/performance.md: read the CSV, encode it,
-//! run the range tests and read them (suggestions, diagnostics, verification if asked), write up
-//! the report, draw and encode the PNG. Takes the same arguments as `lrfind`
-//! (so the same defaults); prints one `stage seconds` line per stage and writes nothing else.
+//! Wall time of each stage of one lrfind run with default settings, for docs/performance.md: read
+//! the CSV, encode it, run the range tests and read them, write up the report, draw and encode
+//! the PNG. Prints one `stage seconds` line per stage and writes nothing else.
 //!
-//! Run: `cargo run --release --example stages -- data.csv` (after `cargo build --release`).
+//! Run: `cargo run --release --example stages -- data.csv [optimizer]` (adam unless given).
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::ValueEnum;
 use indicatif::ProgressBar;
 
-use lrfind::app::analyse;
-use lrfind::cli::Args;
-use lrfind::data::{csv::read_path, encode};
-use lrfind::plot;
-use lrfind::report::Report;
-use lrfind::train::{loss_for, ModelConfig};
+use lrfind::data::csv::{read_path, ReadOptions};
+use lrfind::data::{encode, EncodeOptions};
+use lrfind::find::{find, FindConfig};
+use lrfind::model::ModelConfig;
+use lrfind::optim::{OptimizerConfig, OptimizerKind};
+use lrfind::range_test::RangeTestConfig;
+use lrfind::report::{plot::to_png, Report};
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let config = args.find_config()?;
+    let mut args = std::env::args().skip(1);
+    let input = PathBuf::from(args.next().context("usage: stages CSV [optimizer]")?);
+    let kind = match args.next() {
+        Some(name) => OptimizerKind::from_str(&name, true).map_err(anyhow::Error::msg)?,
+        None => OptimizerKind::Adam,
+    };
+    let config = FindConfig::with_defaults(RangeTestConfig::with_defaults(
+        ModelConfig::default(),
+        OptimizerConfig::new(kind),
+    ));
     let mut last = Instant::now();
     let mut lap = |stage: &str| {
         let now = Instant::now();
@@ -28,24 +37,17 @@ fn main() -> anyhow::Result<()> {
         last = now;
     };
 
-    let table = read_path(&args.data.input, &args.data.read_options())
-        .with_context(|| format!("reading {}", args.data.input.display()))?;
+    let table = read_path(&input, &ReadOptions::default())
+        .with_context(|| format!("reading {}", input.display()))?;
     lap("read");
-    let dataset = encode(table, &args.data.encode_options())?;
+    let dataset = encode(table, &EncodeOptions::default())?;
     lap("encode");
-    let findings = analyse(&dataset, &config, &ProgressBar::hidden())?;
-    let steps: usize = findings.histories.iter().map(|h| h.points.len()).sum();
+    let findings = find(&dataset, &config, &ProgressBar::hidden())?;
+    let steps: usize = findings.runs.iter().map(|r| r.curve.points.len()).sum();
     lap("train");
-    let model = ModelConfig::describe(&config.range.model, &dataset);
-    let report = Report::new(
-        dataset.summary.clone(),
-        model,
-        loss_for(&dataset.target),
-        config,
-        findings,
-    );
+    let report = Report::of_find(&dataset, config, findings);
     lap("report");
-    let png = plot::to_png(&report)?;
+    let png = to_png(&report)?;
     lap("plot");
     println!(
         "# {steps} steps recorded over all runs, PNG {} bytes",

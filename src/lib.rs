@@ -1,9 +1,17 @@
-//! lrfind: Leslie Smith's learning-rate range test on a CSV.
+//! lrfind: Leslie Smith's learning-rate range test on a CSV, and a second opinion on a curve
+//! recorded anywhere.
 //!
-//! The pipeline runs one way: CSV --> [`data::csv::Table`] --> [`data::Dataset`] (encoded,
-//! standardised) --> [`model::Mlp`] + [`optim::Optimizer`] --> [`finder`] (LR schedule, EMA
-//! smoothing, divergence stop) --> [`finder::History`] --> [`suggest`] (pure functions of the
-//! history) --> [`report::Report`] --> text, JSON, CSV and PNG writers.
+//! The pipeline runs one way:
+//!
+//! ```text
+//! find:    CSV --> data (Table, Dataset) --> model + optim --> range_test (Run) --> curve (smooth,
+//!          divergence, rules, consensus, diagnose) --> report (Report: groups of curves) --> text |
+//!          JSON | CSV | PNG, written by output
+//! sweep:   CSV --> data --> train (fixed-LR runs over a grid) --> report (SweepReport) --> output
+//! ```
+//!
+//! [`find`] ties the range tests and their reading together; [`range_test::driver`] runs the test
+//! on any model given a step closure.
 //!
 //! Used as a library:
 //!
@@ -12,10 +20,10 @@
 //!
 //! use indicatif::ProgressBar;
 //! use lrfind::data::{csv::ReadOptions, load_reader, EncodeOptions};
-//! use lrfind::finder::{run, RangeTestConfig};
+//! use lrfind::find::{find, FindConfig};
+//! use lrfind::model::ModelConfig;
 //! use lrfind::optim::{OptimizerConfig, OptimizerKind};
-//! use lrfind::suggest::suggest;
-//! use lrfind::train::ModelConfig;
+//! use lrfind::range_test::RangeTestConfig;
 //!
 //! // Two noisy clusters: the label is the sign of x + y.
 //! let mut csv = String::from("x,y,label\n");
@@ -23,33 +31,32 @@
 //!     let (x, y) = (((i * 37) % 101) as f64 / 50.0 - 1.0, ((i * 59) % 103) as f64 / 51.0 - 1.0);
 //!     csv += &format!("{x},{y},{}\n", if x + y > 0.0 { "up" } else { "down" });
 //! }
-//! let options = (ReadOptions::default(), EncodeOptions::default());
-//! let data = load_reader(csv.as_bytes(), Path::new("clusters.csv"), &options.0, &options.1)?;
-//! let config = RangeTestConfig::with_defaults(
-//!     ModelConfig { hidden: vec![16] },
+//! let data = load_reader(
+//!     csv.as_bytes(),
+//!     Path::new("clusters.csv"),
+//!     &ReadOptions::default(),
+//!     &EncodeOptions::default(),
+//! )?;
+//! let range = RangeTestConfig::with_defaults(
+//!     ModelConfig { hidden: vec![16], ..ModelConfig::default() },
 //!     OptimizerConfig::new(OptimizerKind::Adam),
 //! );
-//! let history = run(&data, &config, &ProgressBar::hidden())?;
-//! let lr = suggest(&history).headline.expect("a falling curve").lr;
+//! let findings = find(&data, &FindConfig::with_defaults(range), &ProgressBar::hidden())?;
+//! let lr = findings.consensus.headline.expect("a falling curve");
 //! assert!(lr > 1e-6 && lr < 10.0);
 //! # Ok::<(), lrfind::Error>(())
 //! ```
 
-pub mod app;
-pub mod cli;
+pub mod curve;
 pub mod data;
-pub mod diagnose;
 pub mod error;
-pub mod finder;
+pub mod find;
 pub mod model;
 pub mod optim;
 pub mod output;
-pub mod plot;
+pub mod range_test;
 pub mod report;
 pub mod schedule;
-
-pub mod suggest;
-pub mod sweep;
 pub mod train;
 
 pub use error::{Error, Result};

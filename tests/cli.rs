@@ -126,7 +126,7 @@ fn quiet_prints_only_the_lr_and_csv_has_the_curve() {
     let lr: f64 = String::from_utf8(out).unwrap().trim().parse().unwrap();
     assert!(lr > 0.0);
     let curve = std::fs::read_to_string(&csv).unwrap();
-    assert!(curve.starts_with("step,lr,loss,smoothed_loss\n"));
+    assert!(curve.starts_with("group,run,seed,curve,step,lr,loss,smoothed_loss\n"));
     assert!(curve.lines().count() > 10);
 }
 

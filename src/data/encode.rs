@@ -39,6 +39,10 @@ pub enum MissingPolicy {
     Error,
 }
 
+/// Text feature columns with more distinct values than this are dropped unless told otherwise:
+/// more is an identifier or free text, not a category.
+pub const DEFAULT_MAX_CATEGORIES: usize = 50;
+
 /// How to turn the table into a data set.
 #[derive(Debug, Clone, Serialize)]
 pub struct EncodeOptions {
@@ -61,7 +65,7 @@ impl Default for EncodeOptions {
         EncodeOptions {
             target: None,
             task: None,
-            max_categories: 50,
+            max_categories: DEFAULT_MAX_CATEGORIES,
             missing: MissingPolicy::Fill,
             ignore: Vec::new(),
             features: Vec::new(),

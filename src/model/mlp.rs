@@ -15,7 +15,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2};
 use rand::Rng;
 
 use super::activation::{add_bias_relu, relu_backward};
-use super::init::{he_normal, LINEAR_GAIN2, RELU_GAIN2};
+use super::init::Init;
 use super::loss::{loss_and_grad, TargetBatch};
 use super::Scalar;
 
@@ -40,8 +40,14 @@ pub struct Mlp<F> {
 
 impl<F: Scalar> Mlp<F> {
     /// A network with layer widths `sizes` (inputs first, outputs last), initialised by
-    /// [`he_normal`] from `rng`.
+    /// the default [`Init`] from `rng`.
     pub fn new<R: Rng>(sizes: &[usize], rng: &mut R) -> Self {
+        Self::with_init(sizes, Init::default(), rng)
+    }
+
+    /// A network with layer widths `sizes` (inputs first, outputs last), initialised by `init`
+    /// from `rng`.
+    pub fn with_init<R: Rng>(sizes: &[usize], init: Init, rng: &mut R) -> Self {
         assert!(sizes.len() >= 2, "an MLP needs an input and an output size");
         assert!(sizes.iter().all(|&s| s > 0), "layer sizes must be positive");
         let mut spans = Vec::with_capacity(sizes.len() - 1);
@@ -59,8 +65,8 @@ impl<F: Scalar> Mlp<F> {
         let mut params = vec![F::zero(); offset];
         let last = spans.len() - 1;
         for (l, s) in spans.iter().enumerate() {
-            let gain2 = if l == last { LINEAR_GAIN2 } else { RELU_GAIN2 };
-            he_normal(&mut params[s.w..s.b], s.fan_in, gain2, rng);
+            let (w, b) = params[s.w..s.b + s.fan_out].split_at_mut(s.b - s.w);
+            init.fill(w, b, s.fan_in, s.fan_out, l == last, rng);
         }
         Mlp {
             sizes: sizes.to_vec(),

@@ -1,12 +1,16 @@
 //! The built-in multilayer perceptron: layers of `x W + b` with ReLU between them (`mlp`), the
-//! activation (`activation`), the losses (`loss`) and initialisation (`init`). Generic over the
+//! activation (`activation`), the losses (`loss`), initialisation (`init`) and the model as a user
+//! configures it (`config`). Generic over the
 //! float type so training runs in f32 and gradient checks run in f64.
 
 pub mod activation;
+pub mod config;
 pub mod init;
 pub mod loss;
 pub mod mlp;
 
+pub use self::config::{loss_for, ModelConfig, DEFAULT_HIDDEN};
+pub use self::init::Init;
 pub use self::loss::{Loss, TargetBatch};
 pub use self::mlp::{Mlp, Workspace};
 

@@ -18,6 +18,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result, Setting};
 
+/// SGD momentum unless told otherwise: the standard value.
+pub const DEFAULT_SGD_MOMENTUM: f64 = 0.9;
+
 /// Updates parameters from their gradients at a given learning rate.
 pub trait Optimizer: Send {
     /// One update of `params` from `grads` (same length) at learning rate `lr`.
@@ -76,7 +79,7 @@ impl OptimizerConfig {
     pub fn new(kind: OptimizerKind) -> Self {
         OptimizerConfig {
             kind,
-            momentum: 0.9,
+            momentum: DEFAULT_SGD_MOMENTUM,
             nesterov: false,
             weight_decay: 0.0,
             beta1: 0.9,

@@ -1,11 +1,138 @@
 //! Reports as pretty-printed JSON. Deterministic: same input and seed, same bytes (no times, no
 //! hash-ordered maps).
+//!
+//! A report of one group keeps the flat shape scripts read: `suggested_lr`, `suggestions` (rule
+//! name to LR), `runs`, `diagnostics`, `stop_reason`, `curve`, `val_curve`, and the provenance it
+//! has (`data`, `model`, `optimizer`, `config`, `sources`). With several groups, the same keys
+//! describe the first group and `groups` holds every group in that shape, with its `label` and
+//! `knobs`.
 
 use serde::Serialize;
+use serde_json::{json, Map, Value};
 
-/// A report as JSON bytes, ending with a newline.
+use super::{Group, Naming, Report, RunCurve};
+use crate::curve::Point;
+
+/// Any serialisable report as JSON bytes, ending with a newline.
 pub fn to_json<T: Serialize>(report: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(report).expect("a report always serialises");
     bytes.push(b'\n');
     bytes
+}
+
+/// A range-test or recorded-curve report as JSON bytes, with settings in messages named by
+/// `naming`.
+pub fn report_json(report: &Report, naming: Naming) -> Vec<u8> {
+    to_json(&report_value(report, naming))
+}
+
+/// The report as a JSON value.
+pub fn report_value(report: &Report, naming: Naming) -> Value {
+    let mut top = Map::new();
+    top.insert("version".into(), json!(report.version));
+    let main = group_value(report.main(), naming);
+    if let Value::Object(fields) = main {
+        top.extend(fields);
+    }
+    if let Some(o) = &report.optimizer {
+        top.insert("optimizer".into(), json!(o.kind.to_string()));
+    }
+    if let Some(m) = &report.model {
+        top.insert("loss".into(), json!(m.loss));
+        top.insert("model".into(), json!(m.layers));
+        top.insert("init".into(), json!(m.init));
+    }
+    if let Some(d) = &report.data {
+        top.insert("data".into(), json!(d));
+    }
+    if !report.sources.is_empty() {
+        top.insert("sources".into(), json!(report.sources));
+    }
+    top.insert("config".into(), json!(report.settings));
+    if report.groups.len() > 1 {
+        top.insert(
+            "groups".into(),
+            Value::Array(
+                report
+                    .groups
+                    .iter()
+                    .map(|g| group_value(g, naming))
+                    .collect(),
+            ),
+        );
+    }
+    Value::Object(top)
+}
+
+fn points(points: &[Point]) -> Value {
+    json!(points)
+}
+
+fn run_value(r: &RunCurve) -> Value {
+    json!({
+        "seed": r.seed,
+        "suggested_lr": r.picks.headline.map(|s| s.lr),
+        "stop_reason": r.curve.stop,
+        "steps": r.curve.points.len(),
+    })
+}
+
+fn group_value(g: &Group, naming: Naming) -> Value {
+    let first = g.first();
+    let suggestions: Map<String, Value> = g
+        .suggestions
+        .iter()
+        .map(|(m, lr)| (m.name().to_string(), json!(lr)))
+        .collect();
+    let mut v = Map::new();
+    if !g.label.is_empty() {
+        v.insert("label".into(), json!(g.label));
+    }
+    if !g.knobs.is_empty() {
+        let knobs: Map<String, Value> = g
+            .knobs
+            .iter()
+            .map(|k| (k.setting.key().to_string(), json!(k.value)))
+            .collect();
+        v.insert("knobs".into(), Value::Object(knobs));
+    }
+    v.insert("suggested_lr".into(), json!(g.suggested_lr));
+    v.insert("suggested_by".into(), json!(g.suggested_lr.map(|_| g.rule)));
+    v.insert("suggestions".into(), Value::Object(suggestions));
+    if let Some(why) = &g.no_suggestion {
+        v.insert("no_suggestion".into(), json!(why.render(naming)));
+    }
+    v.insert("verified_lr".into(), json!(g.verified_lr()));
+    if let Some(ver) = &g.verification {
+        v.insert("verification".into(), json!(ver));
+    }
+    v.insert(
+        "runs".into(),
+        Value::Array(g.runs.iter().map(run_value).collect()),
+    );
+    v.insert("spread_decades".into(), json!(g.spread_decades));
+    v.insert("unstable".into(), json!(g.unstable));
+    v.insert(
+        "diagnostics".into(),
+        Value::Array(
+            g.diagnostics
+                .iter()
+                .map(|d| json!({"code": d.code, "message": d.message.render(naming)}))
+                .collect(),
+        ),
+    );
+    v.insert("stop_reason".into(), json!(first.curve.stop));
+    v.insert("steps".into(), json!(first.curve.points.len()));
+    if let Some(p) = first.planned_steps {
+        v.insert("planned_steps".into(), json!(p));
+    }
+    if let Some(b) = first.batch_size {
+        v.insert("batch_size".into(), json!(b));
+    }
+    v.insert("curve".into(), points(&first.curve.points));
+    v.insert(
+        "val_curve".into(),
+        points(first.val_curve.as_ref().map_or(&[][..], |c| &c.points)),
+    );
+    Value::Object(v)
 }

@@ -1,174 +1,248 @@
-//! The [`Report`]: everything one lrfind run found, in one value that every writer reads. The
-//! writers (`text`, `json`, `csv`, and `crate::plot`) turn it into bytes and never open files; the
-//! caller decides where the bytes go (`crate::output`).
+//! The [`Report`]: everything a command found, in one value that every writer reads. A report
+//! holds only the provenance it has (the data, the model and the optimizer when lrfind trained;
+//! the source files when it read a recorded curve) and any number of curve groups (one per
+//! configuration or per file), each with its runs. The writers (`text`, `json`, `csv`, `plot`)
+//! turn it into bytes and never open files; `crate::output` decides where the bytes go.
 
 pub mod csv;
 pub mod json;
+pub mod plot;
 pub mod sweep;
 pub mod text;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use crate::data::DataSummary;
-use crate::diagnose::Diagnostic;
-use crate::finder::{FindConfig, History, Point, StopReason};
-use crate::model::Loss;
-use crate::suggest::{Consensus, Method, Suggestions};
-use crate::sweep::Verification;
+use crate::curve::consensus::{consensus, is_unstable};
+use crate::curve::diagnose::{diagnose, unstable, Diagnostic, Origin};
+use crate::curve::rules::{Method, NoSuggestion, Suggestions};
+use crate::curve::{Curve, Stop};
+use crate::data::{DataSummary, Dataset};
+use crate::error::{Message, Setting};
+use crate::find::{FindConfig, Findings};
+use crate::model::{loss_for, Init, Loss, ModelConfig};
+use crate::optim::OptimizerConfig;
+use crate::train::verify::Verification;
 
-/// One range test of a repeated run.
+/// How a setting is named to the reader: the command line passes its flags.
+pub type Naming<'a> = &'a dyn Fn(Setting, Option<&str>) -> String;
+
+/// The model lrfind trained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunSummary {
-    /// Its seed.
-    pub seed: u64,
-    /// Its headline pick.
-    pub suggested_lr: Option<f64>,
-    /// Why it stopped.
-    pub stop_reason: StopReason,
-    /// Steps recorded.
-    pub steps: usize,
-}
-
-/// What the range tests found, before it is written up.
-#[derive(Debug, Clone)]
-pub struct Findings {
-    /// Every run's history, in seed order (the first is the one shown in detail).
-    pub histories: Vec<History>,
-    /// Every run's suggestions.
-    pub picks: Vec<Suggestions>,
-    /// Their agreement.
-    pub consensus: Consensus,
-    /// Verification by training, if asked for.
-    pub verification: Option<Verification>,
-    /// What looks wrong.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Everything one run found.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// lrfind's version.
-    pub version: String,
-    /// The suggested starting LR: the headline rule's pick (the median over runs), if any.
-    pub suggested_lr: Option<f64>,
-    /// The rule behind `suggested_lr`.
-    pub suggested_by: Option<Method>,
-    /// The optimizer the suggestion is for.
-    pub optimizer: String,
-    /// Every rule's pick (median over runs), by rule name.
-    pub suggestions: BTreeMap<&'static str, f64>,
-    /// Why there is no suggestion, with what to try.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub no_suggestion: Option<String>,
-    /// The candidate that trained best in verification, if `--verify` was given.
-    pub verified_lr: Option<f64>,
-    /// The verification runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<Verification>,
-    /// Each range test's pick, in seed order.
-    pub runs: Vec<RunSummary>,
-    /// `log10(max/min)` of the runs' picks.
-    pub spread_decades: Option<f64>,
-    /// Whether the spread exceeds half a decade.
-    pub unstable: bool,
-    /// What looks wrong, with codes.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Why the first run stopped.
-    pub stop_reason: StopReason,
-    /// Steps recorded in the first run.
-    pub steps: usize,
-    /// Steps planned per run.
-    pub planned_steps: usize,
-    /// Batch size used.
-    pub batch_size: usize,
+pub struct ModelSummary {
+    /// Layer sizes, e.g. `4-64-64-3`.
+    pub layers: String,
     /// The loss.
     pub loss: Loss,
-    /// Layer sizes, e.g. `4-64-64-3`.
-    pub model: String,
-    /// What was made of the CSV.
-    pub data: DataSummary,
-    /// Every option used.
-    pub config: FindConfig,
-    /// The first run's training curve.
-    pub curve: Vec<Point>,
-    /// The first run's validation curve (empty without `--val-split`).
-    pub val_curve: Vec<Point>,
-    #[serde(skip)]
-    histories: Vec<History>,
+    /// How the weights started.
+    pub init: Init,
 }
 
-impl Report {
-    /// Writes up the findings.
-    pub fn new(
-        data: DataSummary,
-        model: String,
-        loss: Loss,
-        config: FindConfig,
-        findings: Findings,
-    ) -> Self {
-        let Findings {
-            histories,
-            picks,
-            consensus,
-            verification,
-            diagnostics,
-        } = findings;
-        // The first run's curves are copied once, into the serialised fields.
-        let first = histories.first().expect("at least one run").clone();
-        let failure = picks
+impl ModelSummary {
+    /// The model of `config` on `dataset`.
+    pub fn new(config: &ModelConfig, dataset: &Dataset) -> Self {
+        ModelSummary {
+            layers: config.describe(dataset),
+            loss: loss_for(&dataset.target),
+            init: config.init,
+        }
+    }
+}
+
+/// The settings a report was made with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Settings {
+    /// lrfind's own range tests.
+    Find(FindConfig),
+    /// Reading recorded curves.
+    Read(ReadSettings),
+}
+
+/// How recorded curves were read.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReadSettings {
+    /// Smoothing of the curve.
+    pub smoothing: f64,
+    /// Divergence threshold.
+    pub diverge_factor: f64,
+    /// The rule behind the suggested LR.
+    pub rule: Method,
+}
+
+/// One run's curves and picks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunCurve {
+    /// The seed, for lrfind's own runs.
+    pub seed: Option<u64>,
+    /// The training (or recorded) curve.
+    pub curve: Curve,
+    /// The validation curve, when one was recorded.
+    pub val_curve: Option<Curve>,
+    /// Every rule's pick on the curve the suggestion reads.
+    pub picks: Suggestions,
+    /// Steps planned, for lrfind's own runs.
+    pub planned_steps: Option<usize>,
+    /// Batch size used, for lrfind's own runs.
+    pub batch_size: Option<usize>,
+}
+
+/// One knob of a configuration, as `setting = value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Knob {
+    /// The setting.
+    pub setting: Setting,
+    /// Its value, as the user wrote it.
+    pub value: String,
+}
+
+/// A group of runs of one configuration (or one recorded file), read together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// What tells this group from the others (a file name, `weight_decay=1e-4`, ...); empty for
+    /// a report of one group.
+    pub label: String,
+    /// The knob values of this configuration.
+    pub knobs: Vec<Knob>,
+    /// Every run, the one shown in detail first.
+    pub runs: Vec<RunCurve>,
+    /// The rule behind the suggestion.
+    pub rule: Method,
+    /// The suggested LR: the headline rule's pick (median over runs), if any.
+    pub suggested_lr: Option<f64>,
+    /// Every rule's pick (median over runs).
+    pub suggestions: Vec<(Method, f64)>,
+    /// Why there is no suggestion, with what to try.
+    pub no_suggestion: Option<Message>,
+    /// `log10(max/min)` of the runs' picks.
+    pub spread_decades: Option<f64>,
+    /// Whether the spread is too wide to trust one number.
+    pub unstable: bool,
+    /// What looks wrong.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The verification runs, if asked for.
+    pub verification: Option<Verification>,
+}
+
+impl Group {
+    /// Reads `runs` together: the median picks, their spread, why there is no suggestion, and the
+    /// first run's diagnostics. `origin` says where the curves came from.
+    pub fn read(label: String, runs: Vec<RunCurve>, rule: Method, origin: &Origin) -> Self {
+        let picks: Vec<Suggestions> = runs.iter().map(|r| r.picks.clone()).collect();
+        let agreed = consensus(&picks);
+        let first = &runs[0];
+        let mut diagnostics = diagnose(&first.curve, &first.picks, origin);
+        if runs.len() > 1 {
+            diagnostics.extend(unstable(agreed.spread_decades, runs.len()));
+        }
+        let failure: Option<NoSuggestion> = picks
             .iter()
             .find_map(|p| p.failure)
-            .filter(|_| consensus.headline.is_none());
-        Report {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            suggested_lr: consensus.headline,
-            suggested_by: consensus.headline.map(|_| config.rule),
-            optimizer: config.range.optimizer.kind.to_string(),
-            suggestions: consensus
-                .by_method
-                .iter()
-                .map(|(m, lr)| (m.name(), *lr))
-                .collect(),
-            no_suggestion: failure.map(|f| f.explain(&first.stop)),
-            verified_lr: verification.as_ref().map(|v| v.best_lr),
-            verification,
-            runs: histories
-                .iter()
-                .zip(&picks)
-                .map(|(h, p)| RunSummary {
-                    seed: h.seed,
-                    suggested_lr: p.headline.map(|s| s.lr),
-                    stop_reason: h.stop,
-                    steps: h.points.len(),
-                })
-                .collect(),
-            spread_decades: consensus.spread_decades,
-            unstable: crate::suggest::is_unstable(consensus.spread_decades),
+            .filter(|_| agreed.headline.is_none());
+        Group {
+            label,
+            knobs: Vec::new(),
+            rule,
+            suggested_lr: agreed.headline,
+            suggestions: agreed.by_method,
+            no_suggestion: failure.map(|f| f.explain(&first.curve.stop, origin)),
+            spread_decades: agreed.spread_decades,
+            unstable: is_unstable(agreed.spread_decades),
             diagnostics,
-            stop_reason: first.stop,
-            steps: first.points.len(),
-            planned_steps: first.planned_steps,
-            batch_size: first.batch_size,
-            loss,
-            model,
-            data,
-            config,
-            curve: first.points,
-            val_curve: first.val_points,
-            histories,
+            verification: None,
+            runs,
         }
     }
 
-    /// Every run's history, in seed order.
-    pub fn histories(&self) -> &[History] {
-        &self.histories
+    /// The group of `find`'s findings.
+    pub fn from_findings(label: String, findings: Findings, rule: Method) -> Self {
+        let Findings {
+            runs,
+            verification,
+            origin,
+            ..
+        } = findings;
+        let runs = runs
+            .into_iter()
+            .map(|r| RunCurve {
+                seed: Some(r.run.seed),
+                planned_steps: Some(r.run.recording.planned_steps),
+                batch_size: Some(r.run.batch_size),
+                curve: r.curve,
+                val_curve: r.val_curve,
+                picks: r.picks,
+            })
+            .collect();
+        let mut group = Group::read(label, runs, rule, &origin);
+        group.verification = verification;
+        group
     }
 
-    /// The first run's history.
-    pub fn history(&self) -> &History {
-        &self.histories[0]
+    /// The run shown in detail.
+    pub fn first(&self) -> &RunCurve {
+        &self.runs[0]
+    }
+
+    /// Why the first run stopped.
+    pub fn stop(&self) -> Stop {
+        self.first().curve.stop
+    }
+
+    /// The verified LR, when candidates were verified.
+    pub fn verified_lr(&self) -> Option<f64> {
+        self.verification.as_ref().map(|v| v.best_lr)
+    }
+
+    /// The pick of one rule (median over runs).
+    pub fn suggestion(&self, method: Method) -> Option<f64> {
+        self.suggestions
+            .iter()
+            .find(|(m, _)| *m == method)
+            .map(|(_, lr)| *lr)
+    }
+}
+
+/// What a range test or a recorded curve came to.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// lrfind's version.
+    pub version: String,
+    /// What was made of the CSV, when lrfind trained on one.
+    pub data: Option<DataSummary>,
+    /// The model, when lrfind trained one.
+    pub model: Option<ModelSummary>,
+    /// The optimizer the suggestion is for, when known.
+    pub optimizer: Option<OptimizerConfig>,
+    /// The files recorded curves were read from.
+    pub sources: Vec<String>,
+    /// The settings used.
+    pub settings: Settings,
+    /// Every group (at least one).
+    pub groups: Vec<Group>,
+}
+
+impl Report {
+    /// The report of one `find` on `dataset`: its range tests as one group.
+    pub fn of_find(dataset: &Dataset, config: FindConfig, findings: Findings) -> Self {
+        let group = Group::from_findings(String::new(), findings, config.rule);
+        Report {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data: Some(dataset.summary.clone()),
+            model: Some(ModelSummary::new(&config.range.model, dataset)),
+            optimizer: Some(config.range.optimizer),
+            sources: Vec::new(),
+            settings: Settings::Find(config),
+            groups: vec![group],
+        }
+    }
+
+    /// The group the headline numbers come from.
+    pub fn main(&self) -> &Group {
+        &self.groups[0]
+    }
+
+    /// The suggested LR of the main group.
+    pub fn suggested_lr(&self) -> Option<f64> {
+        self.main().suggested_lr
     }
 }
 

@@ -1,85 +1,127 @@
-//! The summary a person reads in the terminal: the data, the model, how the test ran and why it
-//! stopped, then the suggested LR first and plainest, the other rules, and where the plot went.
+//! The summary a person reads in the terminal: what lrfind made of the input (only what the report
+//! holds: the data, model and optimizer when it trained; the files when it read recorded curves),
+//! how each curve ended, then the suggested LR first and plainest, the other rules, and where the
+//! plot went. With several groups, a table with one line per group comes first.
 
 use std::fmt::Write;
 
-use super::{fmt_lr, Report};
+use super::sweep::SweepReport;
+use super::{fmt_lr, Group, Naming, Report, Settings};
 use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
 use crate::model::Loss;
+use crate::range_test::Signal;
 
-/// The summary as text. `plot` is the path the PNG was written to, if any.
-pub fn to_text(report: &Report, plot: Option<&str>) -> String {
+/// The summary as text, with settings named by `naming`. `plot` is where the picture went, if
+/// anywhere.
+pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
     let mut out = String::new();
-    let d = &report.data;
-    let _ = writeln!(out, "lrfind {} — {}", report.version, d.file);
-    data_summary(&mut out, d);
-    let units = match report.loss {
-        Loss::Mse => " (on the standardised target)",
-        Loss::CrossEntropy => "",
+    let title = match (&report.data, report.sources.as_slice()) {
+        (Some(d), _) => d.file.clone(),
+        (None, [one]) => one.clone(),
+        (None, many) => format!("{} recorded curves", many.len()),
     };
-    let _ = writeln!(
-        out,
-        "  model      MLP {} (ReLU), {} loss{units}",
-        report.model, report.loss
-    );
-    let _ = writeln!(
-        out,
-        "  optimizer  {}, batch size {}",
-        report.config.range.optimizer.describe(),
-        report.batch_size
-    );
-    let _ = writeln!(
-        out,
-        "  range test {} of {} steps, LR {} to {}; {}",
-        report.steps,
-        report.planned_steps,
-        fmt_lr(report.config.range.start_lr),
-        fmt_lr(report.config.range.end_lr),
-        report.stop_reason
-    );
-    if let Some(f) = report.config.val_split {
+    let _ = writeln!(out, "lrfind {} — {title}", report.version);
+    if let Some(d) = &report.data {
+        data_summary(&mut out, d);
+    }
+    if let Some(m) = &report.model {
+        let units = match m.loss {
+            Loss::Mse => " (on the standardised target)",
+            Loss::CrossEntropy => "",
+        };
         let _ = writeln!(
             out,
-            "  validation {:.0}% of rows held out; the suggestion reads the {} loss",
-            100.0 * f,
-            match report.config.signal {
-                crate::finder::Signal::Train => "training",
-                crate::finder::Signal::Val => "validation",
-            }
+            "  model      MLP {} (ReLU, {} init), {} loss{units}",
+            m.layers, m.init, m.loss
         );
     }
-    if report.runs.len() > 1 {
-        let picks: Vec<String> = report
-            .runs
-            .iter()
-            .map(|r| r.suggested_lr.map_or("-".into(), fmt_lr))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  runs       {} (seeds {}..{}): {}; spread {:.2} decades{}",
-            report.runs.len(),
-            report.runs[0].seed,
-            report.runs[report.runs.len() - 1].seed,
-            picks.join(", "),
-            report.spread_decades.unwrap_or(0.0),
-            if report.unstable { " — UNSTABLE" } else { "" }
-        );
+    if let Some(o) = &report.optimizer {
+        let batch = report
+            .main()
+            .first()
+            .batch_size
+            .map_or(String::new(), |b| format!(", batch size {b}"));
+        let _ = writeln!(out, "  optimizer  {}{batch}", o.describe());
+    }
+    match &report.settings {
+        Settings::Find(config) => {
+            let g = report.main();
+            let first = g.first();
+            let _ = writeln!(
+                out,
+                "  range test {} of {} steps, LR {} to {}; {}",
+                first.curve.points.len(),
+                first.planned_steps.unwrap_or(first.curve.points.len()),
+                fmt_lr(config.range.start_lr),
+                fmt_lr(config.range.end_lr),
+                first.curve.stop
+            );
+            if let Some(f) = config.val_split {
+                let _ = writeln!(
+                    out,
+                    "  validation {:.0}% of rows held out; the suggestion reads the {} loss",
+                    100.0 * f,
+                    match config.signal {
+                        Signal::Train => "training",
+                        Signal::Val => "validation",
+                    }
+                );
+            }
+        }
+        Settings::Read(_) => {
+            for g in &report.groups {
+                let c = &g.first().curve;
+                let (lo, hi) = c
+                    .points
+                    .iter()
+                    .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+                        (lo.min(p.lr), hi.max(p.lr))
+                    });
+                let name = if g.label.is_empty() {
+                    "curve".to_string()
+                } else {
+                    g.label.clone()
+                };
+                let _ = writeln!(
+                    out,
+                    "  curve      {name}: {} points, LR {} to {}; {}",
+                    c.points.len(),
+                    fmt_lr(lo),
+                    fmt_lr(hi),
+                    c.stop
+                );
+            }
+        }
+    }
+    if report.groups.len() > 1 {
+        groups_table(&mut out, report);
+    } else {
+        runs_line(&mut out, report.main());
     }
     out.push('\n');
-    match (report.suggested_lr, report.suggested_by) {
-        (Some(lr), Some(method)) => {
-            let median = if report.runs.len() > 1 {
-                format!(", median of {} runs", report.runs.len())
+    let g = report.main();
+    match g.suggested_lr {
+        Some(lr) => {
+            let median = if g.runs.len() > 1 {
+                format!(", median of {} runs", g.runs.len())
             } else {
                 String::new()
             };
+            let of = if report.groups.len() > 1 && !g.label.is_empty() {
+                format!(", {}", g.label)
+            } else {
+                String::new()
+            };
+            let optimizer = report
+                .optimizer
+                .map_or(String::new(), |o| format!(", for {}", o.kind));
             let _ = writeln!(
                 out,
-                "suggested LR  {}   ({method} rule{median}, for {})",
+                "suggested LR  {}   ({} rule{median}{of}{optimizer})",
                 fmt_lr(lr),
-                report.optimizer
+                g.rule
             );
-            if let Some(v) = report.verified_lr {
+            if let Some(v) = g.verified_lr() {
                 let _ = writeln!(
                     out,
                     "verified LR   {}   (trained best among the candidates)",
@@ -88,45 +130,38 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
             }
             out.push('\n');
             let _ = writeln!(out, "  by rule");
-            for (name, lr) in &report.suggestions {
-                let _ = writeln!(out, "    {name:<12} {}", fmt_lr(*lr));
+            for (method, lr) in &g.suggestions {
+                let _ = writeln!(out, "    {:<12} {}", method.name(), fmt_lr(*lr));
             }
-            if let Some(v) = &report.verification {
-                let _ = writeln!(
-                    out,
-                    "  verification: best validation loss after short training ({} seeds, untrained {:.4})",
-                    v.seeds, v.initial_loss
-                );
-                for c in &v.candidates {
-                    let mark = if c.lr == v.best_lr { "  <- best" } else { "" };
-                    let diverged = if c.diverged > 0 {
-                        format!(" ({} diverged)", c.diverged)
-                    } else {
-                        String::new()
-                    };
-                    let _ = writeln!(
-                        out,
-                        "    {:<9} {:.4} ± {:.4}{diverged}  {}{mark}",
-                        fmt_lr(c.lr),
-                        c.mean_loss,
-                        c.sd_loss,
-                        c.label
-                    );
-                }
-            }
+            verification(&mut out, g);
         }
-        _ => {
-            let why = report
+        None => {
+            let why = g
                 .no_suggestion
-                .as_deref()
-                .unwrap_or("no rule gave an answer");
+                .as_ref()
+                .map_or("no rule gave an answer".to_string(), |m| m.render(naming));
             let _ = writeln!(out, "no suggested LR: {why}");
         }
     }
-    if !report.diagnostics.is_empty() {
+    let warnings: Vec<(&str, &crate::curve::diagnose::Diagnostic)> = report
+        .groups
+        .iter()
+        .flat_map(|g| g.diagnostics.iter().map(move |d| (g.label.as_str(), d)))
+        .collect();
+    if !warnings.is_empty() {
         out.push('\n');
-        for d in &report.diagnostics {
-            let _ = writeln!(out, "  warning    {} [{}]", d.message, d.code);
+        for (label, d) in warnings {
+            let whose = if report.groups.len() > 1 {
+                format!("{label}: ")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  warning    {whose}{} [{}]",
+                d.message.render(naming),
+                d.code
+            );
         }
     }
     if let Some(plot) = plot {
@@ -134,6 +169,92 @@ pub fn to_text(report: &Report, plot: Option<&str>) -> String {
         let _ = writeln!(out, "  plot       {plot}");
     }
     out
+}
+
+/// The repeated runs of one group: seeds, picks and their spread.
+fn runs_line(out: &mut String, g: &Group) {
+    if g.runs.len() < 2 {
+        return;
+    }
+    let picks: Vec<String> = g
+        .runs
+        .iter()
+        .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
+        .collect();
+    let seeds = match (g.runs[0].seed, g.runs[g.runs.len() - 1].seed) {
+        (Some(a), Some(b)) => format!(" (seeds {a}..{b})"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "  runs       {}{seeds}: {}; spread {:.2} decades{}",
+        g.runs.len(),
+        picks.join(", "),
+        g.spread_decades.unwrap_or(0.0),
+        if g.unstable { " — UNSTABLE" } else { "" }
+    );
+}
+
+/// One line per group: its suggestion and how its curve ended.
+fn groups_table(out: &mut String, report: &Report) {
+    out.push('\n');
+    let width = report
+        .groups
+        .iter()
+        .map(|g| g.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>10}  {:>11}  {:>12}",
+        "group", "suggested", "lowest loss", "diverged at"
+    );
+    for g in &report.groups {
+        let lowest = g
+            .first()
+            .curve
+            .before_divergence()
+            .iter()
+            .map(|p| p.smoothed_loss)
+            .fold(f64::INFINITY, f64::min);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>10}  {:>11.4}  {:>12}",
+            g.label,
+            g.suggested_lr.map_or("-".into(), fmt_lr),
+            lowest,
+            g.stop().divergence_lr().map_or("-".into(), fmt_lr)
+        );
+    }
+}
+
+/// The verification table of a group, if it has one.
+fn verification(out: &mut String, g: &Group) {
+    let Some(v) = &g.verification else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "  verification: best validation loss after short training ({} seeds, untrained {:.4})",
+        v.seeds, v.initial_loss
+    );
+    for c in &v.candidates {
+        let mark = if c.lr == v.best_lr { "  <- best" } else { "" };
+        let diverged = if c.diverged > 0 {
+            format!(" ({} diverged)", c.diverged)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "    {:<9} {:.4} ± {:.4}{diverged}  {}{mark}",
+            fmt_lr(c.lr),
+            c.mean_loss,
+            c.sd_loss,
+            c.label
+        );
+    }
 }
 
 /// The data block: rows, how the file was read, each feature column's kind, missing values, the
@@ -232,4 +353,82 @@ fn short_list(items: &[String], max: usize) -> String {
         s.push_str(&format!(", ... ({} more)", items.len() - max));
     }
     s
+}
+
+/// The summary of a sweep as text. `plot` is where the picture went, if anywhere.
+pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
+    let mut out = String::new();
+    let d = &report.data;
+    let c = &report.config;
+    let t = &c.training;
+    let _ = writeln!(out, "lrfind sweep {} — {}", report.version, d.file);
+    let _ = writeln!(
+        out,
+        "  data       {} rows, {} features, {}; {:.0}% held out for validation",
+        d.rows,
+        d.features,
+        d.task,
+        100.0 * c.val_split
+    );
+    let _ = writeln!(
+        out,
+        "  model      MLP {} ({} init), {} loss; {}, batch size {}",
+        report.model.layers,
+        report.model.init,
+        report.model.loss,
+        t.optimizer.describe(),
+        t.batch_size
+    );
+    let _ = writeln!(
+        out,
+        "  budget     at least {} epochs and {} steps per run, {} seeds per LR; untrained validation loss {:.4}",
+        t.budget.epochs,
+        t.budget.min_steps,
+        c.seeds,
+        report.result.initial_loss
+    );
+    out.push('\n');
+    let _ = writeln!(out, "  {:<10} {:>12} {:>10}", "LR", "best val", "± sd");
+    for p in &report.result.points {
+        let best = if Some(p.lr) == report.best_lr {
+            "  <- best"
+        } else {
+            ""
+        };
+        let diverged = if p.diverged > 0 {
+            format!("  ({} of {} diverged)", p.diverged, p.runs.len())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:<10} {:>12.4} {:>10.4}{diverged}{best}",
+            fmt_lr(p.lr),
+            p.mean_loss,
+            p.sd_loss
+        );
+    }
+    out.push('\n');
+    match (report.best_lr, report.result.best_loss) {
+        (Some(lr), Some(loss)) => {
+            let _ = writeln!(
+                out,
+                "best LR  {}   (lowest validation loss {loss:.4}, for {})",
+                fmt_lr(lr),
+                report.optimizer
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "no best LR: at every LR tried the runs diverged or did not improve on the untrained model (loss {:.4}); try lower LRs",
+                report.result.initial_loss
+            );
+        }
+    }
+    if let Some(plot) = plot {
+        out.push('\n');
+        let _ = writeln!(out, "  plot       {plot}");
+    }
+    out
 }

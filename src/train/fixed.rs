@@ -1,7 +1,7 @@
 //! Ground truth for a learning rate: train the same model from scratch at a fixed LR for a fixed
 //! budget on a held-out split, and keep the best validation loss reached (what early stopping
-//! would keep). `sweep` does this over a log grid of LRs and several seeds, in parallel; `measure`
-//! does it for one LR, which is also how a suggestion is scored and verified.
+//! would keep). `measure` does this for several LRs and seeds in parallel; the sweep, the
+//! verification and the quality benchmark are built on it.
 //!
 //! A run *diverges* when a training loss is NaN or infinite, or a validation loss exceeds
 //! [`DIVERGE_FACTOR`] times the untrained model's; it stops there and counts as no better than
@@ -10,11 +10,12 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::{Evaluator, Trainer};
 use crate::data::split::Split;
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
+use crate::model::ModelConfig;
 use crate::optim::OptimizerConfig;
-use crate::train::{Evaluator, ModelConfig, Trainer};
 
 /// A validation loss above this multiple of the untrained loss marks a run as diverged.
 pub const DIVERGE_FACTOR: f64 = 4.0;
@@ -40,6 +41,17 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// Checks that the budget trains at all.
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 && self.min_steps == 0 {
+            return Err(Error::config(
+                Setting::Epochs,
+                "give at least one epoch or step",
+            ));
+        }
+        Ok(())
+    }
+
     /// Steps for a run with `batches_per_pass` batches per epoch.
     pub fn steps(&self, batches_per_pass: usize) -> usize {
         (self.epochs * batches_per_pass).max(self.min_steps).max(1)
@@ -57,6 +69,18 @@ pub struct Training {
     pub batch_size: usize,
     /// How long.
     pub budget: Budget,
+}
+
+impl Training {
+    /// Checks every part once.
+    pub fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        self.optimizer.validate()?;
+        if self.batch_size == 0 {
+            return Err(Error::config(Setting::BatchSize, "must be at least 1"));
+        }
+        self.budget.validate()
+    }
 }
 
 /// One fixed-LR run.
@@ -187,170 +211,4 @@ pub fn measure(
         .zip(lrs)
         .map(|(r, &lr)| summarise(lr, r.to_vec()))
         .collect()
-}
-
-/// The default grid: 1e-5 to 1, four points per decade.
-pub fn default_grid() -> Vec<f64> {
-    log_grid(1e-5, 1.0, 4)
-}
-
-/// LRs from `start` to `end` (both included) with `per_decade` points per decade.
-pub fn log_grid(start: f64, end: f64, per_decade: usize) -> Vec<f64> {
-    let n = ((end / start).log10() * per_decade as f64).round() as usize;
-    (0..=n)
-        .map(|i| start * 10f64.powf(i as f64 / per_decade as f64))
-        .collect()
-}
-
-/// A whole sweep.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SweepResult {
-    /// Each LR of the grid.
-    pub points: Vec<Measured>,
-    /// The LR with the lowest mean validation loss.
-    pub best_lr: f64,
-    /// That loss (`L*`).
-    pub best_loss: f64,
-    /// The untrained model's validation loss (`L0`).
-    pub initial_loss: f64,
-}
-
-/// Runs the sweep over `lrs`.
-pub fn sweep(
-    dataset: &Dataset,
-    split: &Split,
-    training: &Training,
-    lrs: &[f64],
-    seed: u64,
-    seeds: usize,
-) -> Result<SweepResult> {
-    if lrs.is_empty() || lrs.iter().any(|&lr| !(lr.is_finite() && lr > 0.0)) {
-        return Err(Error::config(Setting::Lrs, "give positive learning rates"));
-    }
-    if seeds == 0 {
-        return Err(Error::config(Setting::Seeds, "must be at least 1"));
-    }
-    let points = measure(dataset, split, training, lrs, seed, seeds);
-    let best = points
-        .iter()
-        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss))
-        .expect("at least one LR");
-    Ok(SweepResult {
-        best_lr: best.lr,
-        best_loss: best.mean_loss,
-        initial_loss: points[0].initial_loss,
-        points,
-    })
-}
-
-/// Regret of a loss `l` against the best `l_star` and the untrained `l0`:
-/// `(l - l_star) / (l0 - l_star)`, clamped to [0, 1]. 0: as good as the best LR; 1: no better
-/// than not training.
-pub fn regret(l: f64, l_star: f64, l0: f64) -> f64 {
-    let span = l0 - l_star;
-    if span <= 0.0 {
-        return 0.0;
-    }
-    ((l - l_star) / span).clamp(0.0, 1.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_and_budget() {
-        let g = default_grid();
-        assert_eq!(g.len(), 21);
-        assert_eq!(g[0], 1e-5);
-        assert!((g[20] - 1.0).abs() < 1e-12);
-        assert!((g[4] - 1e-4).abs() < 1e-16);
-        let b = Budget::default();
-        assert_eq!(b.steps(10), 500);
-        assert_eq!(b.steps(100), 1000);
-    }
-
-    #[test]
-    fn regret_by_hand() {
-        assert_eq!(regret(0.5, 0.5, 2.0), 0.0);
-        assert_eq!(regret(2.0, 0.5, 2.0), 1.0);
-        assert!((regret(0.8, 0.5, 2.0) - 0.2).abs() < 1e-12);
-        assert_eq!(regret(3.0, 0.5, 2.0), 1.0);
-        assert_eq!(regret(0.4, 0.5, 2.0), 0.0);
-    }
-}
-
-/// One candidate LR of a verification.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Candidate {
-    /// Where it came from (a rule's name, `median`, `headline x3`, ...).
-    pub label: String,
-    /// The LR.
-    pub lr: f64,
-    /// Mean best validation loss over the seeds.
-    pub mean_loss: f64,
-    /// Its standard deviation.
-    pub sd_loss: f64,
-    /// Seeds that diverged.
-    pub diverged: usize,
-}
-
-/// Short training at each candidate LR, and the winner.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Verification {
-    /// Every candidate, in the order given (duplicates of an LR merged into the first).
-    pub candidates: Vec<Candidate>,
-    /// The candidate LR with the lowest mean validation loss.
-    pub best_lr: f64,
-    /// The untrained model's validation loss.
-    pub initial_loss: f64,
-    /// Seeds per candidate.
-    pub seeds: usize,
-}
-
-/// Trains at every candidate `(label, lr)` and picks the one with the lowest validation loss.
-/// Candidates whose LRs agree to within 0.1% are merged (labels joined).
-pub fn verify(
-    dataset: &Dataset,
-    split: &Split,
-    training: &Training,
-    candidates: &[(String, f64)],
-    seed: u64,
-    seeds: usize,
-) -> Option<Verification> {
-    let mut merged: Vec<(String, f64)> = Vec::new();
-    for (label, lr) in candidates {
-        match merged.iter_mut().find(|(_, m)| (m / lr - 1.0).abs() < 1e-3) {
-            Some((l, _)) => {
-                l.push_str(", ");
-                l.push_str(label);
-            }
-            None => merged.push((label.clone(), *lr)),
-        }
-    }
-    if merged.is_empty() || seeds == 0 {
-        return None;
-    }
-    let lrs: Vec<f64> = merged.iter().map(|(_, lr)| *lr).collect();
-    let measured = measure(dataset, split, training, &lrs, seed, seeds);
-    let candidates: Vec<Candidate> = merged
-        .into_iter()
-        .zip(&measured)
-        .map(|((label, lr), m)| Candidate {
-            label,
-            lr,
-            mean_loss: m.mean_loss,
-            sd_loss: m.sd_loss,
-            diverged: m.diverged,
-        })
-        .collect();
-    let best = candidates
-        .iter()
-        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss))?;
-    Some(Verification {
-        best_lr: best.lr,
-        initial_loss: measured[0].initial_loss,
-        seeds,
-        candidates,
-    })
 }

@@ -10,12 +10,13 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use super::sweep::SweepReport;
+use super::{fmt_lr, Group, Report, Settings};
+use crate::curve::rules::Method;
+use crate::curve::Point;
 use crate::error::{Error, Result};
-use crate::finder::{Point, Signal, StopReason};
 use crate::model::Loss;
-use crate::report::sweep::SweepReport;
-use crate::report::{fmt_lr, Report};
-use crate::suggest::Method;
+use crate::range_test::Signal;
 
 /// Width of the picture in pixels.
 pub const WIDTH: u32 = 1200;
@@ -29,6 +30,19 @@ const PICK: RGBColor = RGBColor(205, 30, 40);
 const DIVERGED: RGBColor = RGBColor(110, 110, 110);
 const VAL: RGBColor = RGBColor(0, 150, 150);
 const VERIFIED: RGBColor = RGBColor(120, 40, 160);
+
+/// One colour per group when several share the picture (Okabe & Ito's palette, safe for colour
+/// blindness), cycled past eight.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+    RGBColor(0, 0, 0),
+];
 
 fn rule_colour(method: Method) -> RGBColor {
     match method {
@@ -150,12 +164,14 @@ fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
     let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
     let points = &report.result.points;
+    let training = &report.config.training;
     let title = format!(
-        "LR sweep: {} — {}, batch size {}, {} seeds",
+        "LR sweep: {}, {}, batch size {}, {} init, {} seeds",
         file_name(&report.data.file),
-        report.training.optimizer.describe(),
-        report.training.batch_size,
-        report.seeds
+        training.optimizer.kind,
+        training.batch_size,
+        report.model.init,
+        report.config.seeds
     );
     let lrs = points.iter().map(|p| p.lr.log10());
     let x0 = lrs.clone().fold(f64::INFINITY, f64::min).floor();
@@ -174,7 +190,7 @@ fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
     let (lo, hi) = ((lo - pad).max(0.0), hi + pad);
     let y_desc = format!(
         "best validation {}",
-        loss_units(report.loss).trim_start_matches("loss ")
+        loss_units(report.model.loss).trim_start_matches("loss ")
     );
     let mut chart = log_lr_chart(&root, &title, &y_desc, (x0, x1), (lo, hi))?;
 
@@ -214,11 +230,16 @@ fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
             .label("some seeds diverged")
             .legend(|(x, y)| Cross::new((x + 12, y), 6, DIVERGED.stroke_width(2)));
     }
-    let best = (report.best_lr.log10(), report.result.best_loss);
-    chart
-        .draw_series(std::iter::once(Circle::new(best, 10, PICK.filled())))?
-        .label(format!("best LR {}", fmt_lr(report.best_lr)))
-        .legend(|(x, y)| Circle::new((x + 12, y), 6, PICK.filled()));
+    if let (Some(lr), Some(loss)) = (report.best_lr, report.result.best_loss) {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (lr.log10(), loss),
+                10,
+                PICK.filled(),
+            )))?
+            .label(format!("best LR {}", fmt_lr(lr)))
+            .legend(|(x, y)| Circle::new((x + 12, y), 6, PICK.filled()));
+    }
     draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(())
@@ -244,37 +265,126 @@ fn file_name(file: &str) -> String {
         .map_or(file.to_string(), |f| f.to_string_lossy().into_owned())
 }
 
+/// The curve a group's suggestion reads: the validation curve when the rules read it.
+fn marked_curve<'a>(report: &Report, g: &'a Group) -> &'a [Point] {
+    let first = g.first();
+    match (&report.settings, &first.val_curve) {
+        (Settings::Find(c), Some(v)) if c.signal == Signal::Val => &v.points,
+        _ => &first.curve.points,
+    }
+}
+
+/// The picture's title: what was tested, with what.
+fn title(report: &Report) -> String {
+    let what = match (&report.data, report.sources.as_slice()) {
+        (Some(d), _) => file_name(&d.file),
+        (None, [one]) => file_name(one),
+        (None, many) => format!("{} recorded curves", many.len()),
+    };
+    let mut parts = vec![what];
+    if let Some(o) = &report.optimizer {
+        parts.push(o.kind.to_string());
+    }
+    if let Some(b) = report.main().first().batch_size {
+        parts.push(format!("batch size {b}"));
+    }
+    if let Some(m) = &report.model {
+        parts.push(format!("{} init", m.init));
+    }
+    let runs = report.main().runs.len();
+    if report.groups.len() == 1 && runs > 1 {
+        parts.push(format!("{runs} runs"));
+    }
+    format!("LR range test: {}", parts.join(", "))
+}
+
 fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
     let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
-    let config = &report.config;
-    let curve = &report.curve;
-    let runs = report.histories().len();
-    let title = format!(
-        "LR range test: {} — {}, batch size {}{}",
-        file_name(&report.data.file),
-        config.range.optimizer.describe(),
-        report.batch_size,
-        if runs > 1 {
-            format!(", {runs} runs")
-        } else {
-            String::new()
-        }
-    );
-
-    let x0 = config.range.start_lr.log10().floor();
-    let last_lr = report
-        .histories()
-        .iter()
-        .filter_map(|h| h.points.last().map(|p| p.lr))
-        .fold(config.range.start_lr, f64::max);
-    let x1 = last_lr.log10().ceil().max(x0 + 1.0);
+    let all_points = || {
+        report
+            .groups
+            .iter()
+            .flat_map(|g| g.runs.iter().flat_map(|r| r.curve.points.iter()))
+    };
+    let first_lr = all_points().map(|p| p.lr).fold(f64::INFINITY, f64::min);
+    let last_lr = all_points().map(|p| p.lr).fold(f64::NEG_INFINITY, f64::max);
+    let first_lr = match &report.settings {
+        Settings::Find(c) => c.range.start_lr,
+        Settings::Read(_) if first_lr.is_finite() => first_lr,
+        Settings::Read(_) => 1e-6,
+    };
+    let x0 = first_lr.log10().floor();
+    let x1 = last_lr.max(first_lr).log10().ceil().max(x0 + 1.0);
     let (lo, hi) = y_range(report);
 
-    let units = loss_units(report.loss);
-    let mut chart = log_lr_chart(&root, &title, units, (x0, x1), (lo, hi))?;
-
+    let units = report.model.as_ref().map_or("loss", |m| loss_units(m.loss));
+    let mut chart = log_lr_chart(&root, &title(report), units, (x0, x1), (lo, hi))?;
     let xy = |lr: f64, y: f64| (lr.log10(), y.clamp(lo, hi));
+    if report.groups.len() == 1 {
+        draw_group_in_detail(&root, &mut chart, report, report.main(), xy, (lo, hi))?;
+    } else {
+        for (i, g) in report.groups.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let first = g.first();
+            chart
+                .draw_series(LineSeries::new(
+                    first.curve.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                    colour.stroke_width(3),
+                ))?
+                .label(match g.suggested_lr {
+                    Some(lr) => format!("{}: suggested {}", g.label, fmt_lr(lr)),
+                    None => format!("{}: no suggestion", g.label),
+                })
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                });
+            if let Some(v) = &first.val_curve {
+                chart.draw_series(DashedLineSeries::new(
+                    v.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                    8,
+                    5,
+                    colour.stroke_width(2),
+                ))?;
+            }
+            if let Some(lr) = g.suggested_lr {
+                let y = smoothed_near(marked_curve(report, g), lr)
+                    .unwrap_or(lo)
+                    .clamp(lo, hi);
+                chart.draw_series(std::iter::once(Circle::new(
+                    (lr.log10(), y),
+                    9,
+                    colour.filled(),
+                )))?;
+            }
+        }
+    }
+    if report.groups.iter().all(|g| g.suggested_lr.is_none()) {
+        let pos = chart.backend_coord(&(x0, hi));
+        root.draw(&Text::new(
+            "no suggested LR — see the summary",
+            (pos.0 + 12, pos.1 + 12),
+            (FONT, 22).into_font().color(&PICK),
+        ))?;
+    }
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
+    root.present()?;
+    Ok(())
+}
+
+/// One group drawn with everything it holds: every step's loss, the smoothed loss of each run,
+/// the validation curve, each rule's pick, the verified LR and the divergence point.
+fn draw_group_in_detail<'a, 'b: 'a>(
+    root: &DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    chart: &mut LogLrChart<'a, 'b>,
+    report: &Report,
+    g: &Group,
+    xy: impl Fn(f64, f64) -> (f64, f64) + Copy,
+    (lo, hi): (f64, f64),
+) -> DrawResult {
+    let first = g.first();
+    let curve = &first.curve.points;
+    let runs = g.runs.len();
     chart
         .draw_series(LineSeries::new(
             curve.iter().map(|p| xy(p.lr, p.loss)),
@@ -282,9 +392,9 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
         ))?
         .label("loss per step")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RAW.stroke_width(2)));
-    for (i, h) in report.histories().iter().enumerate().skip(1) {
+    for (i, r) in g.runs.iter().enumerate().skip(1) {
         let series = chart.draw_series(LineSeries::new(
-            h.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+            r.curve.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
             SMOOTH.mix(0.3).stroke_width(2),
         ))?;
         if i == 1 {
@@ -304,31 +414,25 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             "smoothed loss"
         })
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.stroke_width(3)));
-    if !report.val_curve.is_empty() {
+    if let Some(v) = first.val_curve.as_ref().filter(|v| !v.points.is_empty()) {
         chart
             .draw_series(LineSeries::new(
-                report.val_curve.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                v.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
                 VAL.stroke_width(3),
             ))?
             .label("validation loss (smoothed)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], VAL.stroke_width(3)));
     }
 
-    let marked_curve = match config.signal {
-        Signal::Val if !report.val_curve.is_empty() => &report.val_curve,
-        _ => curve,
-    };
+    let marked = marked_curve(report, g);
     // Other rules first, so the headline is drawn on top.
-    let mut picks: Vec<(Method, f64)> = Method::ALL
-        .iter()
-        .filter_map(|&m| report.suggestions.get(m.name()).map(|&lr| (m, lr)))
-        .collect();
-    picks.sort_by_key(|(m, _)| Some(*m) == report.suggested_by);
+    let mut picks: Vec<(Method, f64)> = g.suggestions.clone();
+    picks.sort_by_key(|(m, _)| *m == g.rule);
     for (method, lr) in picks {
-        let headline = Some(method) == report.suggested_by;
+        let headline = method == g.rule;
         let colour = if headline { PICK } else { rule_colour(method) };
         let x = lr.log10();
-        let y = smoothed_near(marked_curve, lr).unwrap_or(lo).clamp(lo, hi);
+        let y = smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x, lo), (x, hi)],
             colour
@@ -347,9 +451,9 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             .label(label)
             .legend(move |(px, py)| Circle::new((px + 12, py), 6, colour.filled()));
     }
-    if let Some(lr) = report.verified_lr {
+    if let Some(lr) = g.verified_lr() {
         let x = lr.log10();
-        let y = smoothed_near(marked_curve, lr).unwrap_or(lo).clamp(lo, hi);
+        let y = smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
         chart
             .draw_series(std::iter::once(TriangleMarker::new(
                 (x, y),
@@ -359,7 +463,7 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             .label(format!("verified best {}", fmt_lr(lr)))
             .legend(|(px, py)| TriangleMarker::new((px + 12, py), 7, VERIFIED.filled()));
     }
-    if let Some(lr) = report.suggested_lr {
+    if let Some(lr) = g.suggested_lr {
         let text = format!("suggested LR {}", fmt_lr(lr));
         let pos = chart.backend_coord(&(lr.log10(), hi));
         root.draw(&Text::new(
@@ -368,7 +472,7 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             (FONT, 22).into_font().style(FontStyle::Bold).color(&PICK),
         ))?;
     }
-    if let StopReason::Diverged { lr } | StopReason::NonFinite { lr } = report.stop_reason {
+    if let Some(lr) = g.stop().divergence_lr() {
         let x = lr.log10();
         chart
             .draw_series(std::iter::once(PathElement::new(
@@ -380,16 +484,6 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
                 PathElement::new(vec![(px, py), (px + 24, py)], DIVERGED.stroke_width(2))
             });
     }
-    if report.suggested_lr.is_none() {
-        let pos = chart.backend_coord(&(x0, hi));
-        root.draw(&Text::new(
-            "no suggested LR — see the summary",
-            (pos.0 + 12, pos.1 + 12),
-            (FONT, 22).into_font().color(&PICK),
-        ))?;
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
-    root.present()?;
     Ok(())
 }
 
@@ -398,11 +492,15 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
 /// which is what the suggestion reads, fills the picture).
 fn y_range(report: &Report) -> (f64, f64) {
     let before = || {
-        report
-            .histories()
-            .iter()
-            .flat_map(|h| h.before_divergence())
-            .chain(report.history().signal_curve(Signal::Val))
+        report.groups.iter().flat_map(|g| {
+            g.runs.iter().flat_map(|r| {
+                let val = r
+                    .val_curve
+                    .as_ref()
+                    .map_or(&[][..], |v| v.before_divergence());
+                r.curve.before_divergence().iter().chain(val)
+            })
+        })
     };
     let lo = before()
         .map(|p| p.loss.min(p.smoothed_loss))

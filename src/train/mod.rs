@@ -1,44 +1,19 @@
-//! One model training on one data set: the network, its optimizer, the step buffers and the batch
-//! order, bundled so the range test (and anything else that trains) takes a step with one call.
+//! Training lrfind's model. A [`Trainer`] is one model training on one data set: the network, its
+//! optimizer, the step buffers and the batch order, bundled so the range test (and anything else
+//! that trains) takes a step with one call. Fixed-LR training for a budget lives in `fixed`, the
+//! sweep over a grid of LRs in `sweep`, and the verification of candidate LRs in `verify`.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub mod fixed;
+pub mod sweep;
+pub mod verify;
+
 use crate::data::batches::Batcher;
 use crate::data::{Dataset, Target};
-use crate::model::{Loss, Mlp, Workspace};
+use crate::model::{Mlp, ModelConfig, Workspace};
 use crate::optim::{Optimizer, OptimizerConfig};
-
-/// The model lrfind trains: hidden layer widths; inputs and outputs come from the data.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ModelConfig {
-    /// Width of each ReLU hidden layer.
-    pub hidden: Vec<usize>,
-}
-
-impl ModelConfig {
-    /// Layer sizes for `dataset`: inputs, hidden widths, outputs.
-    pub fn sizes(&self, dataset: &Dataset) -> Vec<usize> {
-        let mut sizes = vec![dataset.features()];
-        sizes.extend(&self.hidden);
-        sizes.push(dataset.target.outputs());
-        sizes
-    }
-
-    /// `10-64-64-3` style description.
-    pub fn describe(&self, dataset: &Dataset) -> String {
-        let sizes: Vec<String> = self.sizes(dataset).iter().map(|s| s.to_string()).collect();
-        sizes.join("-")
-    }
-}
-
-/// The loss for a target.
-pub fn loss_for(target: &Target) -> Loss {
-    match target {
-        Target::Classes { .. } => Loss::CrossEntropy,
-        Target::Values { .. } => Loss::Mse,
-    }
-}
 
 /// A model being trained: network, optimizer state, buffers and batch order.
 pub struct Trainer {
@@ -62,7 +37,7 @@ impl Trainer {
         let mut init_rng = ChaCha8Rng::seed_from_u64(seed);
         let mut batch_rng = ChaCha8Rng::seed_from_u64(seed);
         batch_rng.set_stream(1);
-        let mlp = Mlp::new(&model.sizes(dataset), &mut init_rng);
+        let mlp = Mlp::with_init(&model.sizes(dataset), model.init, &mut init_rng);
         let classification = matches!(dataset.target, Target::Classes { .. });
         let ws = Workspace::new(&mlp, batch_size, classification);
         Trainer {

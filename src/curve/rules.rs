@@ -1,4 +1,4 @@
-//! Suggested learning rates: pure functions of a [`History`], each a named rule.
+//! Suggested learning rates: pure functions of a [`Curve`], each a named rule.
 //!
 //! All rules read the smoothed loss on the points before divergence, as a function of
 //! `x = log10(lr)` (evenly spaced by the schedule).
@@ -17,7 +17,9 @@
 
 use serde::Serialize;
 
-use crate::finder::{History, Point, StopReason};
+use super::diagnose::Origin;
+use super::{Curve, Point, Stop};
+use crate::error::{Message, Setting};
 
 /// Fewer points than this before divergence give no suggestion.
 pub const MIN_POINTS: usize = 10;
@@ -92,17 +94,47 @@ pub enum NoSuggestion {
 }
 
 impl NoSuggestion {
-    /// What happened and what to try, for a person.
-    pub fn explain(&self, stop: &StopReason) -> String {
+    /// What happened and what to try, for a person, for a curve that ended for `stop` and was
+    /// recorded as `origin` says (advice about the range test's settings only fits lrfind's own).
+    pub fn explain(&self, stop: &Stop, origin: &Origin) -> Message {
+        let own = matches!(origin, Origin::RangeTest { .. });
         match (self, stop) {
-            (NoSuggestion::TooFewPoints { points }, StopReason::Completed) => format!(
-                "only {points} steps ran; use more --steps (at least {MIN_POINTS})"
+            (NoSuggestion::TooFewPoints { points }, Stop::Completed) if own => {
+                Message::new(format!("only {points} steps ran; use more "))
+                    .setting(Setting::Steps)
+                    .text(format!(" (at least {MIN_POINTS})"))
+            }
+            (NoSuggestion::TooFewPoints { points }, Stop::Completed) => Message::new(format!(
+                "the curve has only {points} points; record at least {MIN_POINTS}"
+            )),
+            (NoSuggestion::TooFewPoints { points }, _) if own => Message::new(format!(
+                "the loss diverged after only {points} steps, so the curve has no falling part to read; lower "
+            ))
+            .setting(Setting::StartLr)
+            .text(", or use more ")
+            .setting(Setting::Steps),
+            (NoSuggestion::TooFewPoints { points }, _) => Message::new(format!(
+                "the loss diverged after only {points} points, so the curve has no falling part to read; record from a lower LR, or more steps"
+            )),
+            (NoSuggestion::NeverFalls, Stop::Completed) if own => {
+                Message::new("the smoothed loss never fell up to the end LR: raise ")
+                    .setting(Setting::EndLr)
+                    .text(", or, if the model learns nothing from these features, check the label column with ")
+                    .setting(Setting::Target)
+            }
+            (NoSuggestion::NeverFalls, _) if own => {
+                Message::new("the smoothed loss never fell: either ")
+                    .setting(Setting::StartLr)
+                    .text(" is already too high (lower it), or the model learns nothing from these features (check the label column with ")
+                    .setting(Setting::Target)
+                    .text(")")
+            }
+            (NoSuggestion::NeverFalls, Stop::Completed) => Message::new(
+                "the smoothed loss never fell: record up to a higher LR, or check that the model learns at all",
             ),
-            (NoSuggestion::TooFewPoints { points }, _) => format!(
-                "the loss diverged after only {points} steps, so the curve has no falling part to read; lower --start-lr, or use more --steps"
+            (NoSuggestion::NeverFalls, _) => Message::new(
+                "the smoothed loss never fell before it diverged: the recording starts at too high an LR, or the model learns nothing",
             ),
-            (NoSuggestion::NeverFalls, StopReason::Completed) => "the smoothed loss never fell up to the end LR: raise --end-lr, or, if the model learns nothing from these features, check the label column with --target".to_string(),
-            (NoSuggestion::NeverFalls, _) => "the smoothed loss never fell: either --start-lr is already too high (lower it), or the model learns nothing from these features (check the label column with --target)".to_string(),
         }
     }
 }
@@ -125,10 +157,10 @@ impl Suggestions {
     }
 }
 
-/// Applies every rule to the points of `history` before divergence, with [`HEADLINE`] as the
+/// Applies every rule to the points of `curve` before divergence, with [`HEADLINE`] as the
 /// headline.
-pub fn suggest(history: &History) -> Suggestions {
-    suggest_points(history.before_divergence(), HEADLINE)
+pub fn suggest(curve: &Curve) -> Suggestions {
+    suggest_points(curve.before_divergence(), HEADLINE)
 }
 
 /// Applies every rule to `points` (a curve before divergence), with `headline` as the headline.
@@ -156,67 +188,6 @@ pub fn suggest_points(points: &[Point], headline: Method) -> Suggestions {
         candidates,
         failure,
     }
-}
-
-/// The agreement of several runs' suggestions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Consensus {
-    /// Median of the runs' headline picks (in log10 LR), if any run gave one.
-    pub headline: Option<f64>,
-    /// Median of each rule's picks.
-    pub by_method: Vec<(Method, f64)>,
-    /// `log10(max) - log10(min)` of the headline picks (0 for a single run).
-    pub spread_decades: Option<f64>,
-    /// How many runs gave a headline pick.
-    pub agreeing_runs: usize,
-}
-
-/// Above this spread of the runs' picks, in decades, a result is flagged unstable.
-pub const UNSTABLE_DECADES: f64 = 0.5;
-
-/// Whether a spread of the runs' picks (in decades) is too wide to trust one number.
-pub fn is_unstable(spread_decades: Option<f64>) -> bool {
-    spread_decades.is_some_and(|s| s > UNSTABLE_DECADES)
-}
-
-/// Combines the suggestions of several runs: per rule, the median pick in log10 LR (for an even
-/// count, the geometric mean of the middle two).
-pub fn consensus(runs: &[Suggestions]) -> Consensus {
-    let picks =
-        |m: Method| -> Vec<f64> { runs.iter().filter_map(|s| s.get(m).map(|p| p.lr)).collect() };
-    let heads: Vec<f64> = runs
-        .iter()
-        .filter_map(|s| s.headline.map(|h| h.lr))
-        .collect();
-    Consensus {
-        headline: log_median(&heads),
-        by_method: Method::ALL
-            .iter()
-            .filter_map(|&m| log_median(&picks(m)).map(|lr| (m, lr)))
-            .collect(),
-        spread_decades: spread_decades(&heads),
-        agreeing_runs: heads.len(),
-    }
-}
-
-/// Median of positive values in log10 space: for an odd count the middle value itself (exactly),
-/// for an even count the geometric mean of the middle two; `None` for no values.
-pub fn log_median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] * sorted[n / 2]).sqrt()),
-    }
-}
-
-/// `log10(max / min)` of positive values; `None` for no values.
-pub fn spread_decades(values: &[f64]) -> Option<f64> {
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (!values.is_empty()).then(|| (hi / lo).log10())
 }
 
 /// Index of the lowest smoothed loss (the first, if tied).
@@ -321,8 +292,8 @@ mod tests {
     use super::*;
 
     /// A history from smoothed losses at LRs 10^(-6 + 0.1 i).
-    fn curve(smoothed: &[f64], stop: StopReason) -> History {
-        History::from_losses(smoothed, 0.1, stop, smoothed.len())
+    fn curve(smoothed: &[f64], stop: Stop) -> Curve {
+        Curve::from_losses(smoothed, 0.1, stop)
     }
 
     /// A U shape: flat, a fall that is steepest at i = 30, minimum at i = 45, rise.
@@ -341,7 +312,7 @@ mod tests {
 
     #[test]
     fn u_shape_steepest_at_the_inflection() {
-        let h = curve(&u_shape(), StopReason::Diverged { lr: 1.0 });
+        let h = curve(&u_shape(), Stop::Diverged { lr: 1.0 });
         let s = suggest(&h);
         let top = s.headline.unwrap();
         assert_eq!(top.method, HEADLINE);
@@ -358,7 +329,7 @@ mod tests {
     fn monotone_fall_uses_the_last_point_as_minimum() {
         // Falls fastest at i = 40 and keeps falling to the end: never diverges.
         let c: Vec<f64> = (0..50).map(|i| 3.0 - (i as f64 - 40.0).atan()).collect();
-        let s = suggest(&curve(&c, StopReason::Completed));
+        let s = suggest(&curve(&c, Stop::Completed));
         assert_eq!(s.get(Method::Steepest).unwrap().step, 40);
         assert_eq!(s.get(Method::MinimumDiv10).unwrap().step, 49);
         assert_eq!(s.get(Method::Valley).unwrap().step, 24);
@@ -366,28 +337,34 @@ mod tests {
 
     #[test]
     fn immediate_divergence_gives_no_suggestion() {
-        let h = curve(&[1.0, 2.0, 9.0], StopReason::Diverged { lr: 1e-6 });
+        let h = curve(&[1.0, 2.0, 9.0], Stop::Diverged { lr: 1e-6 });
         let s = suggest(&h);
         assert!(s.headline.is_none());
         assert!(s.candidates.is_empty());
         assert_eq!(s.failure, Some(NoSuggestion::TooFewPoints { points: 2 }));
-        assert!(s
-            .failure
-            .unwrap()
-            .explain(&h.stop)
-            .contains("lower --start-lr"));
+        let why = s.failure.unwrap().explain(
+            &h.stop,
+            &Origin::RangeTest {
+                end_lr: 10.0,
+                planned_steps: 3,
+                classes: None,
+            },
+        );
+        assert!(why.settings().any(|s| s == Setting::StartLr), "{why}");
+        let why = s.failure.unwrap().explain(&h.stop, &Origin::Recorded);
+        assert_eq!(why.settings().count(), 0, "{why}");
     }
 
     #[test]
     fn rising_or_flat_curve_gives_no_suggestion() {
         let rising: Vec<f64> = (0..40).map(|i| 1.0 + 0.01 * i as f64).collect();
         assert_eq!(
-            suggest(&curve(&rising, StopReason::Completed)).failure,
+            suggest(&curve(&rising, Stop::Completed)).failure,
             Some(NoSuggestion::NeverFalls)
         );
         let flat: Vec<f64> = (0..40).map(|i| 1.0 - 1e-5 * i as f64).collect();
         assert_eq!(
-            suggest(&curve(&flat, StopReason::Completed)).failure,
+            suggest(&curve(&flat, Stop::Completed)).failure,
             Some(NoSuggestion::NeverFalls)
         );
     }
@@ -402,7 +379,7 @@ mod tests {
             .map(|(i, v)| v + 0.01 * ((i * 7919) % 13) as f64 / 13.0)
             .collect();
         let s = suggest_points(
-            &curve(&c, StopReason::Diverged { lr: 1.0 }).points,
+            &curve(&c, Stop::Diverged { lr: 1.0 }).points,
             Method::Steepest,
         );
         let step = s.headline.unwrap().step;
@@ -417,7 +394,7 @@ mod tests {
         for v in c.iter_mut().skip(2) {
             *v -= 0.9;
         }
-        let s = suggest(&curve(&c, StopReason::Completed));
+        let s = suggest(&curve(&c, Stop::Completed));
         assert_eq!(s.get(Method::Steepest).unwrap().step, 30);
     }
 
@@ -429,30 +406,15 @@ mod tests {
         for (i, v) in c.iter_mut().enumerate().skip(31) {
             *v = 7.0 + 0.5 * i as f64;
         }
-        let s = valley(&curve(&c, StopReason::Completed).points).unwrap();
+        let s = valley(&curve(&c, Stop::Completed).points).unwrap();
         assert_eq!(s.step, 18);
-        let s = suggest_points(&curve(&c, StopReason::Completed).points, Method::Valley);
+        let s = suggest_points(&curve(&c, Stop::Completed).points, Method::Valley);
         assert_eq!(s.headline.unwrap().method, Method::Valley);
     }
 
     #[test]
-    fn consensus_takes_log_medians_and_spread() {
-        assert_eq!(log_median(&[]), None);
-        assert!((log_median(&[1e-3, 1e-1, 1e-2]).unwrap() - 1e-2).abs() < 1e-15);
-        assert!((log_median(&[1e-3, 1e-1]).unwrap() - 1e-2).abs() < 1e-15);
-        assert!((spread_decades(&[1e-3, 1e-1, 1e-2]).unwrap() - 2.0).abs() < 1e-12);
-        let h = curve(&u_shape(), StopReason::Diverged { lr: 1.0 });
-        let one = suggest(&h);
-        let c = consensus(&[one.clone(), one.clone(), one.clone()]);
-        assert_eq!(c.headline, one.headline.map(|s| s.lr));
-        assert_eq!(c.spread_decades, Some(0.0));
-        assert_eq!(c.agreeing_runs, 3);
-        assert_eq!(c.by_method.len(), 3);
-    }
-
-    #[test]
     fn slopes_by_hand() {
-        let h = curve(&[3.0, 2.0, 0.0], StopReason::Completed);
+        let h = curve(&[3.0, 2.0, 0.0], Stop::Completed);
         let d = slopes(&h.points);
         assert!((d[0] + 10.0).abs() < 1e-9);
         assert!((d[1] + 15.0).abs() < 1e-9);

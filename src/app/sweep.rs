@@ -1,0 +1,59 @@
+//! `lrfind sweep CSV`: check the outputs, load the table, train at every LR of the grid, write up
+//! the report, write every output, print the summary.
+
+use super::{deliver, progress_bar, Outcome};
+use crate::cli::SweepArgs;
+use lrfind::data::split::split;
+use lrfind::error::{Result, Setting};
+use lrfind::output::Outputs;
+use lrfind::report::csv::sweep_csv;
+use lrfind::report::json::to_json;
+use lrfind::report::plot::sweep_png;
+use lrfind::report::sweep::SweepReport;
+use lrfind::report::text::sweep_text;
+use lrfind::report::ModelSummary;
+use lrfind::train::sweep::sweep;
+
+/// Runs the sweep with `args`.
+pub fn run(args: &SweepArgs) -> Result<Outcome> {
+    let config = args.config();
+    config.validate()?;
+    let outputs = Outputs::check(
+        args.output.destinations(&args.data.stem(), "sweep"),
+        &[args.data.input()],
+    )?;
+    let mut dataset = args.data.load()?;
+    let held_out = split(&dataset, config.val_split, config.seed);
+    let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
+    dataset.summary.notes.extend(batch_note);
+    let _bar = progress_bar(args.output.quiet, "sweep", "runs");
+    let result = sweep(&dataset, &held_out, &config)?;
+    let report = SweepReport::new(
+        dataset.summary.clone(),
+        ModelSummary::new(&config.training.model, &dataset),
+        config,
+        result,
+    );
+    let mut rendered = Vec::new();
+    if outputs.get(Setting::Plot).is_some() {
+        rendered.push((Setting::Plot, sweep_png(&report)));
+    }
+    rendered.push((Setting::Json, Ok(to_json(&report))));
+    rendered.push((Setting::Csv, Ok(sweep_csv(&report))));
+    let why = report.best_lr.is_none().then(|| {
+        "every LR diverged or did not improve on the untrained model; try lower LRs".to_string()
+    });
+    deliver(
+        &outputs,
+        rendered,
+        args.output.quiet,
+        report.best_lr,
+        why,
+        |plot| sweep_text(&report, plot),
+    )?;
+    Ok(if report.best_lr.is_some() {
+        Outcome::Suggested
+    } else {
+        Outcome::NoSuggestion
+    })
+}

@@ -1,0 +1,251 @@
+//! Option groups several commands share: the data, the model and optimizer, and the outputs. Each
+//! flag is defined once here, with its help and its default, and the default is the library's
+//! own constant: the rest of the program reads typed values.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use lrfind::data::csv::ReadOptions;
+use lrfind::data::encode::DEFAULT_MAX_CATEGORIES;
+use lrfind::data::{EncodeOptions, MissingPolicy, Task};
+use lrfind::error::Setting;
+use lrfind::model::{Init, ModelConfig, DEFAULT_HIDDEN};
+use lrfind::optim::{OptimizerConfig, OptimizerKind, DEFAULT_SGD_MOMENTUM};
+use lrfind::output::Destination;
+use lrfind::range_test::DEFAULT_BATCH_SIZE;
+
+/// The input CSV and how to turn it into a data set.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Data")]
+pub struct DataArgs {
+    /// The CSV file: a header row, then one row per example (`-`: standard input; a name ending
+    /// in .gz is decompressed).
+    // An `Option` only so that a command named instead leaves the top level's CSV unset; clap
+    // requires it wherever it is parsed.
+    #[arg(value_name = "CSV", required = true)]
+    pub input: Option<PathBuf>,
+
+    /// Field delimiter: a single character, or `tab` [default: detected among , ; tab |].
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// The first row is data, not a header; columns are named c0, c1, ... [default: no header
+    /// when the first row holds only numbers].
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// More spellings of a missing value, comma-separated (besides empty, NA, N/A, NaN, null,
+    /// None and ?, in any case).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TEXT,...",
+        allow_hyphen_values = true
+    )]
+    pub na_values: Vec<String>,
+
+    /// What to do with missing values: fill (median plus an indicator for numbers, a level of its
+    /// own for categories; rows without a label are dropped), drop every incomplete row, or error.
+    #[arg(long, value_enum, default_value_t = MissingPolicy::default())]
+    pub missing: MissingPolicy,
+
+    /// Columns never to use as features, comma-separated names or 0-based indices.
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    pub ignore: Vec<String>,
+
+    /// Use only these columns as features, comma-separated names or 0-based indices.
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    pub features: Vec<String>,
+
+    /// Label column: a header name or a 0-based column index [default: the last column].
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub target: Option<String>,
+
+    /// Force the task [default: classification for text labels or at most 20 distinct integers,
+    /// regression otherwise].
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+
+    /// Text feature columns with more distinct values than this are dropped.
+    #[arg(long, default_value_t = DEFAULT_MAX_CATEGORIES, value_name = "N")]
+    pub max_categories: usize,
+}
+
+impl DataArgs {
+    /// The CSV's path.
+    pub fn input(&self) -> &Path {
+        self.input.as_deref().expect("clap requires the CSV")
+    }
+
+    /// Reads and encodes the CSV.
+    pub fn load(&self) -> lrfind::Result<lrfind::data::Dataset> {
+        lrfind::data::load(self.input(), &self.read_options(), &self.encode_options())
+    }
+
+    /// How to read the CSV.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            delimiter: self.delimiter,
+            header: self.no_header.then_some(false),
+            na_values: self.na_values.clone(),
+        }
+    }
+
+    /// How to encode it.
+    pub fn encode_options(&self) -> EncodeOptions {
+        EncodeOptions {
+            target: self.target.clone(),
+            task: self.task,
+            max_categories: self.max_categories,
+            missing: self.missing,
+            ignore: self.ignore.clone(),
+            features: self.features.clone(),
+        }
+    }
+
+    /// The input's name without folders and without `.gz` and `.csv` (`stdin` for `-`), for naming
+    /// outputs.
+    pub fn stem(&self) -> String {
+        stem(self.input())
+    }
+}
+
+/// A file's name without folders and without `.gz` and its extension (`stdin` for `-`).
+pub fn stem(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "stdin".into();
+    }
+    let name = path
+        .file_name()
+        .map_or("lrfind".into(), |s| s.to_string_lossy().into_owned());
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let name = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    name.to_string()
+}
+
+/// Parses `--delimiter`: one ASCII character, or `tab`.
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() && s != "\"" && s != "\n" && s != "\r" => {
+            Ok(s.as_bytes()[0])
+        }
+        _ => Err(format!(
+            "'{s}' is not a delimiter; give one character such as , ; | or the word tab"
+        )),
+    }
+}
+
+/// The model and how it is trained.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Model and optimizer")]
+pub struct ModelArgs {
+    /// Hidden layer widths, comma-separated.
+    #[arg(
+        long,
+        default_values_t = DEFAULT_HIDDEN,
+        value_delimiter = ',',
+        value_name = "W,W,..."
+    )]
+    pub hidden: Vec<usize>,
+
+    /// How the weights start: as torch.nn.Linear does, He-normal, or as Keras' Dense does.
+    #[arg(long, value_enum, default_value_t = Init::default())]
+    pub init: Init,
+
+    /// Optimizer the LR is found for.
+    #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
+    pub optimizer: OptimizerKind,
+
+    /// SGD momentum (0 for plain SGD).
+    #[arg(long, default_value_t = DEFAULT_SGD_MOMENTUM, allow_negative_numbers = true)]
+    pub momentum: f64,
+
+    /// SGD: use Nesterov momentum.
+    #[arg(long)]
+    pub nesterov: bool,
+
+    /// Weight decay: an L2 term in the gradient (decoupled for adamw).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub weight_decay: f64,
+
+    /// Rows per mini-batch (capped at the number of rows).
+    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
+    pub batch_size: usize,
+
+    /// Seed of the initial weights and the batch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl ModelArgs {
+    /// The model.
+    pub fn model(&self) -> ModelConfig {
+        ModelConfig {
+            hidden: self.hidden.clone(),
+            init: self.init,
+        }
+    }
+
+    /// The optimizer (momentum is SGD's only).
+    pub fn optimizer(&self) -> OptimizerConfig {
+        OptimizerConfig {
+            momentum: if self.optimizer == OptimizerKind::Sgd {
+                self.momentum
+            } else {
+                0.0
+            },
+            nesterov: self.nesterov,
+            weight_decay: self.weight_decay,
+            ..OptimizerConfig::new(self.optimizer)
+        }
+    }
+}
+
+/// Where the results go.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Where to write the PNG [default: <input stem>-<command>.png in the current folder].
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
+
+    /// Do not draw the PNG.
+    #[arg(long, conflicts_with = "plot")]
+    pub no_plot: bool,
+
+    /// Write the full report as JSON to PATH (`-`: standard output, and nothing else goes there).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+
+    /// Write the curves (for sweep: every run) as CSV to PATH (`-`: standard output).
+    #[arg(long = "csv", value_name = "PATH")]
+    pub csv: Option<String>,
+
+    /// No progress bar and no summary: print only the LR (the suggested one; for sweep, the best).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl OutputArgs {
+    /// Every output asked for, with where it goes: the plot at `--plot`, or `<stem>-<suffix>.png`
+    /// in the current folder unless `--no-plot`.
+    pub fn destinations(&self, stem: &str, suffix: &str) -> Vec<(Setting, Destination)> {
+        let mut out = Vec::new();
+        if !self.no_plot {
+            let path = self
+                .plot
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{stem}-{suffix}.png")));
+            out.push((Setting::Plot, Destination::File(path)));
+        }
+        if let Some(j) = &self.json {
+            out.push((Setting::Json, Destination::parse(j)));
+        }
+        if let Some(c) = &self.csv {
+            out.push((Setting::Csv, Destination::parse(c)));
+        }
+        out
+    }
+}

@@ -1,0 +1,117 @@
+//! `lrfind [find] CSV`: the options of the range test.
+
+use clap::Args;
+
+use super::args::{DataArgs, ModelArgs, OutputArgs};
+use lrfind::curve::rules::{Method, HEADLINE};
+use lrfind::find::{FindConfig, DEFAULT_RUNS};
+use lrfind::range_test::{
+    RangeTestConfig, Signal, DEFAULT_DIVERGE_FACTOR, DEFAULT_END_LR, DEFAULT_SMOOTHING,
+    DEFAULT_START_LR,
+};
+use lrfind::train::fixed::Budget;
+
+/// Finds a good starting learning rate for a CSV: trains a small MLP for about an epoch while the
+/// learning rate grows exponentially, stops when the loss diverges, prints the suggested LR and
+/// writes a PNG of the loss curve.
+#[derive(Debug, Clone, Args)]
+pub struct FindArgs {
+    /// The data and how to read it.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The model and optimizer.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// The range test.
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Repeats, validation and verification.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Where results go.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The LR range test itself.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Range test")]
+pub struct RangeArgs {
+    /// First learning rate of the range test.
+    #[arg(long, default_value_t = DEFAULT_START_LR, allow_negative_numbers = true)]
+    pub start_lr: f64,
+
+    /// Last learning rate of the range test.
+    #[arg(long, default_value_t = DEFAULT_END_LR, allow_negative_numbers = true)]
+    pub end_lr: f64,
+
+    /// Steps of the range test [default: one pass over the rows, at least 100 and at most 200].
+    #[arg(long)]
+    pub steps: Option<usize>,
+
+    /// Factor of the exponential moving average that smooths the loss, in [0, 1).
+    #[arg(long, default_value_t = DEFAULT_SMOOTHING, allow_negative_numbers = true)]
+    pub smoothing: f64,
+
+    /// Stop when the smoothed loss exceeds this multiple of its lowest value.
+    #[arg(long, default_value_t = DEFAULT_DIVERGE_FACTOR, allow_negative_numbers = true)]
+    pub diverge_factor: f64,
+}
+
+/// How much to trust the suggestion: repeated runs, a validation curve, verification.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Trust")]
+pub struct TrustArgs {
+    /// Range tests to run (seeds seed..seed+K-1, in parallel); the suggestion is their median.
+    #[arg(long, default_value_t = DEFAULT_RUNS, value_name = "K")]
+    pub runs: usize,
+
+    /// Hold out this fraction of rows and record the validation loss beside the training loss.
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    pub val_split: Option<f64>,
+
+    /// Which curve the suggestion reads (val needs --val-split).
+    #[arg(long, value_enum, default_value_t = Signal::default())]
+    pub signal: Signal,
+
+    /// The rule behind the suggested LR.
+    #[arg(long, value_enum, default_value_t = HEADLINE)]
+    pub rule: Method,
+
+    /// Train briefly at each candidate LR and report which reached the lowest validation loss.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Epochs of each verification run (at least 500 steps).
+    #[arg(long, default_value_t = Budget::default().epochs, value_name = "N")]
+    pub verify_epochs: usize,
+}
+
+impl FindArgs {
+    /// Everything the run does, as the library takes it (validated there).
+    pub fn config(&self) -> FindConfig {
+        let r = &self.range;
+        let t = &self.trust;
+        FindConfig {
+            range: RangeTestConfig {
+                model: self.model.model(),
+                optimizer: self.model.optimizer(),
+                start_lr: r.start_lr,
+                end_lr: r.end_lr,
+                steps: r.steps,
+                batch_size: self.model.batch_size,
+                smoothing: r.smoothing,
+                diverge_factor: r.diverge_factor,
+                seed: self.model.seed,
+            },
+            runs: t.runs,
+            val_split: t.val_split,
+            signal: t.signal,
+            rule: t.rule,
+            verify: t.verify.then_some(Budget {
+                epochs: t.verify_epochs,
+                ..Budget::default()
+            }),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The command line: one tool, several commands (`lrfind [find] CSV`, `lrfind sweep CSV`), each
+//! with its options defined once, and the one place that names the library's settings as flags.
+//! Parsing only: what a command does is in `crate::app`.
+
+pub mod args;
+pub mod find;
+pub mod sweep;
+
+use clap::{Parser, Subcommand};
+
+use lrfind::error::Setting;
+
+pub use self::find::FindArgs;
+pub use self::sweep::SweepArgs;
+
+/// Finds a good starting learning rate: Leslie Smith's LR range test on a CSV, with a PNG of the
+/// loss curve and the suggested LR.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lrfind",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    override_usage = "lrfind [OPTIONS] <CSV>\n       lrfind <COMMAND> [OPTIONS] <INPUT>...",
+    after_help = "`lrfind CSV` is `lrfind find CSV`. `lrfind <COMMAND> --help` lists a command's options."
+)]
+pub struct Cli {
+    /// A command other than the range test.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The range test's options, when no command is named.
+    #[command(flatten)]
+    pub find: Box<FindArgs>,
+}
+
+/// lrfind's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the LR range test on a CSV and suggest an LR (the default command).
+    Find(Box<FindArgs>),
+    /// Train at fixed LRs on a grid and report the best validation loss each reached.
+    Sweep(Box<SweepArgs>),
+}
+
+impl Cli {
+    /// The command to run: the one named, or the range test.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Find(self.find))
+    }
+}
+
+/// How the command line names a setting: its flag, with the value when one is given.
+pub fn flag(setting: Setting, value: Option<&str>) -> String {
+    let name = match setting {
+        Setting::Header => "--no-header".to_string(),
+        other => format!("--{}", other.key().replace('_', "-")),
+    };
+    match value {
+        Some(v) => format!("{name} {v}"),
+        None => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use lrfind::model::Init;
+    use lrfind::optim::OptimizerKind;
+
+    fn find(argv: &[&str]) -> FindArgs {
+        match Cli::try_parse_from(argv).unwrap().into_command() {
+            Command::Find(f) => *f,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_bare_csv_is_the_range_test_and_commands_are_commands() {
+        let a = find(&["lrfind", "data/iris.csv"]);
+        let b = find(&["lrfind", "find", "data/iris.csv"]);
+        assert_eq!(a.data.input(), b.data.input());
+        assert!(matches!(
+            Cli::try_parse_from(["lrfind", "sweep", "x.csv"])
+                .unwrap()
+                .into_command(),
+            Command::Sweep(_)
+        ));
+        // A file named like a command is read through a path.
+        let f = find(&["lrfind", "./sweep"]);
+        assert_eq!(f.data.input().to_str(), Some("./sweep"));
+        // `lrfind help` is help, not a file.
+        let e = Cli::try_parse_from(["lrfind", "help"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert!(Cli::try_parse_from(["lrfind"]).is_err());
+    }
+
+    #[test]
+    fn defaults_are_the_library_defaults() {
+        let c = find(&["lrfind", "data/iris.csv"]).config();
+        assert_eq!(c.range.start_lr, 1e-6);
+        assert_eq!(c.range.end_lr, 10.0);
+        assert_eq!(c.range.batch_size, 64);
+        assert_eq!(c.range.model.hidden, [64, 64]);
+        assert_eq!(c.range.model.init, Init::default());
+        assert_eq!(c.range.optimizer.kind, OptimizerKind::Adam);
+        assert_eq!(c.runs, 3);
+        assert!(c.verify.is_none());
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn negative_numbers_read_as_values_and_are_refused_by_the_library() {
+        let c = find(&["lrfind", "x.csv", "--start-lr", "-1"]).config();
+        assert_eq!(c.range.start_lr, -1.0);
+        let e = c.validate().unwrap_err();
+        assert!(matches!(
+            e,
+            lrfind::Error::Config {
+                setting: Setting::StartLr,
+                ..
+            }
+        ));
+        assert!(e.render(&flag).starts_with("invalid --start-lr"), "{e}");
+    }
+
+    #[test]
+    fn data_options_translate() {
+        let args = find(&[
+            "lrfind",
+            "x.csv.gz",
+            "--delimiter",
+            "tab",
+            "--no-header",
+            "--na-values",
+            "-999,missing",
+            "--missing",
+            "drop",
+            "--ignore",
+            "id,name",
+        ]);
+        let read = args.data.read_options();
+        assert_eq!(read.delimiter, Some(b'\t'));
+        assert_eq!(read.header, Some(false));
+        assert_eq!(read.na_values, ["-999", "missing"]);
+        let encode = args.data.encode_options();
+        assert_eq!(encode.ignore, ["id", "name"]);
+        assert_eq!(args.data.stem(), "x");
+        assert!(Cli::try_parse_from(["lrfind", "x.csv", "--delimiter", ";;"]).is_err());
+        assert!(Cli::try_parse_from(["lrfind", "x.csv", "--optimizer", "lbfgs"]).is_err());
+    }
+
+    /// Every setting a library error can name is a flag of some command, spelled as `flag` says.
+    #[test]
+    fn every_flag_the_library_names_exists() {
+        let cli = Cli::command();
+        let mut longs: Vec<String> = cli
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(String::from))
+            .collect();
+        for sub in cli.get_subcommands() {
+            longs.extend(
+                sub.get_arguments()
+                    .filter_map(|a| a.get_long().map(String::from)),
+            );
+        }
+        for s in [
+            Setting::Delimiter,
+            Setting::Header,
+            Setting::NaValues,
+            Setting::Missing,
+            Setting::Ignore,
+            Setting::Features,
+            Setting::Target,
+            Setting::Task,
+            Setting::MaxCategories,
+            Setting::Hidden,
+            Setting::Init,
+            Setting::Optimizer,
+            Setting::Momentum,
+            Setting::Nesterov,
+            Setting::WeightDecay,
+            Setting::BatchSize,
+            Setting::Seed,
+            Setting::StartLr,
+            Setting::EndLr,
+            Setting::Steps,
+            Setting::Smoothing,
+            Setting::DivergeFactor,
+            Setting::Runs,
+            Setting::ValSplit,
+            Setting::Signal,
+            Setting::Rule,
+            Setting::Verify,
+            Setting::VerifyEpochs,
+            Setting::Lrs,
+            Setting::Epochs,
+            Setting::MinSteps,
+            Setting::Seeds,
+            Setting::Plot,
+            Setting::Json,
+            Setting::Csv,
+        ] {
+            let f = flag(s, None);
+            assert!(
+                longs.iter().any(|l| format!("--{l}") == f),
+                "{s:?} is named {f}, which no command has"
+            );
+        }
+    }
+}

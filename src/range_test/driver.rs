@@ -1,0 +1,187 @@
+//! The range test on any model: the LR ramp, one call of the caller's step per LR, and the
+//! divergence watch that stops it. lrfind's own range test is this driver around its MLP; a user
+//! of another Rust framework passes a closure that trains their own model for one step.
+//!
+//! ```
+//! use indicatif::ProgressBar;
+//! use lrfind::range_test::driver::{drive, Ramp};
+//!
+//! // A stand-in for a real model: the loss falls with the LR, then blows up past 0.1.
+//! let step = |lr: f64| if lr < 0.1 { 2.0 - 0.1 * (lr.log10() + 6.0) } else { 2.0 + 1e3 * lr };
+//! let recording = drive(&Ramp::default(), step, &ProgressBar::hidden())?;
+//! let stop_lr = recording.stop.divergence_lr().expect("it blew up");
+//! assert!(stop_lr > 0.1 && stop_lr < 0.2);
+//! # Ok::<(), lrfind::Error>(())
+//! ```
+
+use indicatif::ProgressBar;
+use serde::Serialize;
+
+use crate::curve::divergence::Watch;
+use crate::curve::{Sample, Stop};
+use crate::error::{Error, Result, Setting};
+use crate::schedule::ExponentialSchedule;
+
+/// First LR: below any useful LR for these optimizers on standardised inputs.
+pub const DEFAULT_START_LR: f64 = 1e-6;
+/// Last LR: above where every optimizer here diverges on standardised data.
+pub const DEFAULT_END_LR: f64 = 10.0;
+/// Steps when nothing else decides them.
+pub const DEFAULT_STEPS: usize = 100;
+/// EMA factor of the smoothed loss the stop decision reads (fastai's).
+pub const DEFAULT_SMOOTHING: f64 = 0.98;
+/// Divergence threshold, a multiple of the lowest smoothed loss (fastai's).
+pub const DEFAULT_DIVERGE_FACTOR: f64 = 4.0;
+
+/// The LR ramp and the stop rule of a range test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ramp {
+    /// First learning rate.
+    pub start_lr: f64,
+    /// Last learning rate.
+    pub end_lr: f64,
+    /// Steps from the first LR to the last.
+    pub steps: usize,
+    /// EMA factor in [0, 1) of the loss the divergence rule reads.
+    pub smoothing: f64,
+    /// Divergence threshold, a multiple (> 1) of the lowest smoothed loss.
+    pub diverge_factor: f64,
+}
+
+impl Default for Ramp {
+    fn default() -> Self {
+        Ramp {
+            start_lr: DEFAULT_START_LR,
+            end_lr: DEFAULT_END_LR,
+            steps: DEFAULT_STEPS,
+            smoothing: DEFAULT_SMOOTHING,
+            diverge_factor: DEFAULT_DIVERGE_FACTOR,
+        }
+    }
+}
+
+impl Ramp {
+    /// Checks every value once.
+    pub fn validate(&self) -> Result<()> {
+        self.schedule()?;
+        if !(self.smoothing.is_finite() && (0.0..1.0).contains(&self.smoothing)) {
+            return Err(Error::config(
+                Setting::Smoothing,
+                format!("{} is not in [0, 1)", self.smoothing),
+            ));
+        }
+        if !(self.diverge_factor.is_finite() && self.diverge_factor > 1.0) {
+            return Err(Error::config(
+                Setting::DivergeFactor,
+                format!("{} must be a finite number above 1", self.diverge_factor),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The LR of every step.
+    pub fn schedule(&self) -> Result<ExponentialSchedule> {
+        ExponentialSchedule::new(self.start_lr, self.end_lr, self.steps)
+    }
+}
+
+/// What a range test recorded: one sample per step up to the stop, and why it stopped.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recording {
+    /// Every recorded step, in order (the step that diverged included; a non-finite loss is not
+    /// recorded).
+    pub samples: Vec<Sample>,
+    /// Why it stopped.
+    pub stop: Stop,
+    /// Steps planned.
+    pub planned_steps: usize,
+}
+
+/// Runs the range test of `ramp` with `step`, which trains one step at the LR it is given and
+/// returns that step's loss. `progress` is advanced once per step.
+pub fn drive(
+    ramp: &Ramp,
+    mut step: impl FnMut(f64) -> f64,
+    progress: &ProgressBar,
+) -> Result<Recording> {
+    ramp.validate()?;
+    let schedule = ramp.schedule()?;
+    let mut watch = Watch::new(ramp.smoothing, ramp.diverge_factor);
+    let mut samples = Vec::with_capacity(schedule.steps());
+    let mut stop = Stop::Completed;
+    for (i, lr) in schedule.iter().enumerate() {
+        let loss = step(lr);
+        progress.inc(1);
+        let verdict = watch.observe(lr, loss);
+        if loss.is_finite() {
+            samples.push(Sample { step: i, lr, loss });
+        }
+        if let Some(s) = verdict {
+            stop = s;
+            break;
+        }
+    }
+    Ok(Recording {
+        samples,
+        stop,
+        planned_steps: schedule.steps(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_a_non_finite_loss_without_recording_it() {
+        let ramp = Ramp {
+            steps: 50,
+            ..Ramp::default()
+        };
+        let mut n = 0;
+        let r = drive(
+            &ramp,
+            |_| {
+                n += 1;
+                if n == 20 {
+                    f64::NAN
+                } else {
+                    1.0
+                }
+            },
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(r.samples.len(), 19);
+        assert!(matches!(r.stop, Stop::NonFinite { .. }));
+        assert_eq!(r.planned_steps, 50);
+    }
+
+    #[test]
+    fn runs_every_step_of_a_calm_curve() {
+        let r = drive(&Ramp::default(), |_| 1.0, &ProgressBar::hidden()).unwrap();
+        assert_eq!(r.samples.len(), DEFAULT_STEPS);
+        assert_eq!(r.stop, Stop::Completed);
+        assert_eq!(r.samples[0].lr, DEFAULT_START_LR);
+    }
+
+    #[test]
+    fn bad_ramps_are_refused() {
+        for bad in [
+            Ramp {
+                smoothing: 1.0,
+                ..Ramp::default()
+            },
+            Ramp {
+                diverge_factor: 1.0,
+                ..Ramp::default()
+            },
+            Ramp {
+                start_lr: 0.0,
+                ..Ramp::default()
+            },
+        ] {
+            assert!(drive(&bad, |_| 1.0, &ProgressBar::hidden()).is_err());
+        }
+    }
+}

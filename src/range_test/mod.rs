@@ -1,0 +1,264 @@
+//! The LR range test (Smith, 2017) on lrfind's own MLP: train a fresh model for a number of steps
+//! while the learning rate grows exponentially, record each step's loss, and stop when it
+//! diverges. The ramp and the stop are the generic [`driver`]; this module supplies the model, the
+//! batches and, optionally, a validation loss measured along the way.
+//!
+//! Validation (optional): with a held-out split, the validation loss is measured every
+//! `k = ceil(validation rows / batch size)` steps, so measuring costs about a third of training
+//! (a forward pass is about a third of a step).
+
+pub mod driver;
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::driver::{drive, Ramp, Recording};
+use crate::curve::Sample;
+use crate::data::split::Split;
+use crate::data::Dataset;
+use crate::error::{Error, Result, Setting};
+use crate::model::ModelConfig;
+use crate::optim::OptimizerConfig;
+use crate::train::{Evaluator, Trainer};
+
+pub use self::driver::{
+    DEFAULT_DIVERGE_FACTOR, DEFAULT_END_LR, DEFAULT_SMOOTHING, DEFAULT_START_LR,
+};
+
+/// Rows per step.
+pub const DEFAULT_BATCH_SIZE: usize = 64;
+/// The range test never runs fewer steps than this by default; a short data set is cycled.
+pub const MIN_DEFAULT_STEPS: usize = 100;
+/// Nor more than this: on a large table a full epoch trains so long at each small LR that the
+/// loss falls early and the suggestion drifts low (docs/quality.md, "How many steps").
+pub const MAX_DEFAULT_STEPS: usize = 200;
+
+/// Everything that defines one range test on lrfind's model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RangeTestConfig {
+    /// Hidden layers and initialisation.
+    pub model: ModelConfig,
+    /// Optimizer.
+    pub optimizer: OptimizerConfig,
+    /// First learning rate.
+    pub start_lr: f64,
+    /// Last learning rate.
+    pub end_lr: f64,
+    /// Steps; `None`: one pass over the rows at the batch size, clamped to
+    /// [`MIN_DEFAULT_STEPS`]..=[`MAX_DEFAULT_STEPS`].
+    pub steps: Option<usize>,
+    /// Rows per batch (capped at the number of rows).
+    pub batch_size: usize,
+    /// EMA factor `b` in [0, 1) of the smoothed loss.
+    pub smoothing: f64,
+    /// Divergence threshold, a multiple of the lowest smoothed loss (> 1).
+    pub diverge_factor: f64,
+    /// Seed of the initial weights and the batch order.
+    pub seed: u64,
+}
+
+impl RangeTestConfig {
+    /// The default range test (docs/range-test.md) for a model and optimizer.
+    pub fn with_defaults(model: ModelConfig, optimizer: OptimizerConfig) -> Self {
+        RangeTestConfig {
+            model,
+            optimizer,
+            start_lr: DEFAULT_START_LR,
+            end_lr: DEFAULT_END_LR,
+            steps: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+            smoothing: DEFAULT_SMOOTHING,
+            diverge_factor: DEFAULT_DIVERGE_FACTOR,
+            seed: 0,
+        }
+    }
+
+    /// Checks every value once.
+    pub fn validate(&self) -> Result<()> {
+        self.model.validate()?;
+        self.optimizer.validate()?;
+        if self.batch_size == 0 {
+            return Err(Error::config(Setting::BatchSize, "must be at least 1"));
+        }
+        self.ramp(self.steps.unwrap_or(MIN_DEFAULT_STEPS))
+            .validate()
+    }
+
+    /// The ramp of a test of `steps` steps.
+    pub fn ramp(&self, steps: usize) -> Ramp {
+        Ramp {
+            start_lr: self.start_lr,
+            end_lr: self.end_lr,
+            steps,
+            smoothing: self.smoothing,
+            diverge_factor: self.diverge_factor,
+        }
+    }
+
+    /// The batch size used on `rows` rows: the configured one, capped at `rows`.
+    pub fn effective_batch(&self, rows: usize) -> usize {
+        self.batch_size.min(rows).max(1)
+    }
+
+    /// Steps run on `rows` rows.
+    pub fn effective_steps(&self, rows: usize) -> usize {
+        self.steps.unwrap_or_else(|| {
+            (rows / self.effective_batch(rows)).clamp(MIN_DEFAULT_STEPS, MAX_DEFAULT_STEPS)
+        })
+    }
+}
+
+/// Which recorded curve the suggestion reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    /// The training loss of each step's batch.
+    #[default]
+    Train,
+    /// The loss on the held-out validation rows.
+    Val,
+}
+
+/// What one range test on lrfind's model recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// The training curve and why it stopped.
+    #[serde(flatten)]
+    pub recording: Recording,
+    /// Validation losses at the steps where they were measured (after the step's update); empty
+    /// without a validation split.
+    pub val_samples: Vec<Sample>,
+    /// Steps between validation measurements (0 without a split).
+    pub val_every: usize,
+    /// Batch size used.
+    pub batch_size: usize,
+    /// Seed used.
+    pub seed: u64,
+}
+
+/// Runs the range test on every row of `dataset`. `progress` is advanced once per step (pass a
+/// hidden bar to show nothing).
+pub fn run(dataset: &Dataset, config: &RangeTestConfig, progress: &ProgressBar) -> Result<Run> {
+    progress.set_length(config.effective_steps(dataset.rows()) as u64);
+    let run = run_on_rows(
+        dataset,
+        (0..dataset.rows()).collect(),
+        None,
+        config,
+        progress,
+    );
+    progress.finish_and_clear();
+    run
+}
+
+/// Runs `runs` range tests with seeds `config.seed..config.seed + runs`, in parallel, on the
+/// training rows of `split` (every row without one), measuring the validation rows if any.
+/// Results are in seed order and identical to running them one by one.
+pub fn run_many(
+    dataset: &Dataset,
+    split: Option<&Split>,
+    config: &RangeTestConfig,
+    runs: usize,
+    progress: &ProgressBar,
+) -> Result<Vec<Run>> {
+    if runs == 0 {
+        return Err(Error::config(Setting::Runs, "must be at least 1"));
+    }
+    let train: Vec<usize> = match split {
+        Some(s) => s.train.clone(),
+        None => (0..dataset.rows()).collect(),
+    };
+    progress.set_length((config.effective_steps(train.len()) * runs) as u64);
+    let all = (0..runs as u64)
+        .into_par_iter()
+        .map(|i| {
+            let config = RangeTestConfig {
+                seed: config.seed + i,
+                ..config.clone()
+            };
+            let val = split.map(|s| s.val.clone());
+            run_on_rows(dataset, train.clone(), val, &config, progress)
+        })
+        .collect::<Result<Vec<_>>>();
+    progress.finish_and_clear();
+    all
+}
+
+/// Runs the range test on the given rows of `dataset`, measuring the `val` rows if given.
+pub fn run_on_rows(
+    dataset: &Dataset,
+    rows: Vec<usize>,
+    val: Option<Vec<usize>>,
+    config: &RangeTestConfig,
+    progress: &ProgressBar,
+) -> Result<Run> {
+    config.validate()?;
+    config.model.check_size(dataset)?;
+    let n = rows.len();
+    let batch_size = config.effective_batch(n);
+    let ramp = config.ramp(config.effective_steps(n));
+    let mut trainer = Trainer::new(
+        dataset,
+        rows,
+        &config.model,
+        &config.optimizer,
+        batch_size,
+        config.seed,
+    );
+    let mut validation = val.filter(|v| !v.is_empty()).map(|v| {
+        let every = v.len().div_ceil(batch_size).max(1);
+        (Evaluator::new(dataset, trainer.model(), v), every)
+    });
+    let val_every = validation.as_ref().map_or(0, |(_, every)| *every);
+    let mut val_samples = Vec::new();
+    let mut step = 0;
+    let recording = drive(
+        &ramp,
+        |lr| {
+            let loss = trainer.step(dataset, lr) as f64;
+            if let Some((evaluator, every)) = validation.as_mut() {
+                if loss.is_finite() && step % *every == 0 {
+                    // Measured after this step's update, at the LR that made it.
+                    let loss = trainer.evaluate(evaluator, dataset);
+                    if loss.is_finite() {
+                        val_samples.push(Sample { step, lr, loss });
+                    }
+                }
+            }
+            step += 1;
+            loss
+        },
+        progress,
+    )?;
+    Ok(Run {
+        recording,
+        val_samples,
+        val_every,
+        batch_size,
+        seed: config.seed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_steps_are_one_pass_clamped_to_100_200() {
+        let config = RangeTestConfig::with_defaults(
+            ModelConfig::default(),
+            OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
+        );
+        assert_eq!(config.effective_steps(150), 100);
+        assert_eq!(config.effective_steps(9_600), 150);
+        assert_eq!(config.effective_steps(64_000), 200);
+        assert_eq!(config.effective_batch(20), 20);
+        assert!(config.validate().is_ok());
+        let bad = RangeTestConfig {
+            diverge_factor: 1.0,
+            ..config
+        };
+        assert!(bad.validate().is_err());
+    }
+}

@@ -1,0 +1,147 @@
+//! The sweep: fixed-LR training over a log grid of LRs and several seeds, in parallel, and the
+//! best LR of the grid. Its best validation loss `L*` and the untrained loss `L0` define the
+//! regret of any other LR.
+
+use serde::Serialize;
+
+use super::fixed::{measure, Measured, Training};
+use crate::data::split::Split;
+use crate::data::Dataset;
+use crate::error::{Error, Result, Setting};
+
+/// The default grid: 1e-5 to 1, four points per decade.
+pub fn default_grid() -> Vec<f64> {
+    log_grid(1e-5, 1.0, 4)
+}
+
+/// LRs from `start` to `end` (both included) with `per_decade` points per decade.
+pub fn log_grid(start: f64, end: f64, per_decade: usize) -> Vec<f64> {
+    let n = ((end / start).log10() * per_decade as f64).round() as usize;
+    (0..=n)
+        .map(|i| start * 10f64.powf(i as f64 / per_decade as f64))
+        .collect()
+}
+
+/// Seeds per LR unless told otherwise: enough for a mean and a spread.
+pub const DEFAULT_SEEDS: usize = 3;
+/// Fraction of rows held out for validation unless told otherwise.
+pub const DEFAULT_VAL_SPLIT: f64 = 0.2;
+
+/// What a sweep trains and at which LRs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepConfig {
+    /// The model, optimizer, batch size and budget of every run.
+    pub training: Training,
+    /// The LRs to try.
+    pub lrs: Vec<f64>,
+    /// Seeds per LR: `seed..seed + seeds`.
+    pub seeds: usize,
+    /// The first seed (also the split's).
+    pub seed: u64,
+    /// Fraction of rows held out for validation.
+    pub val_split: f64,
+}
+
+impl SweepConfig {
+    /// The default sweep (grid, seeds, split) of `training`.
+    pub fn with_defaults(training: Training) -> Self {
+        SweepConfig {
+            training,
+            lrs: default_grid(),
+            seeds: DEFAULT_SEEDS,
+            seed: 0,
+            val_split: DEFAULT_VAL_SPLIT,
+        }
+    }
+
+    /// Checks every value once.
+    pub fn validate(&self) -> Result<()> {
+        self.training.validate()?;
+        if self.lrs.is_empty() || self.lrs.iter().any(|&lr| !(lr.is_finite() && lr > 0.0)) {
+            return Err(Error::config(
+                Setting::Lrs,
+                "give positive, finite learning rates",
+            ));
+        }
+        if self.seeds == 0 {
+            return Err(Error::config(Setting::Seeds, "must be at least 1"));
+        }
+        crate::data::split::check_fraction(Setting::ValSplit, self.val_split)
+    }
+}
+
+/// A whole sweep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepResult {
+    /// Each LR of the grid.
+    pub points: Vec<Measured>,
+    /// The LR with the lowest mean validation loss among those that improved on the untrained
+    /// model; `None` when none did (every LR diverged or learned nothing).
+    pub best_lr: Option<f64>,
+    /// That loss (`L*`).
+    pub best_loss: Option<f64>,
+    /// The untrained model's validation loss (`L0`).
+    pub initial_loss: f64,
+}
+
+/// Runs the sweep of `config` on `split` of `dataset`.
+pub fn sweep(dataset: &Dataset, split: &Split, config: &SweepConfig) -> Result<SweepResult> {
+    config.validate()?;
+    let points = measure(
+        dataset,
+        split,
+        &config.training,
+        &config.lrs,
+        config.seed,
+        config.seeds,
+    );
+    let initial_loss = points[0].initial_loss;
+    let best = points
+        .iter()
+        .filter(|p| p.diverged < p.runs.len() && p.mean_loss < p.initial_loss)
+        .min_by(|a, b| a.mean_loss.total_cmp(&b.mean_loss));
+    Ok(SweepResult {
+        best_lr: best.map(|b| b.lr),
+        best_loss: best.map(|b| b.mean_loss),
+        initial_loss,
+        points,
+    })
+}
+
+/// Regret of a loss `l` against the best `l_star` and the untrained `l0`:
+/// `(l - l_star) / (l0 - l_star)`, clamped to [0, 1]. 0: as good as the best LR; 1: no better
+/// than not training.
+pub fn regret(l: f64, l_star: f64, l0: f64) -> f64 {
+    let span = l0 - l_star;
+    if span <= 0.0 {
+        return 0.0;
+    }
+    ((l - l_star) / span).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::fixed::Budget;
+
+    #[test]
+    fn grid_and_budget() {
+        let g = default_grid();
+        assert_eq!(g.len(), 21);
+        assert_eq!(g[0], 1e-5);
+        assert!((g[20] - 1.0).abs() < 1e-12);
+        assert!((g[4] - 1e-4).abs() < 1e-16);
+        let b = Budget::default();
+        assert_eq!(b.steps(10), 500);
+        assert_eq!(b.steps(100), 1000);
+    }
+
+    #[test]
+    fn regret_by_hand() {
+        assert_eq!(regret(0.5, 0.5, 2.0), 0.0);
+        assert_eq!(regret(2.0, 0.5, 2.0), 1.0);
+        assert!((regret(0.8, 0.5, 2.0) - 0.2).abs() < 1e-12);
+        assert_eq!(regret(3.0, 0.5, 2.0), 1.0);
+        assert_eq!(regret(0.4, 0.5, 2.0), 0.0);
+    }
+}
