@@ -109,20 +109,23 @@ pub struct Findings {
 
 /// Reads one run: smooths its curves and applies every rule to the one `config.signal` names.
 pub fn read_run(run: Run, config: &FindConfig) -> ReadRun {
-    let smoothing = config.range.smoothing;
-    let curve = Curve::from_samples(&run.recording.samples, run.recording.stop, smoothing);
+    let settings = config.range.curve();
+    let curve = Curve::read(&run.recording.samples, run.recording.stop, &settings);
     let val_curve = (!run.val_samples.is_empty()).then(|| {
-        // The same time constant in steps: one validation point stands for `every` steps.
-        let beta = smoothing.powi(run.val_every.max(1) as i32);
-        let last = curve.before_divergence().last().map_or(0, |p| p.step);
-        let mut val = Curve::from_samples(&run.val_samples, crate::curve::Stop::Completed, beta);
-        // The validation curve stops where the training curve diverged.
-        val.points.retain(|p| p.step <= last);
-        val.stop = curve.stop;
-        val
+        // The validation curve stops where the training curve began to diverge.
+        let onset = curve
+            .points
+            .get(curve.usable)
+            .map_or(usize::MAX, |p| p.step);
+        let usable = run
+            .val_samples
+            .iter()
+            .take_while(|s| s.step < onset)
+            .count();
+        Curve::smoothed(&run.val_samples, curve.stop, usable, settings.smoothing)
     });
     let read_curve = match (config.signal, &val_curve) {
-        (Signal::Val, Some(v)) => &v.points[..],
+        (Signal::Val, Some(v)) => v.before_divergence(),
         _ => curve.before_divergence(),
     };
     let picks = suggest_points(read_curve, config.rule);

@@ -212,7 +212,8 @@ fn bad_options_are_usage_errors() {
         ),
         (vec!["--batch-size", "0"], "--batch-size"),
         (vec!["--optimizer", "lbfgs"], "invalid value 'lbfgs'"),
-        (vec!["--smoothing", "1.5"], "--smoothing"),
+        (vec!["--smoothing", "0"], "--smoothing"),
+        (vec!["--smoothing", "3"], "--smoothing"),
         (vec!["--hidden", "0"], "--hidden"),
     ] {
         lrfind()

@@ -49,11 +49,13 @@ pub struct RangeArgs {
     #[arg(long)]
     pub steps: Option<usize>,
 
-    /// Factor of the exponential moving average that smooths the loss, in [0, 1).
+    /// Width of the curve's smoother in decades of LR: a local linear fit over about this much
+    /// LR on either side, not shifted in LR (the same curve for any number of steps).
     #[arg(long, default_value_t = DEFAULT_SMOOTHING, allow_negative_numbers = true)]
     pub smoothing: f64,
 
-    /// Stop when the smoothed loss exceeds this multiple of its lowest value.
+    /// Stop when the loss stays above this multiple of the lowest smoothed loss (3 steps in a
+    /// row), or is not a number.
     #[arg(long, default_value_t = DEFAULT_DIVERGE_FACTOR, allow_negative_numbers = true)]
     pub diverge_factor: f64,
 }

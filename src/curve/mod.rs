@@ -10,6 +10,9 @@ pub mod smooth;
 
 use serde::Serialize;
 
+use self::divergence::Watch;
+use crate::error::{Error, Result, Setting};
+
 /// One recorded step: the LR it used and the loss it saw.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Sample {
@@ -72,41 +75,129 @@ impl std::fmt::Display for Stop {
     }
 }
 
+/// Smoother width in decades of LR unless told otherwise: wide enough to see through the noise
+/// of single batches at 14 points per decade, narrow enough to keep a fall that spans a decade
+/// (docs/range-test.md).
+pub const DEFAULT_SMOOTHING: f64 = 0.2;
+/// Divergence threshold unless told otherwise, a multiple of the lowest smoothed loss (fastai's).
+pub const DEFAULT_DIVERGE_FACTOR: f64 = 4.0;
+/// The widest smoother accepted, in decades.
+pub const MAX_SMOOTHING: f64 = 2.0;
+
+/// How a recorded curve is read: the smoother's width and the divergence threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurveSettings {
+    /// Width of the zero-phase smoother, in decades of LR.
+    pub smoothing: f64,
+    /// Divergence threshold, a multiple (> 1) of the lowest smoothed loss.
+    pub diverge_factor: f64,
+}
+
+impl Default for CurveSettings {
+    fn default() -> Self {
+        CurveSettings {
+            smoothing: DEFAULT_SMOOTHING,
+            diverge_factor: DEFAULT_DIVERGE_FACTOR,
+        }
+    }
+}
+
+impl CurveSettings {
+    /// Checks both values.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.smoothing.is_finite() && self.smoothing > 0.0 && self.smoothing <= MAX_SMOOTHING)
+        {
+            return Err(Error::config(
+                Setting::Smoothing,
+                format!(
+                    "{} is not a width in decades of LR in (0, {MAX_SMOOTHING}]",
+                    self.smoothing
+                ),
+            ));
+        }
+        if !(self.diverge_factor.is_finite() && self.diverge_factor > 1.0) {
+            return Err(Error::config(
+                Setting::DivergeFactor,
+                format!("{} must be a finite number above 1", self.diverge_factor),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The divergence watch for a curve with `points_per_decade` points per decade of LR.
+    pub fn watch(&self, points_per_decade: f64) -> Watch {
+        Watch::for_curve(self.smoothing, points_per_decade, self.diverge_factor)
+    }
+}
+
+/// Points per decade of LR of a recording: the median spacing of consecutive points in
+/// `log10(lr)`, so a few repeated or skipped LRs do not change it.
+pub fn points_per_decade(samples: &[Sample]) -> f64 {
+    let mut gaps: Vec<f64> = samples
+        .windows(2)
+        .map(|w| (w[1].lr / w[0].lr).log10())
+        .filter(|g| *g > 0.0)
+        .collect();
+    if gaps.is_empty() {
+        return 1.0;
+    }
+    gaps.sort_by(f64::total_cmp);
+    1.0 / gaps[gaps.len() / 2]
+}
+
 /// A read curve: every recorded point with its smoothed loss, and why it ends.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Curve {
-    /// Every point, in order (the point that crossed the divergence threshold included).
+    /// Every point, in order. Points from the onset of divergence on keep their raw loss and
+    /// have no smoothed loss (NaN).
     pub points: Vec<Point>,
     /// Why it ends.
     pub stop: Stop,
+    /// How many points come before the divergence: the part the rules read.
+    pub usable: usize,
 }
 
 impl Curve {
-    /// Reads `samples` that ended for `stop`, smoothing them with [`smooth::smooth`] at `smoothing`.
-    pub fn from_samples(samples: &[Sample], stop: Stop, smoothing: f64) -> Self {
-        let losses: Vec<f64> = samples.iter().map(|s| s.loss).collect();
-        let smoothed = smooth::smooth(&losses, smoothing);
+    /// Reads `samples` (increasing LRs) whose recorder stopped for `stop`: runs the divergence
+    /// watch over them to find where the loss diverged, and smooths the points before it.
+    pub fn read(samples: &[Sample], stop: Stop, settings: &CurveSettings) -> Self {
+        let mut watch = settings.watch(points_per_decade(samples));
+        let mut found = (stop, samples.len());
+        for (i, s) in samples.iter().enumerate() {
+            if let Some(seen) = watch.observe(s.lr, s.loss) {
+                found = (seen, watch.onset().unwrap_or(i));
+                break;
+            }
+        }
+        Curve::smoothed(samples, found.0, found.1, settings.smoothing)
+    }
+
+    /// The curve of `samples` ending for `stop`, its first `usable` points smoothed at `width`
+    /// decades.
+    pub fn smoothed(samples: &[Sample], stop: Stop, usable: usize, width: f64) -> Self {
+        let usable = usable.min(samples.len());
+        let lrs: Vec<f64> = samples[..usable].iter().map(|s| s.lr).collect();
+        let losses: Vec<f64> = samples[..usable].iter().map(|s| s.loss).collect();
+        let smooth = smooth::smooth(&lrs, &losses, width);
         Curve {
             points: samples
                 .iter()
-                .zip(smoothed)
-                .map(|(s, smoothed_loss)| Point {
+                .enumerate()
+                .map(|(i, s)| Point {
                     step: s.step,
                     lr: s.lr,
                     loss: s.loss,
-                    smoothed_loss,
+                    smoothed_loss: smooth.get(i).copied().unwrap_or(f64::NAN),
                 })
                 .collect(),
             stop,
+            usable,
         }
     }
 
-    /// The points before divergence: all of them, less the one that crossed the threshold.
+    /// The points before divergence, which the rules read.
     pub fn before_divergence(&self) -> &[Point] {
-        match self.stop {
-            Stop::Diverged { .. } => &self.points[..self.points.len().saturating_sub(1)],
-            _ => &self.points,
-        }
+        &self.points[..self.usable]
     }
 
     /// The points of this curve recorded up to `step`.
@@ -119,9 +210,14 @@ impl Curve {
 #[cfg(test)]
 impl Curve {
     /// A hand-made curve for tests: loss and smoothed loss both `losses[i]` at
-    /// `lr = 10^(-6 + decades_per_step * i)`.
+    /// `lr = 10^(-6 + decades_per_step * i)`; a diverged curve's last point is its divergence.
     pub(crate) fn from_losses(losses: &[f64], decades_per_step: f64, stop: Stop) -> Self {
+        let usable = match stop {
+            Stop::Diverged { .. } => losses.len().saturating_sub(1),
+            _ => losses.len(),
+        };
         Curve {
+            usable,
             points: losses
                 .iter()
                 .enumerate()
@@ -134,5 +230,101 @@ impl Curve {
                 .collect(),
             stop,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smooth::Ema;
+    use super::*;
+
+    /// lrfind's own range test on data/digits.csv (adam, seed 0, PyTorch init), run to the end
+    /// LR without stopping: the loss bottoms near 0.27, blows up past 4 at LR 0.09 and settles
+    /// near chance (ln 10 = 2.3) at the largest LRs.
+    fn digits() -> Vec<Sample> {
+        include_str!("../../tests/fixtures/curves/digits_adam_seed0.csv")
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<f64> = l.split(',').map(|v| v.parse().unwrap()).collect();
+                Sample {
+                    step: f[0] as usize,
+                    lr: f[1],
+                    loss: f[2],
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn digits_blow_up_is_a_divergence() {
+        let samples = digits();
+        let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
+        // The raw loss first crosses 4x the best smoothed loss at step 70 (LR 0.089) and stays
+        // above it for the next steps.
+        assert_eq!(curve.usable, 70);
+        let Stop::Diverged { lr } = curve.stop else {
+            panic!("{:?}", curve.stop)
+        };
+        assert!((lr / samples[70].lr - 1.0).abs() < 1e-12);
+        // The old reading, a bias-corrected EMA of 0.98 against 4x its own running minimum,
+        // crosses only at step 88 (LR 1.67), on a spike of 244, a decade and a quarter late:
+        // its minimum (1.75) lags so far behind the loss that 4x it is 7.
+        let mut ema = Ema::new(0.98);
+        let mut best = f64::INFINITY;
+        let late = samples.iter().position(|s| {
+            let l = ema.push(s.loss);
+            best = best.min(l);
+            l > 4.0 * best
+        });
+        assert_eq!(late, Some(88));
+        // The smoothed curve runs through the loss: near the raw minimum, not above the curve's
+        // upper half as the lagged line is.
+        let low = curve
+            .before_divergence()
+            .iter()
+            .map(|p| p.smoothed_loss)
+            .fold(f64::INFINITY, f64::min);
+        assert!(low < 0.6, "{low}");
+        assert!(curve.points[70..].iter().all(|p| p.smoothed_loss.is_nan()));
+    }
+
+    /// A clean fall, a blow-up, then a plateau at chance: diverged where the blow-up began.
+    #[test]
+    fn blow_up_then_plateau() {
+        let samples: Vec<Sample> = (0..100)
+            .map(|i| {
+                let x = -6.0 + 0.07 * i as f64;
+                let loss = match i {
+                    0..=59 => 2.3 - 2.0 / (1.0 + (-(x + 3.0) * 3.0).exp()),
+                    60..=64 => 40.0,
+                    _ => 2.3,
+                };
+                Sample {
+                    step: i,
+                    lr: 10f64.powf(x),
+                    loss,
+                }
+            })
+            .collect();
+        let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
+        assert_eq!(curve.usable, 60);
+        assert_eq!(curve.stop, Stop::Diverged { lr: samples[60].lr });
+        // Without the blow-up it never diverges.
+        let calm: Vec<Sample> = samples[..60].to_vec();
+        let curve = Curve::read(&calm, Stop::Completed, &CurveSettings::default());
+        assert_eq!((curve.stop, curve.usable), (Stop::Completed, 60));
+    }
+
+    #[test]
+    fn spacing_is_the_median_gap() {
+        let s = |lr: f64| Sample {
+            step: 0,
+            lr,
+            loss: 1.0,
+        };
+        let samples = [s(1e-3), s(1e-2), s(1e-1), s(1e-1), s(10.0)];
+        assert!((points_per_decade(&samples) - 1.0).abs() < 1e-12);
+        assert_eq!(points_per_decade(&[s(1.0)]), 1.0);
     }
 }

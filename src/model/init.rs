@@ -27,9 +27,9 @@ pub const LINEAR_GAIN2: f64 = 1.0;
 #[serde(rename_all = "lowercase")]
 pub enum Init {
     /// `torch.nn.Linear`'s default: weights and biases uniform in ±1/sqrt(fan_in).
+    #[default]
     Pytorch,
     /// He-normal weights (gain 2 before a ReLU, 1 for the output layer), zero biases.
-    #[default]
     He,
     /// Keras' default: Glorot-uniform weights, zero biases.
     Keras,

@@ -262,7 +262,9 @@ mod tests {
 
     fn filled(sizes: &[usize], batch: usize, classification: bool) -> (Mlp<f64>, Workspace<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let mut mlp = Mlp::<f64>::new(sizes, &mut rng);
+        // He-normal weights keep the pre-activations away from the ReLU kink, where a finite
+        // difference straddling it would not be a derivative.
+        let mut mlp = Mlp::<f64>::with_init(sizes, Init::He, &mut rng);
         // Non-zero biases so their gradients are exercised away from the initial point.
         for p in mlp.params_mut() {
             *p += 0.05 * crate::model::init::standard_normal(&mut rng);
@@ -332,9 +334,18 @@ mod tests {
     #[test]
     fn parameter_count_and_layout() {
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let mlp = Mlp::<f32>::new(&[10, 64, 64, 3], &mut rng);
+        let mlp = Mlp::<f32>::with_init(&[10, 64, 64, 3], Init::He, &mut rng);
         assert_eq!(mlp.params().len(), 10 * 64 + 64 + 64 * 64 + 64 + 64 * 3 + 3);
-        let (_, b) = mlp.layer(1);
+        let (w, b) = mlp.layer(1);
+        assert_eq!(w.dim(), (64, 64));
         assert!(b.iter().all(|&v| v == 0.0));
+        // PyTorch's default starts the biases in ±1/sqrt(fan_in) too, layer by layer.
+        let mlp = Mlp::<f32>::with_init(&[10, 64, 64, 3], Init::Pytorch, &mut rng);
+        for (l, fan_in) in [(0, 10f32), (1, 64.0), (2, 64.0)] {
+            let (w, b) = mlp.layer(l);
+            let bound = 1.0 / fan_in.sqrt();
+            assert!(w.iter().chain(b.iter()).all(|v| v.abs() <= bound));
+            assert!(b.iter().any(|&v| v != 0.0));
+        }
     }
 }

@@ -17,9 +17,8 @@
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use crate::curve::divergence::Watch;
-use crate::curve::{Sample, Stop};
-use crate::error::{Error, Result, Setting};
+use crate::curve::{CurveSettings, Sample, Stop};
+use crate::error::Result;
 use crate::schedule::ExponentialSchedule;
 
 /// First LR: below any useful LR for these optimizers on standardised inputs.
@@ -28,10 +27,6 @@ pub const DEFAULT_START_LR: f64 = 1e-6;
 pub const DEFAULT_END_LR: f64 = 10.0;
 /// Steps when nothing else decides them.
 pub const DEFAULT_STEPS: usize = 100;
-/// EMA factor of the smoothed loss the stop decision reads (fastai's).
-pub const DEFAULT_SMOOTHING: f64 = 0.98;
-/// Divergence threshold, a multiple of the lowest smoothed loss (fastai's).
-pub const DEFAULT_DIVERGE_FACTOR: f64 = 4.0;
 
 /// The LR ramp and the stop rule of a range test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -42,10 +37,8 @@ pub struct Ramp {
     pub end_lr: f64,
     /// Steps from the first LR to the last.
     pub steps: usize,
-    /// EMA factor in [0, 1) of the loss the divergence rule reads.
-    pub smoothing: f64,
-    /// Divergence threshold, a multiple (> 1) of the lowest smoothed loss.
-    pub diverge_factor: f64,
+    /// How the curve is smoothed and when it has diverged.
+    pub curve: CurveSettings,
 }
 
 impl Default for Ramp {
@@ -54,8 +47,7 @@ impl Default for Ramp {
             start_lr: DEFAULT_START_LR,
             end_lr: DEFAULT_END_LR,
             steps: DEFAULT_STEPS,
-            smoothing: DEFAULT_SMOOTHING,
-            diverge_factor: DEFAULT_DIVERGE_FACTOR,
+            curve: CurveSettings::default(),
         }
     }
 }
@@ -64,24 +56,17 @@ impl Ramp {
     /// Checks every value once.
     pub fn validate(&self) -> Result<()> {
         self.schedule()?;
-        if !(self.smoothing.is_finite() && (0.0..1.0).contains(&self.smoothing)) {
-            return Err(Error::config(
-                Setting::Smoothing,
-                format!("{} is not in [0, 1)", self.smoothing),
-            ));
-        }
-        if !(self.diverge_factor.is_finite() && self.diverge_factor > 1.0) {
-            return Err(Error::config(
-                Setting::DivergeFactor,
-                format!("{} must be a finite number above 1", self.diverge_factor),
-            ));
-        }
-        Ok(())
+        self.curve.validate()
     }
 
     /// The LR of every step.
     pub fn schedule(&self) -> Result<ExponentialSchedule> {
         ExponentialSchedule::new(self.start_lr, self.end_lr, self.steps)
+    }
+
+    /// Steps per decade of LR.
+    pub fn points_per_decade(&self) -> f64 {
+        (self.steps.max(2) - 1) as f64 / (self.end_lr / self.start_lr).log10()
     }
 }
 
@@ -106,7 +91,7 @@ pub fn drive(
 ) -> Result<Recording> {
     ramp.validate()?;
     let schedule = ramp.schedule()?;
-    let mut watch = Watch::new(ramp.smoothing, ramp.diverge_factor);
+    let mut watch = ramp.curve.watch(ramp.points_per_decade());
     let mut samples = Vec::with_capacity(schedule.steps());
     let mut stop = Stop::Completed;
     for (i, lr) in schedule.iter().enumerate() {
@@ -169,11 +154,17 @@ mod tests {
     fn bad_ramps_are_refused() {
         for bad in [
             Ramp {
-                smoothing: 1.0,
+                curve: CurveSettings {
+                    smoothing: 0.0,
+                    ..CurveSettings::default()
+                },
                 ..Ramp::default()
             },
             Ramp {
-                diverge_factor: 1.0,
+                curve: CurveSettings {
+                    diverge_factor: 1.0,
+                    ..CurveSettings::default()
+                },
                 ..Ramp::default()
             },
             Ramp {

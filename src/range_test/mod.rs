@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use self::driver::{drive, Ramp, Recording};
-use crate::curve::Sample;
+use crate::curve::{CurveSettings, Sample};
 use crate::data::split::Split;
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
@@ -22,9 +22,8 @@ use crate::model::ModelConfig;
 use crate::optim::OptimizerConfig;
 use crate::train::{Evaluator, Trainer};
 
-pub use self::driver::{
-    DEFAULT_DIVERGE_FACTOR, DEFAULT_END_LR, DEFAULT_SMOOTHING, DEFAULT_START_LR,
-};
+pub use self::driver::{DEFAULT_END_LR, DEFAULT_START_LR};
+pub use crate::curve::{DEFAULT_DIVERGE_FACTOR, DEFAULT_SMOOTHING};
 
 /// Rows per step.
 pub const DEFAULT_BATCH_SIZE: usize = 64;
@@ -50,7 +49,7 @@ pub struct RangeTestConfig {
     pub steps: Option<usize>,
     /// Rows per batch (capped at the number of rows).
     pub batch_size: usize,
-    /// EMA factor `b` in [0, 1) of the smoothed loss.
+    /// Width of the curve's smoother, in decades of LR.
     pub smoothing: f64,
     /// Divergence threshold, a multiple of the lowest smoothed loss (> 1).
     pub diverge_factor: f64,
@@ -91,6 +90,13 @@ impl RangeTestConfig {
             start_lr: self.start_lr,
             end_lr: self.end_lr,
             steps,
+            curve: self.curve(),
+        }
+    }
+
+    /// How its curves are read.
+    pub fn curve(&self) -> CurveSettings {
+        CurveSettings {
             smoothing: self.smoothing,
             diverge_factor: self.diverge_factor,
         }

@@ -269,8 +269,8 @@ fn file_name(file: &str) -> String {
 fn marked_curve<'a>(report: &Report, g: &'a Group) -> &'a [Point] {
     let first = g.first();
     match (&report.settings, &first.val_curve) {
-        (Settings::Find(c), Some(v)) if c.signal == Signal::Val => &v.points,
-        _ => &first.curve.points,
+        (Settings::Find(c), Some(v)) if c.signal == Signal::Val => v.before_divergence(),
+        _ => first.curve.before_divergence(),
     }
 }
 
@@ -329,7 +329,11 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
             let first = g.first();
             chart
                 .draw_series(LineSeries::new(
-                    first.curve.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                    first
+                        .curve
+                        .before_divergence()
+                        .iter()
+                        .map(|p| xy(p.lr, p.smoothed_loss)),
                     colour.stroke_width(3),
                 ))?
                 .label(match g.suggested_lr {
@@ -341,7 +345,9 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
                 });
             if let Some(v) = &first.val_curve {
                 chart.draw_series(DashedLineSeries::new(
-                    v.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                    v.before_divergence()
+                        .iter()
+                        .map(|p| xy(p.lr, p.smoothed_loss)),
                     8,
                     5,
                     colour.stroke_width(2),
@@ -394,7 +400,10 @@ fn draw_group_in_detail<'a, 'b: 'a>(
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RAW.stroke_width(2)));
     for (i, r) in g.runs.iter().enumerate().skip(1) {
         let series = chart.draw_series(LineSeries::new(
-            r.curve.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+            r.curve
+                .before_divergence()
+                .iter()
+                .map(|p| xy(p.lr, p.smoothed_loss)),
             SMOOTH.mix(0.3).stroke_width(2),
         ))?;
         if i == 1 {
@@ -405,7 +414,11 @@ fn draw_group_in_detail<'a, 'b: 'a>(
     }
     chart
         .draw_series(LineSeries::new(
-            curve.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+            first
+                .curve
+                .before_divergence()
+                .iter()
+                .map(|p| xy(p.lr, p.smoothed_loss)),
             SMOOTH.stroke_width(3),
         ))?
         .label(if runs > 1 {
@@ -417,7 +430,9 @@ fn draw_group_in_detail<'a, 'b: 'a>(
     if let Some(v) = first.val_curve.as_ref().filter(|v| !v.points.is_empty()) {
         chart
             .draw_series(LineSeries::new(
-                v.points.iter().map(|p| xy(p.lr, p.smoothed_loss)),
+                v.before_divergence()
+                    .iter()
+                    .map(|p| xy(p.lr, p.smoothed_loss)),
                 VAL.stroke_width(3),
             ))?
             .label("validation loss (smoothed)")
