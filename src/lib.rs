@@ -47,6 +47,7 @@
 //! # Ok::<(), lrfind::Error>(())
 //! ```
 
+pub mod analyze;
 pub mod curve;
 pub mod data;
 pub mod error;

@@ -2,6 +2,7 @@
 //! here: the exit outcome, the progress bar, and how results reach the user (outputs written,
 //! then the summary or, with `--quiet`, the bare LR).
 
+pub mod analyze;
 pub mod find;
 pub mod sweep;
 
@@ -37,6 +38,7 @@ pub fn run(command: Command) -> Result<Outcome> {
     match command {
         Command::Find(args) => find::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
     }
 }
 

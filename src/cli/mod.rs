@@ -1,7 +1,9 @@
-//! The command line: one tool, several commands (`lrfind [find] CSV`, `lrfind sweep CSV`), each
+//! The command line: one tool, several commands (`lrfind [find] CSV`, `lrfind sweep CSV`,
+//! `lrfind analyze FILE...`), each
 //! with its options defined once, and the one place that names the library's settings as flags.
 //! Parsing only: what a command does is in `crate::app`.
 
+pub mod analyze;
 pub mod args;
 pub mod find;
 pub mod sweep;
@@ -10,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use lrfind::error::Setting;
 
+pub use self::analyze::AnalyzeArgs;
 pub use self::find::FindArgs;
 pub use self::sweep::SweepArgs;
 
@@ -42,6 +45,8 @@ pub enum Command {
     Find(Box<FindArgs>),
     /// Train at fixed LRs on a grid and report the best validation loss each reached.
     Sweep(Box<SweepArgs>),
+    /// Read a range test recorded elsewhere (PyTorch, Keras, JAX) and suggest an LR.
+    Analyze(Box<AnalyzeArgs>),
 }
 
 impl Cli {
@@ -204,6 +209,9 @@ mod tests {
             Setting::Epochs,
             Setting::MinSteps,
             Setting::Seeds,
+            Setting::LrColumn,
+            Setting::LossColumn,
+            Setting::SmoothedBy,
             Setting::Plot,
             Setting::Json,
             Setting::Csv,

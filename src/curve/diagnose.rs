@@ -142,19 +142,26 @@ pub fn diagnose(curve: &Curve, picks: &Suggestions, origin: &Origin) -> Vec<Diag
 }
 
 /// The diagnostic for repeated runs that disagree, if they do.
-pub fn unstable(spread_decades: Option<f64>, runs: usize) -> Option<Diagnostic> {
+pub fn unstable(spread_decades: Option<f64>, runs: usize, origin: &Origin) -> Option<Diagnostic> {
     let spread = spread_decades?;
     is_unstable(Some(spread)).then(|| {
+        let m = Message::new(format!(
+            "the {runs} runs' picks spread over {spread:.2} decades (more than {UNSTABLE_DECADES}); the curve is noisy: "
+        ));
         diag(
             "unstable",
-            Message::new(format!(
-                "the {runs} runs' picks spread over {spread:.2} decades (more than {UNSTABLE_DECADES}); the curve is noisy: use more "
-            ))
-            .setting(Setting::Runs)
-            .text(", a larger ")
-            .setting(Setting::BatchSize)
-            .text(" or more ")
-            .setting(Setting::Steps),
+            match origin {
+                Origin::RangeTest { .. } => m
+                    .text("use more ")
+                    .setting(Setting::Runs)
+                    .text(", a larger ")
+                    .setting(Setting::BatchSize)
+                    .text(" or more ")
+                    .setting(Setting::Steps),
+                Origin::Recorded => {
+                    m.text("record more runs, more steps or with a larger batch")
+                }
+            },
         )
     })
 }
@@ -220,8 +227,11 @@ mod tests {
 
     #[test]
     fn unstable_above_half_a_decade() {
-        assert!(unstable(Some(0.4), 3).is_none());
-        assert_eq!(unstable(Some(0.6), 3).unwrap().code, "unstable");
-        assert!(unstable(None, 3).is_none());
+        let o = Origin::Recorded;
+        assert!(unstable(Some(0.4), 3, &o).is_none());
+        let found = unstable(Some(0.6), 3, &o).unwrap();
+        assert_eq!(found.code, "unstable");
+        assert_eq!(found.message.settings().count(), 0);
+        assert!(unstable(None, 3, &o).is_none());
     }
 }

@@ -5,6 +5,7 @@
 pub mod consensus;
 pub mod diagnose;
 pub mod divergence;
+pub mod read;
 pub mod rules;
 pub mod smooth;
 
@@ -46,7 +47,7 @@ pub enum Stop {
         /// The LR of the step that crossed the threshold.
         lr: f64,
     },
-    /// A loss was NaN or infinite at this LR (that step is not recorded).
+    /// A loss was NaN or infinite at this LR.
     NonFinite {
         /// The LR of the step.
         lr: f64,

@@ -73,8 +73,8 @@ impl Ramp {
 /// What a range test recorded: one sample per step up to the stop, and why it stopped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recording {
-    /// Every recorded step, in order (the step that diverged included; a non-finite loss is not
-    /// recorded).
+    /// Every recorded step, in order, up to the one where the test stopped (which may hold a
+    /// non-finite loss).
     pub samples: Vec<Sample>,
     /// Why it stopped.
     pub stop: Stop,
@@ -97,11 +97,8 @@ pub fn drive(
     for (i, lr) in schedule.iter().enumerate() {
         let loss = step(lr);
         progress.inc(1);
-        let verdict = watch.observe(lr, loss);
-        if loss.is_finite() {
-            samples.push(Sample { step: i, lr, loss });
-        }
-        if let Some(s) = verdict {
+        samples.push(Sample { step: i, lr, loss });
+        if let Some(s) = watch.observe(lr, loss) {
             stop = s;
             break;
         }
@@ -118,7 +115,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stops_at_a_non_finite_loss_without_recording_it() {
+    fn stops_at_a_non_finite_loss_and_records_it() {
         let ramp = Ramp {
             steps: 50,
             ..Ramp::default()
@@ -137,7 +134,8 @@ mod tests {
             &ProgressBar::hidden(),
         )
         .unwrap();
-        assert_eq!(r.samples.len(), 19);
+        assert_eq!(r.samples.len(), 20);
+        assert!(r.samples[19].loss.is_nan());
         assert!(matches!(r.stop, Stop::NonFinite { .. }));
         assert_eq!(r.planned_steps, 50);
     }

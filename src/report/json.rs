@@ -48,6 +48,9 @@ pub fn report_value(report: &Report, naming: Naming) -> Value {
     if !report.sources.is_empty() {
         top.insert("sources".into(), json!(report.sources));
     }
+    if !report.notes.is_empty() {
+        top.insert("notes".into(), json!(report.notes));
+    }
     top.insert("config".into(), json!(report.settings));
     if report.groups.len() > 1 {
         top.insert(

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::curve::consensus::{consensus, is_unstable};
 use crate::curve::diagnose::{diagnose, unstable, Diagnostic, Origin};
+use crate::curve::read::ReadConfig;
 use crate::curve::rules::{Method, NoSuggestion, Suggestions};
 use crate::curve::{Curve, Stop};
 use crate::data::{DataSummary, Dataset};
@@ -55,18 +56,7 @@ pub enum Settings {
     /// lrfind's own range tests.
     Find(FindConfig),
     /// Reading recorded curves.
-    Read(ReadSettings),
-}
-
-/// How recorded curves were read.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ReadSettings {
-    /// Smoothing of the curve.
-    pub smoothing: f64,
-    /// Divergence threshold.
-    pub diverge_factor: f64,
-    /// The rule behind the suggested LR.
-    pub rule: Method,
+    Read(ReadConfig),
 }
 
 /// One run's curves and picks.
@@ -132,7 +122,7 @@ impl Group {
         let first = &runs[0];
         let mut diagnostics = diagnose(&first.curve, &first.picks, origin);
         if runs.len() > 1 {
-            diagnostics.extend(unstable(agreed.spread_decades, runs.len()));
+            diagnostics.extend(unstable(agreed.spread_decades, runs.len(), origin));
         }
         let failure: Option<NoSuggestion> = picks
             .iter()
@@ -214,6 +204,8 @@ pub struct Report {
     pub optimizer: Option<OptimizerConfig>,
     /// The files recorded curves were read from.
     pub sources: Vec<String>,
+    /// What was decided while reading the input.
+    pub notes: Vec<String>,
     /// The settings used.
     pub settings: Settings,
     /// Every group (at least one).
@@ -230,6 +222,7 @@ impl Report {
             model: Some(ModelSummary::new(&config.range.model, dataset)),
             optimizer: Some(config.range.optimizer),
             sources: Vec::new(),
+            notes: Vec::new(),
             settings: Settings::Find(config),
             groups: vec![group],
         }

@@ -314,7 +314,8 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
         Settings::Read(_) if first_lr.is_finite() => first_lr,
         Settings::Read(_) => 1e-6,
     };
-    let x0 = first_lr.log10().floor();
+    // A start written as 9.99999e-7 is still the 1e-6 decade.
+    let x0 = (first_lr.log10() + 1e-6).floor();
     let x1 = last_lr.max(first_lr).log10().ceil().max(x0 + 1.0);
     let (lo, hi) = y_range(report);
 
@@ -393,7 +394,10 @@ fn draw_group_in_detail<'a, 'b: 'a>(
     let runs = g.runs.len();
     chart
         .draw_series(LineSeries::new(
-            curve.iter().map(|p| xy(p.lr, p.loss)),
+            curve
+                .iter()
+                .filter(|p| p.loss.is_finite())
+                .map(|p| xy(p.lr, p.loss)),
             RAW.stroke_width(1),
         ))?
         .label("loss per step")

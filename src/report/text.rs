@@ -77,14 +77,14 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
                     .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
                         (lo.min(p.lr), hi.max(p.lr))
                     });
-                let name = if g.label.is_empty() {
-                    "curve".to_string()
+                let name = if report.groups.len() > 1 {
+                    format!("{}: ", g.label)
                 } else {
-                    g.label.clone()
+                    String::new()
                 };
                 let _ = writeln!(
                     out,
-                    "  curve      {name}: {} points, LR {} to {}; {}",
+                    "  curve      {name}{} points, LR {} to {}; {}",
                     c.points.len(),
                     fmt_lr(lo),
                     fmt_lr(hi),
@@ -92,6 +92,9 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
                 );
             }
         }
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "  note       {note}");
     }
     if report.groups.len() > 1 {
         groups_table(&mut out, report);
