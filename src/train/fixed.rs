@@ -108,49 +108,91 @@ pub fn train_fixed(
     lr: f64,
     seed: u64,
 ) -> FixedRun {
-    let batch = training.batch_size.min(split.train.len()).max(1);
-    let mut trainer = Trainer::new(
-        dataset,
-        split.train.clone(),
-        &training.model,
-        &training.optimizer,
-        batch,
-        seed,
-    );
-    let mut evaluator = Evaluator::new(dataset, trainer.model(), split.val.clone());
-    let steps = training.budget.steps(trainer.batches_per_pass());
-    let every = steps.div_ceil(EVALUATIONS).max(1);
-    let initial_loss = trainer.evaluate(&mut evaluator, dataset);
-    let mut best_loss = f64::INFINITY;
-    let mut diverged = false;
-    let mut done = 0;
-    for step in 1..=steps {
-        let loss = trainer.step(dataset, lr);
-        done = step;
-        if !loss.is_finite() {
-            diverged = true;
-            break;
-        }
-        if step % every == 0 || step == steps {
-            let val = trainer.evaluate(&mut evaluator, dataset);
-            if !val.is_finite() || val > DIVERGE_FACTOR * initial_loss {
-                diverged = true;
-                break;
-            }
-            best_loss = best_loss.min(val);
+    let mut run = Contender::new(dataset, split, training, lr, seed);
+    let steps = training.budget.steps(run.trainer.batches_per_pass());
+    run.advance(dataset, steps, steps.div_ceil(EVALUATIONS).max(1));
+    run.result()
+}
+
+/// A fixed-LR run that can be advanced a few steps at a time, keeping its best validation loss:
+/// the unit of both [`train_fixed`] and a race, which stops the weaker runs early.
+pub struct Contender {
+    trainer: Trainer,
+    evaluator: Evaluator,
+    lr: f64,
+    seed: u64,
+    initial_loss: f64,
+    best_loss: f64,
+    diverged: bool,
+    done: usize,
+}
+
+impl Contender {
+    /// A fresh model at `lr` with `seed` on `split.train`, measured once on `split.val`.
+    pub fn new(dataset: &Dataset, split: &Split, training: &Training, lr: f64, seed: u64) -> Self {
+        let batch = training.batch_size.min(split.train.len()).max(1);
+        let trainer = Trainer::new(
+            dataset,
+            split.train.clone(),
+            &training.model,
+            &training.optimizer,
+            batch,
+            seed,
+        );
+        let mut evaluator = Evaluator::new(dataset, trainer.model(), split.val.clone());
+        let initial_loss = trainer.evaluate(&mut evaluator, dataset);
+        Contender {
+            trainer,
+            evaluator,
+            lr,
+            seed,
+            initial_loss,
+            best_loss: f64::INFINITY,
+            diverged: false,
+            done: 0,
         }
     }
-    FixedRun {
-        lr,
-        seed,
-        initial_loss,
-        best_loss: if diverged || !best_loss.is_finite() {
-            initial_loss
-        } else {
-            best_loss.min(initial_loss)
-        },
-        diverged,
-        steps: done,
+
+    /// Trains up to `until` steps in all, measuring the validation loss every `every` steps and
+    /// at the last one; stops for good at a divergence.
+    pub fn advance(&mut self, dataset: &Dataset, until: usize, every: usize) {
+        while self.done < until && !self.diverged {
+            let loss = self.trainer.step(dataset, self.lr);
+            self.done += 1;
+            if !loss.is_finite() {
+                self.diverged = true;
+                break;
+            }
+            if self.done % every == 0 || self.done == until {
+                let val = self.trainer.evaluate(&mut self.evaluator, dataset);
+                if !val.is_finite() || val > DIVERGE_FACTOR * self.initial_loss {
+                    self.diverged = true;
+                    break;
+                }
+                self.best_loss = self.best_loss.min(val);
+            }
+        }
+    }
+
+    /// Batches in one pass over the training rows.
+    pub fn batches_per_pass(&self) -> usize {
+        self.trainer.batches_per_pass()
+    }
+
+    /// The run so far.
+    pub fn result(&self) -> FixedRun {
+        FixedRun {
+            lr: self.lr,
+            seed: self.seed,
+            initial_loss: self.initial_loss,
+            best_loss: if self.diverged || !self.best_loss.is_finite() {
+                self.initial_loss
+            } else {
+                self.best_loss.min(self.initial_loss)
+            },
+            diverged: self.diverged,
+            steps: self.done,
+        }
     }
 }
 
@@ -171,7 +213,8 @@ pub struct Measured {
     pub runs: Vec<FixedRun>,
 }
 
-fn summarise(lr: f64, runs: Vec<FixedRun>) -> Measured {
+/// The mean, spread and divergences of one LR's runs.
+pub fn summarise(lr: f64, runs: Vec<FixedRun>) -> Measured {
     let n = runs.len() as f64;
     let mean = runs.iter().map(|r| r.best_loss).sum::<f64>() / n;
     let var = runs

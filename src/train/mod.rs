@@ -7,6 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 pub mod fixed;
+pub mod race;
 pub mod sweep;
 pub mod verify;
 
