@@ -163,7 +163,7 @@ impl Contender {
                 self.diverged = true;
                 break;
             }
-            if self.done % every == 0 || self.done == until {
+            if self.done.is_multiple_of(every) || self.done == until {
                 let val = self.trainer.evaluate(&mut self.evaluator, dataset);
                 if !val.is_finite() || val > DIVERGE_FACTOR * self.initial_loss {
                     self.diverged = true;
