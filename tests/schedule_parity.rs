@@ -264,3 +264,114 @@ fn the_interface_lines_are_fixtured() {
         assert!(names.contains(&want), "missing {want}");
     }
 }
+
+/// For bench/check_snippets.py: writes, for every fixture's schedule and a few more, lrfind's
+/// table and its snippet in each framework to `$LRFIND_SNIPPET_DIR/<name>.json`. Run by the
+/// checker with `cargo test --test schedule_parity -- --ignored dump_snippets`.
+#[test]
+#[ignore = "run by bench/check_snippets.py"]
+fn dump_snippets() {
+    use lrfind::schedule::{snippet, Framework};
+    let dir = PathBuf::from(std::env::var("LRFIND_SNIPPET_DIR").expect("LRFIND_SNIPPET_DIR"));
+    fs::create_dir_all(&dir).unwrap();
+    let mut cases: Vec<(String, ScheduleKind, f64, usize, ScheduleOptions)> = Vec::new();
+    for path in fixtures() {
+        let doc = load(&path);
+        if doc["kind"] == "plateau" {
+            continue;
+        }
+        cases.push((
+            doc["name"].as_str().unwrap().to_string(),
+            kind(doc["kind"].as_str().unwrap()),
+            doc["lr"].as_f64().unwrap(),
+            doc["steps"].as_u64().unwrap() as usize,
+            options(&doc["options"]),
+        ));
+    }
+    let extra =
+        |name: &str, k: ScheduleKind, o: ScheduleOptions| (name.to_string(), k, 0.02, 400, o);
+    cases.push(extra(
+        "x_constant",
+        ScheduleKind::Constant,
+        ScheduleOptions::default(),
+    ));
+    cases.push(extra(
+        "x_inverse_time_power",
+        ScheduleKind::InverseTime,
+        ScheduleOptions {
+            decay_steps: Some(50),
+            power: Some(0.5),
+            ..Default::default()
+        },
+    ));
+    cases.push(extra(
+        "x_onecycle_no_momentum",
+        ScheduleKind::Onecycle,
+        ScheduleOptions {
+            cycle_momentum: Some(false),
+            ..Default::default()
+        },
+    ));
+    cases.push(extra(
+        "x_wsd_cosine_tail",
+        ScheduleKind::Wsd,
+        ScheduleOptions {
+            fractions: Some([0.0, 0.5, 0.3]),
+            min_lr: Some(0.002),
+            ..Default::default()
+        },
+    ));
+    cases.push(extra(
+        "x_wsd_no_decay",
+        ScheduleKind::Wsd,
+        ScheduleOptions {
+            fractions: Some([0.1, 0.6, 0.0]),
+            ..Default::default()
+        },
+    ));
+    cases.push(extra(
+        "x_poly_cubic",
+        ScheduleKind::Poly,
+        ScheduleOptions {
+            power: Some(3.0),
+            ..Default::default()
+        },
+    ));
+    cases.push(extra(
+        "x_cyclic_triangular2_asym",
+        ScheduleKind::Cyclic,
+        ScheduleOptions {
+            min_lr: Some(0.001),
+            step_size_up: Some(30),
+            step_size_down: Some(70),
+            mode: Some(CyclicMode::Triangular2),
+            ..Default::default()
+        },
+    ));
+    for (name, k, lr, steps, o) in cases {
+        let s = build(k, lr, steps, &o).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let table = s.table();
+        let snippets: serde_json::Map<String, Value> = Framework::ALL
+            .iter()
+            .map(|&f| {
+                let key = serde_json::to_value(f)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                (key, Value::String(snippet(&s, f)))
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "name": name,
+            "kind": k.name(),
+            "lr": lr,
+            "steps": steps,
+            "lrs": table.iter().map(|r| r.lr).collect::<Vec<_>>(),
+            "momentum": table.iter().map(|r| r.momentum).collect::<Option<Vec<_>>>(),
+            "fastai": matches!(&o.variant, Some(OneCycleVariant::Fastai)),
+            "snippets": snippets,
+        });
+        fs::write(dir.join(format!("{name}.json")), doc.to_string()).unwrap();
+    }
+}

@@ -11,8 +11,9 @@
 //! comment.
 //!
 //! [`build`] makes any tabulated kind from a [`ScheduleKind`], the peak (or base) LR, the number of
-//! steps and the optional settings of [`ScheduleOptions`]; [`Schedule`] then gives the table and
-//! its [`Summary`]. Reduce-on-plateau follows a metric and has no table: it is the stateful
+//! steps and the optional settings of [`ScheduleOptions`]; [`Schedule`] then gives the table,
+//! its [`Summary`] and, through [`snippet`], the lines that build the same schedule in PyTorch,
+//! Keras, optax or burn. Reduce-on-plateau follows a metric and has no table: it is the stateful
 //! [`Plateau`].
 
 pub mod constant;
@@ -26,6 +27,7 @@ pub mod piecewise;
 pub mod plateau;
 pub mod poly;
 pub mod restarts;
+pub mod snippet;
 pub mod wsd;
 
 mod check;
@@ -46,6 +48,7 @@ pub use self::piecewise::{Piecewise, PiecewiseConfig};
 pub use self::plateau::{Plateau, PlateauConfig, PlateauMode, ThresholdMode};
 pub use self::poly::{Poly, PolyConfig};
 pub use self::restarts::{CosineRestarts, CosineRestartsConfig};
+pub use self::snippet::{snippet, Framework};
 pub use self::wsd::{DecayShape, Wsd, WsdConfig};
 
 use serde::Serialize;
