@@ -3,16 +3,25 @@
 
 use crate::error::{Error, Message, Result, Setting};
 
-/// A finite LR above 0.
+/// The largest LR a schedule accepts: far above any that trains, and small enough that no
+/// schedule's arithmetic (at most a few times the LR) overflows.
+pub const MAX_LR: f64 = 1e300;
+
+/// A finite LR above 0 and at most [`MAX_LR`].
 pub(crate) fn lr(setting: Setting, value: f64) -> Result<()> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::config(
+    if !(value.is_finite() && value > 0.0) {
+        return Err(Error::config(
             setting,
             format!("{value} must be a finite number > 0"),
-        ))
+        ));
     }
+    if value > MAX_LR {
+        return Err(Error::config(
+            setting,
+            format!("{value} is too large to compute with; use at most {MAX_LR:e}"),
+        ));
+    }
+    Ok(())
 }
 
 /// A floor LR: finite, at least 0, at most the peak `lr`.

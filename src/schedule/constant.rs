@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_lr_and_steps() {
-        for lr in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        for lr in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e301] {
             let e = ConstantConfig::new(lr, 10).build().unwrap_err();
             assert!(
                 matches!(

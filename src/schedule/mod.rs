@@ -33,6 +33,7 @@ pub mod wsd;
 mod check;
 mod options;
 
+pub use self::check::MAX_LR;
 pub use self::constant::{Constant, ConstantConfig};
 pub use self::cosine::{Cosine, CosineConfig};
 pub use self::cyclic::{Cyclic, CyclicConfig, CyclicMode};
