@@ -151,60 +151,59 @@ impl OneCycleConfig {
             }
         }
         let t = self.steps as f64;
-        let phases =
-            match self.variant {
-                OneCycleVariant::Pytorch => {
-                    let e1 = self.pct_start * t - 1.0;
-                    let ends = if self.three_phase {
-                        vec![e1, 2.0 * self.pct_start * t - 2.0, t - 1.0]
-                    } else {
-                        vec![e1, t - 1.0]
-                    };
-                    let mut start = 0.0;
-                    for (i, &end) in ends.iter().enumerate() {
-                        if end <= start {
-                            let (setting, what) = if i == 0 {
-                                (Setting::PctStart, "the rise")
-                            } else {
-                                (Setting::PctStart, "the annealing")
-                            };
-                            return Err(Error::config(
-                                setting,
-                                format!(
-                                "{} of {} steps leaves {what} no step; PyTorch's phases end at \
-                                 pct_start * steps - 1{} and steps - 1",
-                                self.pct_start,
-                                self.steps,
-                                if self.three_phase { ", 2 pct_start * steps - 2" } else { "" }
-                            ),
-                            ));
-                        }
-                        start = end;
+        let phases = match self.variant {
+            OneCycleVariant::Pytorch => {
+                let e1 = self.pct_start * t - 1.0;
+                let ends = if self.three_phase {
+                    vec![e1, 2.0 * self.pct_start * t - 2.0, t - 1.0]
+                } else {
+                    vec![e1, t - 1.0]
+                };
+                let mut start = 0.0;
+                for (i, &end) in ends.iter().enumerate() {
+                    if end <= start {
+                        let phase = if i == 0 { "the rise" } else { "a later phase" };
+                        let ends = if self.three_phase {
+                            "pct_start * steps - 1, 2 pct_start * steps - 2 and steps - 1"
+                        } else {
+                            "pct_start * steps - 1 and steps - 1"
+                        };
+                        return Err(Error::config(
+                            Setting::PctStart,
+                            Message::new(format!(
+                                "{} over {} steps leaves {phase} no step (PyTorch's phases \
+                                     end at {ends}); change it or ",
+                                self.pct_start, self.steps
+                            ))
+                            .setting(Setting::Steps),
+                        ));
                     }
-                    ends
+                    start = end;
                 }
-                OneCycleVariant::Fastai => {
-                    if self.three_phase {
-                        return Err(Error::config(
-                            Setting::ThreePhase,
-                            "fastai's one-cycle has two phases",
-                        ));
-                    }
-                    if self.anneal != Anneal::Cos {
-                        return Err(Error::config(
-                            Setting::Anneal,
-                            "fastai's one-cycle anneals by cosine only",
-                        ));
-                    }
-                    if self.steps < 2 {
-                        return Err(Error::config(
-                            Setting::Steps,
-                            "a one-cycle needs at least 2 steps",
-                        ));
-                    }
-                    Vec::new()
+                ends
+            }
+            OneCycleVariant::Fastai => {
+                if self.three_phase {
+                    return Err(Error::config(
+                        Setting::ThreePhase,
+                        "fastai's one-cycle has two phases",
+                    ));
                 }
-            };
+                if self.anneal != Anneal::Cos {
+                    return Err(Error::config(
+                        Setting::Anneal,
+                        "fastai's one-cycle anneals by cosine only",
+                    ));
+                }
+                if self.steps < 2 {
+                    return Err(Error::config(
+                        Setting::Steps,
+                        "a one-cycle needs at least 2 steps",
+                    ));
+                }
+                Vec::new()
+            }
+        };
         let positions = match self.variant {
             OneCycleVariant::Pytorch => Vec::new(),
             OneCycleVariant::Fastai => fastai_positions(self.steps),

@@ -167,8 +167,8 @@ pub fn build(
     if kind == ScheduleKind::Plateau {
         return Err(Error::config(
             Setting::Schedule,
-            "`plateau` follows a metric reported during training and has no table; \
-             use PlateauConfig and feed it each evaluation",
+            "`plateau` follows a metric reported during training, so it has no table before \
+             training",
         ));
     }
     let reads = settings_of(kind);
