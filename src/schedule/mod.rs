@@ -12,7 +12,7 @@
 //!
 //! [`build`] makes any tabulated kind from a [`ScheduleKind`], the peak (or base) LR, the number of
 //! steps and the optional settings of [`ScheduleOptions`]; [`Schedule`] then gives the table,
-//! its [`Summary`] and, through [`snippet`], the lines that build the same schedule in PyTorch,
+//! its [`Summary`] and, through [`snippet()`], the lines that build the same schedule in PyTorch,
 //! Keras, optax or burn. Reduce-on-plateau follows a metric and has no table: it is the stateful
 //! [`Plateau`].
 
