@@ -98,6 +98,81 @@ pub enum Setting {
     LossColumn,
     /// The EMA factor a recorder already smoothed the loss with.
     SmoothedBy,
+    // Schedules.
+    /// Which LR schedule.
+    Schedule,
+    /// The peak (or base) LR of a schedule.
+    Lr,
+    /// The lowest LR a schedule anneals to.
+    MinLr,
+    /// Warm-up steps before a schedule's peak.
+    Warmup,
+    /// The fraction of the peak LR a warm-up starts from.
+    WarmupStartFactor,
+    /// The fraction of a one-cycle spent rising.
+    PctStart,
+    /// The peak LR over a one-cycle's starting LR.
+    Div,
+    /// How far below its start a one-cycle ends.
+    FinalDiv,
+    /// A one-cycle's third, annihilation phase.
+    ThreePhase,
+    /// How a one-cycle moves between its LRs (cos or linear).
+    Anneal,
+    /// Whose one-cycle: PyTorch's or fastai's.
+    Variant,
+    /// Whether a one-cycle cycles momentum against the LR.
+    CycleMomentum,
+    /// The lowest momentum of a one-cycle.
+    BaseMomentum,
+    /// The highest momentum of a one-cycle.
+    MaxMomentum,
+    /// Steps of the first cosine cycle before a restart.
+    Period,
+    /// Growth factor of each restart's period.
+    PeriodMult,
+    /// The multiplicative decay of a schedule.
+    Gamma,
+    /// Steps between decays of a step schedule.
+    StepSize,
+    /// Steps at which a multistep schedule decays.
+    Milestones,
+    /// The last step of each piece of a piecewise schedule.
+    Boundaries,
+    /// The LR multipliers of a piecewise schedule.
+    Values,
+    /// The exponent of a polynomial or power decay.
+    Power,
+    /// The rate of an inverse-time decay.
+    DecayRate,
+    /// The step scale of an inverse-time decay.
+    DecaySteps,
+    /// Whether an inverse-time decay moves in whole periods.
+    Staircase,
+    /// Steps of a cyclic schedule's rise.
+    StepSizeUp,
+    /// Steps of a cyclic schedule's fall.
+    StepSizeDown,
+    /// A cyclic schedule's amplitude mode, or whether a plateau's metric falls or rises.
+    Mode,
+    /// Warm-up, stable and decay fractions of a warmup-stable-decay run.
+    Fractions,
+    /// The shape of a warmup-stable-decay schedule's decay.
+    DecayShape,
+    /// What a plateau multiplies the LR by.
+    Factor,
+    /// Evaluations without improvement before a plateau cuts the LR.
+    Patience,
+    /// The least change a plateau counts as an improvement.
+    Threshold,
+    /// Whether a plateau's threshold is relative or absolute.
+    ThresholdMode,
+    /// Evaluations a plateau waits after a cut.
+    Cooldown,
+    /// The least LR change a plateau applies.
+    PlateauEps,
+    /// The framework a snippet is written for.
+    Framework,
     // Outputs.
     /// The picture.
     Plot,
@@ -152,6 +227,43 @@ impl Setting {
             LrColumn => "lr_column",
             LossColumn => "loss_column",
             SmoothedBy => "smoothed_by",
+            Schedule => "schedule",
+            Lr => "lr",
+            MinLr => "min_lr",
+            Warmup => "warmup",
+            WarmupStartFactor => "warmup_start_factor",
+            PctStart => "pct_start",
+            Div => "div",
+            FinalDiv => "final_div",
+            ThreePhase => "three_phase",
+            Anneal => "anneal",
+            Variant => "variant",
+            CycleMomentum => "cycle_momentum",
+            BaseMomentum => "base_momentum",
+            MaxMomentum => "max_momentum",
+            Period => "period",
+            PeriodMult => "period_mult",
+            Gamma => "gamma",
+            StepSize => "step_size",
+            Milestones => "milestones",
+            Boundaries => "boundaries",
+            Values => "values",
+            Power => "power",
+            DecayRate => "decay_rate",
+            DecaySteps => "decay_steps",
+            Staircase => "staircase",
+            StepSizeUp => "step_size_up",
+            StepSizeDown => "step_size_down",
+            Mode => "mode",
+            Fractions => "fractions",
+            DecayShape => "decay_shape",
+            Factor => "factor",
+            Patience => "patience",
+            Threshold => "threshold",
+            ThresholdMode => "threshold_mode",
+            Cooldown => "cooldown",
+            PlateauEps => "plateau_eps",
+            Framework => "framework",
             Plot => "plot",
             Json => "json",
             Csv => "csv",
