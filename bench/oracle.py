@@ -67,6 +67,7 @@ import io
 import json
 import math
 import os
+import random
 import shlex
 import statistics
 import subprocess
@@ -562,8 +563,9 @@ def _competitor_task(task):
 
     torch.manual_seed(seed)
     model = build_mlp(table.sizes)
+    random.seed(seed)  # fastai's loader draws its shuffling RNG's seed from `random`
     dls = DataLoaders(
-        FastaiLoader(train, bs=table.batch, shuffle=True, drop_last=True, seed=seed),
+        FastaiLoader(train, bs=table.batch, shuffle=True, drop_last=True),
         FastaiLoader(TensorDataset(table.x_val, y_val), bs=table.batch))
     opt_func = functools.partial(OptimWrapper, opt=torch.optim.Adam) if opt == "adam" else \
         functools.partial(OptimWrapper, opt=torch.optim.SGD, momentum=SGD_MOMENTUM)
@@ -786,8 +788,8 @@ def main():
     parser.add_argument("--lrfind-args", default="",
                         help="extra arguments for every lrfind run, one string")
     parser.add_argument("--datasets", default="all", help="all, tune, confirm or NAME,NAME,...")
-    parser.add_argument("--optimizers", default="adam,sgd")
-    parser.add_argument("--budgets", default="long,short")
+    parser.add_argument("--optimizers", default=",".join(OPTIMIZERS))
+    parser.add_argument("--budgets", default=",".join(BUDGETS))
     parser.add_argument("--tag", required=True, help="names the report and the saved lrfind runs")
     parser.add_argument("--no-competitors", action="store_true",
                         help="skip fastai's and torch-lr-finder's range tests")
