@@ -17,7 +17,7 @@ the project is judged on those, so tuning on them would prove nothing.
 The groups are fixed here, before any result is seen: rules are tuned on "tune" only, and "confirm"
 (about a third of the tables, of every kind) is read once a rule is chosen.
 
-Run from the repository root:  python bench/datasets.py   (about 15 s)
+Run from the repository root:  python bench/datasets.py   (about 6 s)
 """
 import json
 import math
