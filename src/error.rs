@@ -78,8 +78,14 @@ pub enum Setting {
     Rule,
     /// Verification by training.
     Verify,
-    /// Epochs of each verification run.
-    VerifyEpochs,
+    /// Steps of the verification race.
+    VerifySteps,
+    /// Runs per raced candidate.
+    VerifySeeds,
+    /// How far below the curve's minimum the race reaches.
+    VerifyBelow,
+    /// How far below the divergence the race reaches.
+    VerifyUnderDivergence,
     /// How configurations of a grid are compared.
     Equal,
     // The sweep.
@@ -218,7 +224,10 @@ impl Setting {
             Signal => "signal",
             Rule => "rule",
             Verify => "verify",
-            VerifyEpochs => "verify_epochs",
+            VerifySteps => "verify_steps",
+            VerifySeeds => "verify_seeds",
+            VerifyBelow => "verify_below",
+            VerifyUnderDivergence => "verify_under_divergence",
             Equal => "equal",
             Lrs => "lrs",
             Epochs => "epochs",

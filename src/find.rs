@@ -5,24 +5,110 @@
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use crate::curve::consensus::{consensus, Consensus};
+use crate::curve::consensus::{consensus, log_median, Consensus};
 use crate::curve::diagnose::Origin;
-use crate::curve::rules::{suggest_points, Method, Suggestions, HEADLINE};
+use crate::curve::rules::{suggest_points, Method, Suggestions, HEADLINE, MIN_POINTS};
 use crate::curve::Curve;
 use crate::data::split::{check_fraction, split, Split};
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
 use crate::range_test::{run_many, RangeTestConfig, Run, Signal};
 use crate::train::fixed::{Budget, Training};
-use crate::train::verify::{verify, Verification};
+use crate::train::race::{race, Race};
 
 /// Range tests per run unless told otherwise: the median of three steadies the pick and shows
 /// its spread (docs/quality.md).
 pub const DEFAULT_RUNS: usize = 3;
 /// Held-out fraction used for verification when no validation split is asked for.
 pub const VERIFY_SPLIT: f64 = 0.2;
-/// Seeds per verification candidate.
-pub const VERIFY_SEEDS: usize = 3;
+
+/// How the candidates are verified by training: a race of short runs with successive halving.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct VerifyConfig {
+    /// Steps of the race's first round, where every candidate trains: a short run.
+    pub first_steps: usize,
+    /// Steps the surviving candidate trains: a long run.
+    pub steps: usize,
+    /// Seeds per candidate.
+    pub seeds: usize,
+    /// How far below the curve's minimum the candidates reach, in decades.
+    pub below: f64,
+    /// The candidates reach up to this many decades below where the loss diverged (or the
+    /// curve's minimum, if that is higher).
+    pub under_divergence: f64,
+    /// The widest span of candidates, in decades: a noisy curve's minimum far below its
+    /// divergence does not stretch the race further down than this.
+    pub max_span: f64,
+    /// Candidates per decade.
+    pub per_decade: usize,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        VerifyConfig {
+            first_steps: 100,
+            steps: 800,
+            seeds: 3,
+            below: 1.5,
+            under_divergence: 0.5,
+            max_span: 3.0,
+            per_decade: 4,
+        }
+    }
+}
+
+impl VerifyConfig {
+    /// Checks every value once.
+    pub fn validate(&self) -> Result<()> {
+        if self.steps == 0 || self.first_steps == 0 {
+            return Err(Error::config(Setting::VerifySteps, "must be at least 1"));
+        }
+        if self.seeds == 0 {
+            return Err(Error::config(Setting::VerifySeeds, "must be at least 1"));
+        }
+        if self.per_decade == 0 || !(self.max_span.is_finite() && self.max_span >= 0.0) {
+            return Err(Error::config(
+                Setting::Verify,
+                "needs at least one candidate a decade and a span of 0 or more",
+            ));
+        }
+        for (setting, span) in [
+            (Setting::VerifyBelow, self.below),
+            (Setting::VerifyUnderDivergence, self.under_divergence),
+        ] {
+            if !(span.is_finite() && span >= 0.0) {
+                return Err(Error::config(
+                    setting,
+                    format!("{span} is not a number of decades of 0 or more"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The candidate LRs, `per_decade` a decade on the grid `10^(k / per_decade)`: from `below`
+    /// decades under
+    /// the curve's minimum `anchor` (when the curve falls) up to `under_divergence` decades under
+    /// the divergence (or the anchor, if higher), at most `max_span` decades in all. A curve that
+    /// neither falls nor diverges gives none.
+    pub fn candidates(&self, anchor: Option<f64>, divergence: Option<f64>) -> Vec<f64> {
+        let top = match (anchor, divergence) {
+            (Some(a), Some(d)) => a.max(d / 10f64.powf(self.under_divergence)),
+            (Some(a), None) => a,
+            (None, Some(d)) => d / 10f64.powf(self.under_divergence),
+            (None, None) => return Vec::new(),
+        };
+        let bottom = anchor.map_or(f64::INFINITY, |a| a / 10f64.powf(self.below));
+        let span = (top / bottom).log10().clamp(0.0, self.max_span);
+        // On the grid 10^(k / per_decade), so that runs with other seeds race the same LRs.
+        let per = self.per_decade as f64;
+        let top = (top.log10() * per).round() as i64;
+        let n = (span * per).round() as i64;
+        (top - n..=top)
+            .map(|k| 10f64.powf(k as f64 / per))
+            .collect()
+    }
+}
 
 /// Everything one `find` does: the range test, how often it is repeated, which curve the
 /// suggestion reads, and whether the candidates are verified by training.
@@ -39,8 +125,8 @@ pub struct FindConfig {
     pub signal: Signal,
     /// The rule behind the suggested LR.
     pub rule: Method,
-    /// The training budget of each verification run, when candidates are verified.
-    pub verify: Option<Budget>,
+    /// How candidates are verified by training, if they are.
+    pub verify: Option<VerifyConfig>,
 }
 
 impl FindConfig {
@@ -52,7 +138,7 @@ impl FindConfig {
             val_split: None,
             signal: Signal::default(),
             rule: HEADLINE,
-            verify: None,
+            verify: Some(VerifyConfig::default()),
         }
     }
 
@@ -72,10 +158,8 @@ impl FindConfig {
                     .setting_value(Setting::ValSplit, "0.2"),
             ));
         }
-        if let Some(budget) = &self.verify {
-            if budget.epochs == 0 {
-                return Err(Error::config(Setting::VerifyEpochs, "must be at least 1"));
-            }
+        if let Some(v) = &self.verify {
+            v.validate()?;
         }
         Ok(())
     }
@@ -101,8 +185,8 @@ pub struct Findings {
     pub runs: Vec<ReadRun>,
     /// Their agreement.
     pub consensus: Consensus,
-    /// Verification by training, if asked for.
-    pub verification: Option<Verification>,
+    /// The race of candidates around the curves' minimum, if verified.
+    pub race: Option<Race>,
     /// Where the first run came from, for advice.
     pub origin: Origin,
 }
@@ -161,54 +245,82 @@ pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> R
         planned_steps: first.run.recording.planned_steps,
         classes: dataset.target.classes(),
     };
-    let verification = match (config.verify, agreed.headline) {
-        (Some(budget), Some(headline)) => {
-            let held_out = held_out
-                .clone()
-                .unwrap_or_else(|| split(dataset, VERIFY_SPLIT, config.range.seed));
-            verify_candidates(dataset, &held_out, config, budget, &agreed, headline)
+    let race = config.verify.and_then(|v| {
+        // A curve that neither falls nor has enough points before it diverged says nothing about
+        // where to look.
+        let readable = runs
+            .iter()
+            .any(|r| r.curve.before_divergence().len() >= MIN_POINTS);
+        if !readable {
+            return None;
         }
-        _ => None,
-    };
+        let candidates = v.candidates(minimum_lr(&runs), divergence_lr(&runs));
+        let fraction = config.val_split.unwrap_or(VERIFY_SPLIT);
+        let splits: Vec<Split> = (0..v.seeds as u64)
+            .map(|s| split(dataset, fraction, config.range.seed + s))
+            .collect();
+        verify(dataset, &splits, config, &candidates)
+    });
     Ok(Findings {
         runs,
         consensus: agreed,
-        verification,
+        race,
         origin,
     })
 }
 
-/// Trains at each rule's pick, the median of runs, and the suggestion times and divided by 3.
-fn verify_candidates(
-    dataset: &Dataset,
-    held_out: &Split,
-    config: &FindConfig,
-    budget: Budget,
-    agreed: &Consensus,
-    headline: f64,
-) -> Option<Verification> {
-    let mut candidates: Vec<(String, f64)> = agreed
-        .by_method
+/// The LR a race suggests: halfway, in log10 LR, between what trained best in a short run (the
+/// first round) and what trained best in the longest (the survivor), each refined between the
+/// candidates, so that neither a quick run nor a full one is more than half their distance from
+/// its best LR.
+/// `None` when no candidate trained better than the untrained model.
+pub fn suggestion(race: &Race) -> Option<f64> {
+    let improved = race.entries[0].mean_loss < race.initial_loss;
+    improved.then(|| (race.short_lr * race.long_lr).sqrt())
+}
+
+/// The LR of the lowest smoothed loss, median over the runs whose curve falls.
+fn minimum_lr(runs: &[ReadRun]) -> Option<f64> {
+    let lrs: Vec<f64> = runs
         .iter()
-        .map(|(m, lr)| (m.name().to_string(), *lr))
+        .filter(|r| r.picks.headline.is_some())
+        .filter_map(|r| {
+            r.curve
+                .before_divergence()
+                .iter()
+                .min_by(|a, b| a.smoothed_loss.total_cmp(&b.smoothed_loss))
+                .map(|p| p.lr)
+        })
         .collect();
-    if config.runs > 1 {
-        candidates.push(("median of runs".into(), headline));
-    }
-    candidates.push(("suggested x3".into(), headline * 3.0));
-    candidates.push(("suggested /3".into(), headline / 3.0));
+    log_median(&lrs)
+}
+
+/// Where the runs diverged, median over those that did.
+fn divergence_lr(runs: &[ReadRun]) -> Option<f64> {
+    let lrs: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.curve.stop.divergence_lr())
+        .collect();
+    log_median(&lrs)
+}
+
+/// Races the candidate LRs.
+fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64]) -> Option<Race> {
+    let v = config.verify?;
+    let candidates: Vec<(String, f64)> = lrs.iter().map(|&lr| (format!("{lr:.2e}"), lr)).collect();
     let training = Training {
         model: config.range.model.clone(),
         optimizer: config.range.optimizer,
         batch_size: config.range.batch_size,
-        budget,
+        budget: Budget::default(),
     };
-    verify(
+    race(
         dataset,
-        held_out,
+        splits,
         &training,
         &candidates,
+        v.first_steps,
+        v.steps,
         config.range.seed,
-        VERIFY_SEEDS,
     )
 }

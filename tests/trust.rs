@@ -22,13 +22,13 @@ fn json(args: &[&str]) -> serde_json::Value {
 fn parallel_runs_match_serial_runs_and_report_the_median() {
     let iris = data("iris.csv");
     let iris = iris.to_str().unwrap();
-    let all = json(&[iris, "--runs", "3", "--seed", "5"]);
+    let all = json(&[iris, "--runs", "3", "--seed", "5", "--no-verify"]);
     let runs = all["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 3);
     let mut picks = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let seed = (5 + i).to_string();
-        let single = json(&[iris, "--runs", "1", "--seed", &seed]);
+        let single = json(&[iris, "--runs", "1", "--seed", &seed, "--no-verify"]);
         assert_eq!(run["seed"], 5 + i as u64);
         assert_eq!(run["suggested_lr"], single["suggested_lr"], "seed {seed}");
         picks.push(single["suggested_lr"].as_f64().unwrap());
@@ -72,25 +72,32 @@ fn validation_curve_and_signal() {
 }
 
 #[test]
-fn verify_reports_the_best_candidate() {
+fn the_race_decides_the_suggestion() {
     let iris = data("iris.csv");
-    let r = json(&[iris.to_str().unwrap(), "--verify", "--verify-epochs", "2"]);
-    let v = &r["verification"];
-    let candidates = v["candidates"].as_array().unwrap();
-    assert!(candidates.len() >= 4);
-    assert_eq!(r["verified_lr"], lowest_mean_loss(candidates)["lr"]);
-    let labels: Vec<&str> = candidates
-        .iter()
-        .map(|c| c["label"].as_str().unwrap())
-        .collect();
-    assert!(
-        labels.iter().any(|l| l.contains("suggested x3")),
-        "{labels:?}"
+    let r = json(&[iris.to_str().unwrap(), "--verify-steps", "200"]);
+    let race = &r["race"];
+    let entries = race["entries"].as_array().unwrap();
+    assert!(entries.len() >= 4, "{entries:?}");
+    // The candidates are on the grid 10^(k/4), below the divergence.
+    for e in entries {
+        let k = 4.0 * e["lr"].as_f64().unwrap().log10();
+        assert!((k - k.round()).abs() < 1e-9, "{e}");
+    }
+    // The survivor trained longest; the suggestion is halfway (in log LR) between the refined
+    // best of the first round and of the last.
+    assert_eq!(entries[0]["steps"], 200);
+    assert_eq!(entries[0]["lr"], race["winner"]);
+    let (short, long) = (
+        race["short_lr"].as_f64().unwrap(),
+        race["long_lr"].as_f64().unwrap(),
     );
-    assert!(
-        labels.iter().any(|l| l.contains("suggested /3")),
-        "{labels:?}"
-    );
+    let suggested = r["suggested_lr"].as_f64().unwrap();
+    assert!((suggested / (short * long).sqrt() - 1.0).abs() < 1e-12);
+    assert_eq!(r["suggested_by"], "race");
+    // Without the race the rule's pick (median over runs) is the suggestion.
+    let plain = json(&[iris.to_str().unwrap(), "--no-verify"]);
+    assert_eq!(plain["suggested_lr"], plain["suggestions"]["valley"]);
+    assert!(plain.get("race").is_none());
 }
 
 #[test]

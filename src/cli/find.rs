@@ -4,12 +4,11 @@ use clap::Args;
 
 use super::args::{DataArgs, ModelArgs, OutputArgs};
 use lrfind::curve::rules::{Method, HEADLINE};
-use lrfind::find::{FindConfig, DEFAULT_RUNS};
+use lrfind::find::{FindConfig, VerifyConfig, DEFAULT_RUNS};
 use lrfind::range_test::{
     RangeTestConfig, Signal, DEFAULT_DIVERGE_FACTOR, DEFAULT_END_LR, DEFAULT_SMOOTHING,
     DEFAULT_START_LR,
 };
-use lrfind::train::fixed::Budget;
 
 /// Finds a good starting learning rate for a CSV: trains a small MLP for about an epoch while the
 /// learning rate grows exponentially, stops when the loss diverges, prints the suggested LR and
@@ -80,13 +79,25 @@ pub struct TrustArgs {
     #[arg(long, value_enum, default_value_t = HEADLINE)]
     pub rule: Method,
 
-    /// Train briefly at each candidate LR and report which reached the lowest validation loss.
+    /// Do not race candidate LRs around the curve's minimum: suggest the rule's pick instead.
     #[arg(long)]
-    pub verify: bool,
+    pub no_verify: bool,
 
-    /// Epochs of each verification run (at least 500 steps).
-    #[arg(long, default_value_t = Budget::default().epochs, value_name = "N")]
-    pub verify_epochs: usize,
+    /// Steps the race's survivor trains (the field is halved each round).
+    #[arg(long, default_value_t = VerifyConfig::default().steps, value_name = "N")]
+    pub verify_steps: usize,
+
+    /// Seeds per raced candidate.
+    #[arg(long, default_value_t = VerifyConfig::default().seeds, value_name = "N")]
+    pub verify_seeds: usize,
+
+    /// How many decades below the curve's minimum the candidates reach.
+    #[arg(long, default_value_t = VerifyConfig::default().below, value_name = "DECADES")]
+    pub verify_below: f64,
+
+    /// The candidates reach up to this many decades below where the loss diverged.
+    #[arg(long, default_value_t = VerifyConfig::default().under_divergence, value_name = "DECADES")]
+    pub verify_under_divergence: f64,
 }
 
 impl FindArgs {
@@ -110,9 +121,12 @@ impl FindArgs {
             val_split: t.val_split,
             signal: t.signal,
             rule: t.rule,
-            verify: t.verify.then_some(Budget {
-                epochs: t.verify_epochs,
-                ..Budget::default()
+            verify: (!t.no_verify).then_some(VerifyConfig {
+                steps: t.verify_steps,
+                seeds: t.verify_seeds,
+                below: t.verify_below,
+                under_divergence: t.verify_under_divergence,
+                ..VerifyConfig::default()
             }),
         }
     }

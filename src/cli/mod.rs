@@ -60,6 +60,7 @@ impl Cli {
 pub fn flag(setting: Setting, value: Option<&str>) -> String {
     let name = match setting {
         Setting::Header => "--no-header".to_string(),
+        Setting::Verify => "--no-verify".to_string(),
         other => format!("--{}", other.key().replace('_', "-")),
     };
     match value {
@@ -117,7 +118,7 @@ mod tests {
         assert_eq!(c.range.model.init, Init::default());
         assert_eq!(c.range.optimizer.kind, OptimizerKind::Adam);
         assert_eq!(c.runs, 3);
-        assert!(c.verify.is_none());
+        assert!(c.verify.is_some());
         assert!(c.validate().is_ok());
     }
 
@@ -204,7 +205,10 @@ mod tests {
             Setting::Signal,
             Setting::Rule,
             Setting::Verify,
-            Setting::VerifyEpochs,
+            Setting::VerifySteps,
+            Setting::VerifySeeds,
+            Setting::VerifyBelow,
+            Setting::VerifyUnderDivergence,
             Setting::Lrs,
             Setting::Epochs,
             Setting::MinSteps,

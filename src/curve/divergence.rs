@@ -2,29 +2,32 @@
 //! step of either
 //!
 //! - a loss that is NaN or infinite, or
-//! - [`CONSECUTIVE`] steps in a row whose raw loss exceeds `factor` times the lowest smoothed loss
-//!   so far, or a smoothed loss that does,
+//! - [`CONSECUTIVE`] steps in a row whose raw loss exceeds `factor` times the lowest running
+//!   median of the loss so far, or a running median that does,
 //!
-//! and the LR reported is the one where the loss first crossed the threshold. The smoothed loss
-//! here is causal (the test cannot see the future while it runs): a bias-corrected EMA whose
-//! memory matches the width of the curve's smoother, `tau = width x points per decade` steps,
-//! `beta = exp(-1 / tau)`. Reading the raw loss too means a blow-up is seen even where a lagging
-//! average would never cross the threshold (a loss that shoots up and falls back to chance).
-//! The range test asks the rule after every step; a recorded curve is run through it the same
-//! way, so both stop at the same point.
+//! and the LR reported is the one where the loss first crossed the threshold. The running median
+//! is causal (the test cannot see the future while it runs) and covers `2 tau + 1` steps, with
+//! `tau = width x points per decade` the smoother's width in steps, at least one: it follows the
+//! loss as closely as the smoothed curve does, and unlike a mean, one heavy-tailed batch (a
+//! regression target with outliers) moves neither it nor its minimum. Reading the raw loss means
+//! a blow-up is seen even where an average would never cross the threshold (a loss that shoots up
+//! and falls back to chance). The range test asks the rule after every step; a recorded curve is
+//! run through it the same way, so both stop at the same point.
 
-use super::smooth::Ema;
+use std::collections::VecDeque;
+
 use super::Stop;
 
 /// Steps in a row above the threshold that make a divergence: one noisy batch does not.
 pub const CONSECUTIVE: usize = 3;
 
 /// Watches losses one by one and says when the curve has diverged.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Watch {
     factor: f64,
+    window: usize,
+    recent: VecDeque<f64>,
     best: f64,
-    ema: Ema,
     seen: usize,
     /// Consecutive steps above the threshold, and the index and LR of the first of them.
     over: usize,
@@ -33,12 +36,13 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// A watch whose causal smoothing has factor `beta`, with threshold `factor`.
-    pub fn new(beta: f64, factor: f64) -> Self {
+    /// A watch whose running median covers `window` steps (at least 1), with threshold `factor`.
+    pub fn new(window: usize, factor: f64) -> Self {
         Watch {
             factor,
+            window: window.max(1),
+            recent: VecDeque::with_capacity(window.max(1)),
             best: f64::INFINITY,
-            ema: Ema::new(beta),
             seen: 0,
             over: 0,
             first_over: None,
@@ -48,8 +52,20 @@ impl Watch {
 
     /// A watch for a curve smoothed at `width` decades with `points_per_decade` points.
     pub fn for_curve(width: f64, points_per_decade: f64, factor: f64) -> Self {
-        let tau = (width * points_per_decade).max(1.0);
-        Watch::new((-1.0 / tau).exp(), factor)
+        let tau = (width * points_per_decade).round().max(1.0) as usize;
+        Watch::new(2 * tau + 1, factor)
+    }
+
+    /// The median of the recent losses.
+    fn median(&self) -> f64 {
+        let mut v: Vec<f64> = self.recent.iter().copied().collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
     }
 
     /// Records the loss of the next step, at `lr`; returns why the curve stops, once it does.
@@ -61,8 +77,12 @@ impl Watch {
             self.onset = Some(onset);
             return Some(Stop::NonFinite { lr });
         }
-        let smoothed = self.ema.push(loss);
-        self.best = self.best.min(smoothed);
+        if self.recent.len() == self.window {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(loss);
+        let median = self.median();
+        self.best = self.best.min(median);
         let threshold = self.factor * self.best;
         if loss > threshold {
             self.over += 1;
@@ -71,7 +91,7 @@ impl Watch {
             self.over = 0;
             self.first_over = None;
         }
-        if self.over >= CONSECUTIVE || smoothed > threshold {
+        if self.over >= CONSECUTIVE || median > threshold {
             let (onset, lr) = self.first_over.unwrap_or((i, lr));
             self.onset = Some(onset);
             return Some(Stop::Diverged { lr });
@@ -90,9 +110,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_smoothed_loss_above_the_threshold_diverges() {
-        // Without smoothing the smoothed loss is the loss itself.
-        let mut d = Watch::new(0.0, 4.0);
+    fn a_median_above_the_threshold_diverges() {
+        // A window of one step: the median is the loss itself.
+        let mut d = Watch::new(1, 4.0);
         assert_eq!(d.observe(1.0, 2.0), None);
         assert_eq!(d.observe(2.0, 1.0), None);
         assert_eq!(d.observe(3.0, 4.0), None);
@@ -102,17 +122,17 @@ mod tests {
 
     #[test]
     fn a_non_finite_loss_stops_at_once() {
-        let mut d = Watch::new(0.9, 4.0);
+        let mut d = Watch::new(5, 4.0);
         assert_eq!(d.observe(1.0, 2.0), None);
         assert_eq!(d.observe(2.0, f64::NAN), Some(Stop::NonFinite { lr: 2.0 }));
         assert_eq!(d.onset(), Some(1));
     }
 
-    /// A blow-up that falls back to chance: the slow average never crosses 4x its best, but the
-    /// raw loss stays above it for three steps, so the curve diverged where it first crossed.
+    /// A blow-up that falls back to chance: three steps above 4x the lowest median, so the curve
+    /// diverged where it first crossed.
     #[test]
-    fn a_raw_blow_up_is_a_divergence_whatever_the_average_says() {
-        let mut d = Watch::new(0.98, 4.0);
+    fn a_raw_blow_up_is_a_divergence() {
+        let mut d = Watch::new(7, 4.0);
         let mut losses: Vec<f64> = (0..60).map(|i| 2.3 - 0.035 * i as f64).collect();
         losses.extend([9.0, 12.0, 30.0, 2.3, 2.3, 2.3]);
         let stop = losses
@@ -123,26 +143,26 @@ mod tests {
         assert_eq!(d.onset(), Some(60));
     }
 
+    /// Heavy-tailed batches (a regression target with outliers): single spikes of 10x the typical
+    /// loss move neither the median nor its minimum, and are not a divergence.
     #[test]
-    fn one_noisy_batch_is_not_a_divergence() {
-        let mut d = Watch::new(0.9, 4.0);
-        for (i, l) in [1.0, 1.0, 5.0, 1.0, 5.0, 5.0, 1.0, 1.0]
-            .into_iter()
-            .enumerate()
-        {
-            assert_eq!(d.observe(i as f64, l), None, "{i}");
+    fn spikes_are_not_a_divergence() {
+        let mut d = Watch::new(7, 4.0);
+        for i in 0..200 {
+            let loss = if i % 5 == 2 {
+                5.0
+            } else {
+                0.5 + 0.01 * (i % 3) as f64
+            };
+            assert_eq!(d.observe(i as f64, loss), None, "{i}");
         }
     }
 
     #[test]
-    fn the_memory_matches_the_smoother() {
-        // 0.2 decades at 14 points per decade: tau = 2.8 steps.
-        let w = Watch::for_curve(0.2, 14.0, 4.0);
-        assert_eq!(w, Watch::new((-1.0f64 / 2.8).exp(), 4.0));
-        // Never shorter than one step.
-        assert_eq!(
-            Watch::for_curve(0.01, 1.0, 4.0),
-            Watch::new((-1.0f64).exp(), 4.0)
-        );
+    fn the_window_matches_the_smoother() {
+        // 0.2 decades at 14 points per decade: tau = 3 steps, a median of 7.
+        assert_eq!(Watch::for_curve(0.2, 14.0, 4.0), Watch::new(7, 4.0));
+        // Never fewer than three steps.
+        assert_eq!(Watch::for_curve(0.01, 1.0, 4.0), Watch::new(3, 4.0));
     }
 }

@@ -100,14 +100,19 @@ fn group_value(g: &Group, naming: Naming) -> Value {
         v.insert("knobs".into(), Value::Object(knobs));
     }
     v.insert("suggested_lr".into(), json!(g.suggested_lr));
-    v.insert("suggested_by".into(), json!(g.suggested_lr.map(|_| g.rule)));
+    let by = match (&g.race, g.suggested_lr) {
+        (_, None) => Value::Null,
+        (Some(_), _) => json!("race"),
+        (None, _) => json!(g.rule),
+    };
+    v.insert("suggested_by".into(), by);
     v.insert("suggestions".into(), Value::Object(suggestions));
     if let Some(why) = &g.no_suggestion {
         v.insert("no_suggestion".into(), json!(why.render(naming)));
     }
     v.insert("verified_lr".into(), json!(g.verified_lr()));
-    if let Some(ver) = &g.verification {
-        v.insert("verification".into(), json!(ver));
+    if let Some(race) = &g.race {
+        v.insert("race".into(), json!(race));
     }
     v.insert(
         "runs".into(),

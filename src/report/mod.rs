@@ -22,7 +22,7 @@ use crate::error::{Message, Setting};
 use crate::find::{FindConfig, Findings};
 use crate::model::{loss_for, Init, Loss, ModelConfig};
 use crate::optim::OptimizerConfig;
-use crate::train::verify::Verification;
+use crate::train::race::Race;
 
 /// How a setting is named to the reader: the command line passes its flags.
 pub type Naming<'a> = &'a dyn Fn(Setting, Option<&str>) -> String;
@@ -97,7 +97,8 @@ pub struct Group {
     pub runs: Vec<RunCurve>,
     /// The rule behind the suggestion.
     pub rule: Method,
-    /// The suggested LR: the headline rule's pick (median over runs), if any.
+    /// The suggested LR: the race's survivor when candidates were raced, else the headline
+    /// rule's pick (median over runs), if any.
     pub suggested_lr: Option<f64>,
     /// Every rule's pick (median over runs).
     pub suggestions: Vec<(Method, f64)>,
@@ -109,8 +110,8 @@ pub struct Group {
     pub unstable: bool,
     /// What looks wrong.
     pub diagnostics: Vec<Diagnostic>,
-    /// The verification runs, if asked for.
-    pub verification: Option<Verification>,
+    /// The race of candidate LRs, when they were verified by training.
+    pub race: Option<Race>,
 }
 
 impl Group {
@@ -138,7 +139,7 @@ impl Group {
             spread_decades: agreed.spread_decades,
             unstable: is_unstable(agreed.spread_decades),
             diagnostics,
-            verification: None,
+            race: None,
             runs,
         }
     }
@@ -146,10 +147,7 @@ impl Group {
     /// The group of `find`'s findings.
     pub fn from_findings(label: String, findings: Findings, rule: Method) -> Self {
         let Findings {
-            runs,
-            verification,
-            origin,
-            ..
+            runs, race, origin, ..
         } = findings;
         let runs = runs
             .into_iter()
@@ -163,7 +161,17 @@ impl Group {
             })
             .collect();
         let mut group = Group::read(label, runs, rule, &origin);
-        group.verification = verification;
+        if let Some(r) = race {
+            group.suggested_lr = crate::find::suggestion(&r);
+            if group.suggested_lr.is_none() {
+                group.no_suggestion = Some(Message::new(format!(
+                    "none of the {} LRs raced trained better than the untrained model; the curve's fall may be noise: check the label column with ",
+                    r.entries.len()
+                ))
+                .setting(Setting::Target));
+            }
+            group.race = Some(r);
+        }
         group
     }
 
@@ -177,9 +185,9 @@ impl Group {
         self.first().curve.stop
     }
 
-    /// The verified LR, when candidates were verified.
+    /// The race's survivor, when candidates were raced.
     pub fn verified_lr(&self) -> Option<f64> {
-        self.verification.as_ref().map(|v| v.best_lr)
+        self.race.as_ref().map(|r| r.winner)
     }
 
     /// The pick of one rule (median over runs).

@@ -446,9 +446,10 @@ fn draw_group_in_detail<'a, 'b: 'a>(
     let marked = marked_curve(report, g);
     // Other rules first, so the headline is drawn on top.
     let mut picks: Vec<(Method, f64)> = g.suggestions.clone();
+    let raced = g.race.is_some();
     picks.sort_by_key(|(m, _)| *m == g.rule);
     for (method, lr) in picks {
-        let headline = method == g.rule;
+        let headline = !raced && method == g.rule;
         let colour = if headline { PICK } else { rule_colour(method) };
         let x = lr.log10();
         let y = smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
@@ -470,17 +471,24 @@ fn draw_group_in_detail<'a, 'b: 'a>(
             .label(label)
             .legend(move |(px, py)| Circle::new((px + 12, py), 6, colour.filled()));
     }
-    if let Some(lr) = g.verified_lr() {
-        let x = lr.log10();
-        let y = smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
+    if let Some(r) = &g.race {
+        let x = r.winner.log10();
+        let y = smoothed_near(marked, r.winner).unwrap_or(lo).clamp(lo, hi);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x, lo), (x, hi)],
+            PICK.mix(0.9).stroke_width(3),
+        )))?;
         chart
-            .draw_series(std::iter::once(TriangleMarker::new(
-                (x, y),
-                12,
-                VERIFIED.filled(),
-            )))?
-            .label(format!("verified best {}", fmt_lr(lr)))
+            .draw_series(r.entries.iter().map(|e| {
+                let y = smoothed_near(marked, e.lr).unwrap_or(lo).clamp(lo, hi);
+                TriangleMarker::new((e.lr.log10(), y), 7, VERIFIED.filled())
+            }))?
+            .label(format!("raced candidates ({})", r.entries.len()))
             .legend(|(px, py)| TriangleMarker::new((px + 12, py), 7, VERIFIED.filled()));
+        chart
+            .draw_series(std::iter::once(Circle::new((x, y), 10, PICK.filled())))?
+            .label(format!("suggested {} (trained best)", fmt_lr(r.winner)))
+            .legend(|(px, py)| Circle::new((px + 12, py), 6, PICK.filled()));
     }
     if let Some(lr) = g.suggested_lr {
         let text = format!("suggested LR {}", fmt_lr(lr));

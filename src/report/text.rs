@@ -118,25 +118,20 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
             let optimizer = report
                 .optimizer
                 .map_or(String::new(), |o| format!(", for {}", o.kind));
-            let _ = writeln!(
-                out,
-                "suggested LR  {}   ({} rule{median}{of}{optimizer})",
-                fmt_lr(lr),
-                g.rule
-            );
-            if let Some(v) = g.verified_lr() {
-                let _ = writeln!(
-                    out,
-                    "verified LR   {}   (trained best among the candidates)",
-                    fmt_lr(v)
-                );
-            }
+            let how = match &g.race {
+                Some(r) => format!(
+                    "trained best of {} LRs raced around the curve's minimum",
+                    r.entries.len()
+                ),
+                None => format!("{} rule{median}", g.rule),
+            };
+            let _ = writeln!(out, "suggested LR  {}   ({how}{of}{optimizer})", fmt_lr(lr));
             out.push('\n');
             let _ = writeln!(out, "  by rule");
             for (method, lr) in &g.suggestions {
                 let _ = writeln!(out, "    {:<12} {}", method.name(), fmt_lr(*lr));
             }
-            verification(&mut out, g);
+            race(&mut out, g);
         }
         None => {
             let why = g
@@ -232,30 +227,42 @@ fn groups_table(out: &mut String, report: &Report) {
     }
 }
 
-/// The verification table of a group, if it has one.
-fn verification(out: &mut String, g: &Group) {
-    let Some(v) = &g.verification else {
+/// The race of a group, if it has one: each candidate's best validation loss and how long it
+/// lasted.
+fn race(out: &mut String, g: &Group) {
+    let Some(r) = &g.race else {
         return;
     };
     let _ = writeln!(
         out,
-        "  verification: best validation loss after short training ({} seeds, untrained {:.4})",
-        v.seeds, v.initial_loss
+        "  race       best validation loss ({} runs each, own seed and split; untrained {:.4}); the better half trains on, doubling its steps; suggested: halfway between the best at {} steps ({}) and at {} ({})",
+        r.seeds,
+        r.initial_loss,
+        r.first_steps,
+        fmt_lr(r.short_lr),
+        r.steps,
+        fmt_lr(r.long_lr)
     );
-    for c in &v.candidates {
-        let mark = if c.lr == v.best_lr { "  <- best" } else { "" };
-        let diverged = if c.diverged > 0 {
-            format!(" ({} diverged)", c.diverged)
+    let mut entries: Vec<_> = r.entries.iter().collect();
+    entries.sort_by(|a, b| a.lr.total_cmp(&b.lr));
+    for e in entries {
+        let mark = match (e.lr == r.first_winner, e.lr == r.winner) {
+            (true, true) => "  <- best at both",
+            (true, false) => "  <- best at the first round",
+            (false, true) => "  <- best at the last round",
+            _ => "",
+        };
+        let diverged = if e.diverged > 0 {
+            format!(" ({} diverged)", e.diverged)
         } else {
             String::new()
         };
         let _ = writeln!(
             out,
-            "    {:<9} {:.4} ± {:.4}{diverged}  {}{mark}",
-            fmt_lr(c.lr),
-            c.mean_loss,
-            c.sd_loss,
-            c.label
+            "    {:<9} {:.4} after {} steps{diverged}{mark}",
+            fmt_lr(e.lr),
+            e.mean_loss,
+            e.steps
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Training lrfind's model. A [`Trainer`] is one model training on one data set: the network, its
 //! optimizer, the step buffers and the batch order, bundled so the range test (and anything else
 //! that trains) takes a step with one call. Fixed-LR training for a budget lives in `fixed`, the
-//! sweep over a grid of LRs in `sweep`, and the verification of candidate LRs in `verify`.
+//! sweep over a grid of LRs in `sweep`, and the race of candidate LRs in `race`.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -9,7 +9,6 @@ use rand_chacha::ChaCha8Rng;
 pub mod fixed;
 pub mod race;
 pub mod sweep;
-pub mod verify;
 
 use crate::data::batches::Batcher;
 use crate::data::{Dataset, Target};

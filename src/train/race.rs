@@ -1,11 +1,14 @@
 //! A race: short training at each candidate LR, on the same split and seeds, with successive
-//! halving (Jamieson & Talwalkar, 2016): every candidate trains a first stretch, the better half
-//! (by best validation loss, mean over seeds) trains on to twice as many steps, and so on until
-//! one is left at the full budget. A candidate that diverges is out. The survivor is the LR that
-//! trained best; the others' scores say how close it was.
+//! halving (Jamieson & Talwalkar, 2016): every candidate trains a first stretch of `first` steps,
+//! the better half (by best validation loss, mean over seeds) trains on to twice as many steps,
+//! and so on, doubling until the last round ends at `steps`, where the best one is kept. A
+//! candidate that diverges is out. Two LRs come out: the best after the first round (what trains
+//! best in a short run) and the survivor (what trains best in the longest), with every
+//! candidate's score to say how close the others were.
 //!
-//! With `n` candidates the rounds end at `steps / 2^(R-1-r)` steps, `R = ceil(log2 n)` rounds,
-//! so the race costs about `steps * (n / 2^(R-1) + R - 1)` steps per seed instead of `n * steps`.
+//! The rounds end at `first, 2 first, 4 first, ..., steps`; with `n` candidates and `R` rounds the
+//! race costs about `first * n * (1 + 1/2 + ...)`, at most `2 first n + steps`, steps per seed
+//! instead of `n * steps`.
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,6 +19,11 @@ use crate::data::Dataset;
 
 /// Validation measurements per round, at most.
 pub const EVALUATIONS_PER_ROUND: usize = 8;
+
+/// Candidates whose score is within this fraction of the best's improvement on the untrained
+/// model are tied with it, and the lowest LR among them wins: a slightly smaller LR costs little,
+/// one too large can diverge.
+pub const NEAR_TIE: f64 = 0.02;
 
 /// One candidate's standing when it left the race (or won it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,38 +46,65 @@ pub struct Entry {
 pub struct Race {
     /// Every candidate, best first: the survivor, then by the round it left and its score.
     pub entries: Vec<Entry>,
-    /// The survivor's LR.
+    /// The survivor's LR: the best after the longest training.
     pub winner: f64,
+    /// The best LR after the first round, when every candidate had trained the same short time.
+    pub first_winner: f64,
+    /// The best LR of a short run, refined between the grid's points: the vertex of a parabola
+    /// in log10 LR through the first round's winner and its neighbours' scores.
+    pub short_lr: f64,
+    /// The best LR of the longest run, refined the same way on the last round that compared three
+    /// candidates or more.
+    pub long_lr: f64,
+    /// Steps of the first round.
+    pub first_steps: usize,
     /// The untrained model's validation loss (mean over seeds).
     pub initial_loss: f64,
     /// Steps of the survivor.
     pub steps: usize,
-    /// Seeds per candidate.
+    /// Runs per candidate, each with its own seed and split.
     pub seeds: usize,
 }
 
-/// Races `candidates` (label, LR) for `steps` steps with seeds `seed..seed + seeds` on `split`.
-/// `None` without candidates.
+/// Where the rounds of a race from `first` to `steps` steps end: doubling, the last at `steps`.
+pub fn round_ends(first: usize, steps: usize) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut end = first.clamp(1, steps.max(1));
+    while end < steps {
+        ends.push(end);
+        end *= 2;
+    }
+    ends.push(steps.max(1));
+    ends
+}
+
+/// Races `candidates` (label, LR) with one run per split of `splits` (seed `seed + s` on
+/// `splits[s]`: a small cross-validation, so that the winner does not hang on which rows one
+/// split held out), from a first round of `first` steps to a last of `steps`. `None` without
+/// candidates.
 pub fn race(
     dataset: &Dataset,
-    split: &Split,
+    splits: &[Split],
     training: &Training,
     candidates: &[(String, f64)],
+    first: usize,
     steps: usize,
     seed: u64,
-    seeds: usize,
 ) -> Option<Race> {
+    let seeds = splits.len();
     if candidates.is_empty() || seeds == 0 || steps == 0 {
         return None;
     }
-    let n = candidates.len();
-    let rounds = (usize::BITS - (n - 1).leading_zeros()).max(1) as usize;
+    let ends = round_ends(first, steps);
+    let rounds = ends.len();
     let mut field: Vec<(usize, Vec<Contender>)> = candidates
         .iter()
         .enumerate()
         .map(|(i, (_, lr))| {
-            let runs = (0..seeds as u64)
-                .map(|s| Contender::new(dataset, split, training, *lr, seed + s))
+            let runs = splits
+                .iter()
+                .zip(seed..)
+                .map(|(split, s)| Contender::new(dataset, split, training, *lr, s))
                 .collect();
             (i, runs)
         })
@@ -80,9 +115,12 @@ pub fn race(
         .map(|c| c.result().initial_loss)
         .sum::<f64>()
         / seeds as f64;
-    let mut out: Vec<Entry> = Vec::with_capacity(n);
-    for round in 0..rounds {
-        let until = (steps >> (rounds - 1 - round)).max(1);
+    let mut out: Vec<Entry> = Vec::with_capacity(candidates.len());
+    let mut first_winner = candidates[0].1;
+    let mut short_lr = first_winner;
+    // The (LR, score) of every contestant of the last round with three or more.
+    let mut last_wide: Vec<(f64, f64)> = Vec::new();
+    for (round, &until) in ends.iter().enumerate() {
         let every = until.div_ceil(EVALUATIONS_PER_ROUND).max(1);
         field
             .par_iter_mut()
@@ -90,6 +128,36 @@ pub fn race(
             .for_each(|c| c.advance(dataset, until, every));
         // Best first; ties keep the candidates' order.
         field.sort_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
+        let lowest_near_best = |field: &[(usize, Vec<Contender>)]| {
+            let best = score(&field[0].1);
+            let near = NEAR_TIE * (initial_loss - best).max(0.0);
+            field
+                .iter()
+                .filter(|(_, runs)| score(runs) <= best + near)
+                .map(|(i, _)| *i)
+                .min_by(|&a, &b| candidates[a].1.total_cmp(&candidates[b].1))
+                .expect("the best is near itself")
+        };
+        let scores: Vec<(f64, f64)> = field
+            .iter()
+            .map(|(i, runs)| (candidates[*i].1, score(runs)))
+            .collect();
+        if round == 0 {
+            first_winner = candidates[lowest_near_best(&field)].1;
+            short_lr = refine(&scores, first_winner);
+        }
+        if scores.len() >= 3 {
+            last_wide = scores;
+        }
+        if round + 1 == rounds {
+            // The winner first.
+            let w = lowest_near_best(&field);
+            let at = field
+                .iter()
+                .position(|(i, _)| *i == w)
+                .expect("in the field");
+            field.swap(0, at);
+        }
         let keep = if round + 1 == rounds {
             1
         } else {
@@ -103,15 +171,53 @@ pub fn race(
     }
     let (i, runs) = &field[0];
     let winner = entry(&candidates[*i], runs);
+    let long_lr = if last_wide.iter().any(|(lr, _)| *lr == winner.lr) {
+        refine(&last_wide, winner.lr)
+    } else {
+        winner.lr
+    };
     let steps_done = winner.steps;
     out.insert(0, winner.clone());
     Some(Race {
         entries: out,
         winner: winner.lr,
+        first_winner,
+        short_lr,
+        long_lr,
+        first_steps: ends[0],
         initial_loss,
         steps: steps_done,
         seeds,
     })
+}
+
+/// Refines `best` among `scores` (LR, score): the vertex, in log10 LR, of the parabola through
+/// `best` and its nearest neighbours on either side, kept within half the way to each. Without a
+/// neighbour on both sides, or where the scores do not curve up, `best` itself.
+pub fn refine(scores: &[(f64, f64)], best: f64) -> f64 {
+    let at = |lr: f64| scores.iter().find(|(l, _)| *l == lr).map(|(_, s)| *s);
+    let lower = scores
+        .iter()
+        .filter(|(l, _)| *l < best)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let upper = scores
+        .iter()
+        .filter(|(l, _)| *l > best)
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    let (Some(&(l0, s0)), Some(s1), Some(&(l2, s2))) = (lower, at(best), upper) else {
+        return best;
+    };
+    let (x0, x1, x2) = (l0.log10(), best.log10(), l2.log10());
+    // The parabola through three points: its vertex from the divided differences.
+    let d01 = (s1 - s0) / (x1 - x0);
+    let d12 = (s2 - s1) / (x2 - x1);
+    let curvature = (d12 - d01) / (x2 - x0);
+    if curvature.is_nan() || curvature <= 0.0 {
+        return best;
+    }
+    let vertex = 0.5 * (x0 + x1) - d01 / (2.0 * curvature);
+    let x = vertex.clamp(0.5 * (x0 + x1), 0.5 * (x1 + x2));
+    10f64.powf(x)
 }
 
 /// Mean over seeds of the best validation loss so far.
@@ -156,7 +262,7 @@ mod tests {
     #[test]
     fn halving_keeps_the_best_and_trains_it_longest() {
         let d = dataset();
-        let s = split(&d, 0.2, 0);
+        let s = [split(&d, 0.2, 0), split(&d, 0.2, 1)];
         let training = Training {
             model: ModelConfig {
                 hidden: vec![16],
@@ -170,18 +276,48 @@ mod tests {
             .iter()
             .map(|&lr| (format!("{lr:e}"), lr))
             .collect();
-        let r = race(&d, &s, &training, &candidates, 200, 0, 2).unwrap();
+        let r = race(&d, &s, &training, &candidates, 50, 200, 0).unwrap();
         assert_eq!(r.entries.len(), 5);
         // Far too small or far too large never wins; the survivor trained all 200 steps, the
-        // first to leave a quarter of them (5 candidates: 3 rounds, at 50, 100 and 200 steps).
+        // first to leave 50 of them (rounds end at 50, 100 and 200 steps).
         assert!(r.winner == 1e-2 || r.winner == 3e-2, "{:?}", r.entries);
+        assert!(
+            r.first_winner == 1e-2 || r.first_winner == 3e-2,
+            "{:?}",
+            r.entries
+        );
+        assert_eq!(r.first_steps, 50);
         assert_eq!(r.entries[0].steps, 200);
         assert_eq!(r.entries[0].lr, r.winner);
         assert!(r.entries.iter().any(|e| e.steps == 50));
         let huge = r.entries.iter().find(|e| e.lr == 1e1).unwrap();
         assert!(huge.diverged > 0 || huge.mean_loss >= r.entries[0].mean_loss);
         // Deterministic: the same race again gives the same standings.
-        assert_eq!(race(&d, &s, &training, &candidates, 200, 0, 2).unwrap(), r);
-        assert!(race(&d, &s, &training, &[], 200, 0, 2).is_none());
+        assert_eq!(race(&d, &s, &training, &candidates, 50, 200, 0).unwrap(), r);
+        assert!(race(&d, &s, &training, &[], 50, 200, 0).is_none());
+    }
+
+    #[test]
+    fn refine_finds_the_vertex_between_grid_points() {
+        // Scores from (x + 2.1)^2 at x = -3, -2, -1 (LRs 1e-3, 1e-2, 1e-1): the vertex is at -2.1.
+        let s = |x: f64| (10f64.powf(x), (x + 2.1) * (x + 2.1));
+        let refined = refine(&[s(-3.0), s(-2.0), s(-1.0)], 1e-2);
+        assert!((refined.log10() + 2.1).abs() < 1e-12, "{refined}");
+        // Never further than halfway to a neighbour.
+        let far = |x: f64| (10f64.powf(x), (x + 2.9) * (x + 2.9));
+        let r = refine(&[far(-3.0), far(-2.0), far(-1.0)], 1e-2);
+        assert!((r.log10() + 2.5).abs() < 1e-12);
+        // No neighbour above, or no curvature: the grid point itself.
+        assert_eq!(refine(&[s(-3.0), s(-2.0)], 1e-2), 1e-2);
+        let flat = |x: f64| (10f64.powf(x), 1.0);
+        assert_eq!(refine(&[flat(-3.0), flat(-2.0), flat(-1.0)], 1e-2), 1e-2);
+    }
+
+    #[test]
+    fn rounds_double_up_to_the_last() {
+        assert_eq!(round_ends(100, 800), [100, 200, 400, 800]);
+        assert_eq!(round_ends(100, 600), [100, 200, 400, 600]);
+        assert_eq!(round_ends(100, 100), [100]);
+        assert_eq!(round_ends(500, 100), [100]);
     }
 }
