@@ -269,6 +269,27 @@ pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> R
     })
 }
 
+impl Findings {
+    /// The suggested LR: the race's, when candidates were raced, else the headline rule's median.
+    pub fn suggested_lr(&self) -> Option<f64> {
+        match &self.race {
+            Some(r) => suggestion(r),
+            None => self.consensus.headline,
+        }
+    }
+
+    /// The LR of the lowest smoothed loss (median over the runs whose curve falls): the largest
+    /// LR at which the loss still falls.
+    pub fn minimum_lr(&self) -> Option<f64> {
+        minimum_lr(&self.runs)
+    }
+
+    /// Where the runs diverged (median over those that did).
+    pub fn divergence_lr(&self) -> Option<f64> {
+        divergence_lr(&self.runs)
+    }
+}
+
 /// The LR a race suggests: halfway, in log10 LR, between what trained best in a short run (the
 /// first round) and what trained best in the longest (the survivor), each refined between the
 /// candidates, so that neither a quick run nor a full one is more than half their distance from

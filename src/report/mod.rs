@@ -146,6 +146,7 @@ impl Group {
 
     /// The group of `find`'s findings.
     pub fn from_findings(label: String, findings: Findings, rule: Method) -> Self {
+        let suggested = findings.suggested_lr();
         let Findings {
             runs, race, origin, ..
         } = findings;
@@ -162,7 +163,7 @@ impl Group {
             .collect();
         let mut group = Group::read(label, runs, rule, &origin);
         if let Some(r) = race {
-            group.suggested_lr = crate::find::suggestion(&r);
+            group.suggested_lr = suggested;
             if group.suggested_lr.is_none() {
                 group.no_suggestion = Some(Message::new(format!(
                     "none of the {} LRs raced trained better than the untrained model; the curve's fall may be noise: check the label column with ",
