@@ -92,6 +92,7 @@ pub fn analyze(logs: &[Recorded], config: &AnalyzeConfig) -> Result<Report> {
             .collect(),
         settings: Settings::Read(*config),
         groups,
+        grid: None,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
 use crate::range_test::{run_many, RangeTestConfig, Run, Signal};
 use crate::train::fixed::{Budget, Training};
-use crate::train::race::{race, Race};
+use crate::train::race::{race, Candidate, Race};
 
 /// Range tests per run unless told otherwise: the median of three steadies the pick and shows
 /// its spread (docs/quality.md).
@@ -328,7 +328,6 @@ fn divergence_lr(runs: &[ReadRun]) -> Option<f64> {
 /// Races the candidate LRs.
 fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64]) -> Option<Race> {
     let v = config.verify?;
-    let candidates: Vec<(String, f64)> = lrs.iter().map(|&lr| (format!("{lr:.2e}"), lr)).collect();
     let training = Training {
         model: config.range.model.clone(),
         optimizer: config.range.optimizer,
@@ -338,8 +337,7 @@ fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64])
     race(
         dataset,
         splits,
-        &training,
-        &candidates,
+        &Candidate::at_lrs(&training, lrs),
         v.first_steps,
         v.steps,
         config.range.seed,

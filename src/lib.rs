@@ -52,6 +52,7 @@ pub mod curve;
 pub mod data;
 pub mod error;
 pub mod find;
+pub mod grid;
 pub mod model;
 pub mod optim;
 pub mod output;

@@ -5,11 +5,13 @@ use super::{deliver, progress_bar, Outcome};
 use crate::cli::{self, FindArgs};
 use lrfind::error::{Result, Setting};
 use lrfind::find::find;
+use lrfind::grid::run_grid;
 use lrfind::output::Outputs;
 use lrfind::report::{csv::to_csv, json::report_json, plot::to_png, text::to_text, Report};
 
 /// Runs the range test with `args`.
 pub fn run(args: &FindArgs) -> Result<Outcome> {
+    let grid = args.grid();
     let config = args.config();
     config.validate()?;
     let outputs = Outputs::check(
@@ -17,15 +19,21 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
         &[args.data.input()],
     )?;
     let mut dataset = args.data.load()?;
-    let bar = progress_bar(args.output.quiet, "range test", "steps");
-    let findings = find(&dataset, &config, &bar)?;
-    // The range test caps the batch at the training rows; say so when it did.
-    let used = findings.runs[0].run.batch_size;
-    dataset
-        .summary
-        .notes
-        .extend(lrfind::data::batch_note(config.range.batch_size, used));
-    let report = Report::of_find(&dataset, config, findings);
+    let report = if grid.is_grid() {
+        let bar = progress_bar(args.output.quiet, "configurations", "tested");
+        let found = run_grid(&dataset, &grid, &bar)?;
+        Report::of_grid(&dataset, grid, found)
+    } else {
+        let bar = progress_bar(args.output.quiet, "range test", "steps");
+        let findings = find(&dataset, &config, &bar)?;
+        // The range test caps the batch at the training rows; say so when it did.
+        let used = findings.runs[0].run.batch_size;
+        dataset
+            .summary
+            .notes
+            .extend(lrfind::data::batch_note(config.range.batch_size, used));
+        Report::of_find(&dataset, config, findings)
+    };
     let naming = &cli::flag;
     let mut rendered = Vec::new();
     if outputs.get(Setting::Plot).is_some() {

@@ -16,6 +16,7 @@ use lrfind::train::sweep::sweep;
 
 /// Runs the sweep with `args`.
 pub fn run(args: &SweepArgs) -> Result<Outcome> {
+    args.model.single()?;
     let config = args.config();
     config.validate()?;
     let outputs = Outputs::check(

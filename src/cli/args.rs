@@ -10,6 +10,7 @@ use lrfind::data::csv::ReadOptions;
 use lrfind::data::encode::DEFAULT_MAX_CATEGORIES;
 use lrfind::data::{EncodeOptions, MissingPolicy, Task};
 use lrfind::error::Setting;
+use lrfind::grid::Knobs;
 use lrfind::model::{Init, ModelConfig, DEFAULT_HIDDEN};
 use lrfind::optim::{OptimizerConfig, OptimizerKind, DEFAULT_SGD_MOMENTUM};
 use lrfind::output::Destination;
@@ -158,21 +159,41 @@ pub struct ModelArgs {
     #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
     pub optimizer: OptimizerKind,
 
-    /// SGD momentum (0 for plain SGD).
-    #[arg(long, default_value_t = DEFAULT_SGD_MOMENTUM, allow_negative_numbers = true)]
-    pub momentum: f64,
+    /// Momentum: SGD's momentum (0 for plain SGD), or beta1 for adam and adamw. A comma list
+    /// tests each value (lrfind find only).
+    #[arg(
+        long,
+        default_values_t = [DEFAULT_SGD_MOMENTUM],
+        value_delimiter = ',',
+        value_name = "M,...",
+        allow_negative_numbers = true
+    )]
+    pub momentum: Vec<f64>,
 
     /// SGD: use Nesterov momentum.
     #[arg(long)]
     pub nesterov: bool,
 
-    /// Weight decay: an L2 term in the gradient (decoupled for adamw).
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub weight_decay: f64,
+    /// Weight decay: an L2 term in the gradient (sgd, adam, rmsprop, adagrad), decoupled for
+    /// adamw. A comma list tests each value (lrfind find only).
+    #[arg(
+        long,
+        default_values_t = [0.0],
+        value_delimiter = ',',
+        value_name = "W,...",
+        allow_negative_numbers = true
+    )]
+    pub weight_decay: Vec<f64>,
 
-    /// Rows per mini-batch (capped at the number of rows).
-    #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
-    pub batch_size: usize,
+    /// Rows per mini-batch (capped at the number of rows). A comma list tests each value (lrfind
+    /// find only; compared at equal examples seen, see --equal).
+    #[arg(
+        long,
+        default_values_t = [DEFAULT_BATCH_SIZE],
+        value_delimiter = ',',
+        value_name = "N,..."
+    )]
+    pub batch_size: Vec<usize>,
 
     /// Seed of the initial weights and the batch order.
     #[arg(long, default_value_t = 0)]
@@ -188,18 +209,56 @@ impl ModelArgs {
         }
     }
 
-    /// The optimizer (momentum is SGD's only).
+    /// The optimizer with the first value of each list: momentum is SGD's momentum, or Adam's
+    /// and AdamW's beta1.
     pub fn optimizer(&self) -> OptimizerConfig {
+        let m = self.momentum[0];
+        let base = OptimizerConfig::new(self.optimizer);
         OptimizerConfig {
             momentum: if self.optimizer == OptimizerKind::Sgd {
-                self.momentum
+                m
             } else {
                 0.0
             },
+            beta1: match self.optimizer {
+                OptimizerKind::Adam | OptimizerKind::Adamw => m,
+                _ => base.beta1,
+            },
             nesterov: self.nesterov,
-            weight_decay: self.weight_decay,
-            ..OptimizerConfig::new(self.optimizer)
+            weight_decay: self.weight_decay[0],
+            ..base
         }
+    }
+
+    /// The batch size (the first, for a list).
+    pub fn batch_size(&self) -> usize {
+        self.batch_size[0]
+    }
+
+    /// The knobs' lists, for the disciplined approach.
+    pub fn knobs(&self) -> Knobs {
+        Knobs {
+            weight_decay: self.weight_decay.clone(),
+            momentum: self.momentum.clone(),
+            batch_size: self.batch_size.clone(),
+        }
+    }
+
+    /// Refuses lists: for commands that train one configuration.
+    pub fn single(&self) -> lrfind::Result<()> {
+        for (setting, n) in [
+            (Setting::WeightDecay, self.weight_decay.len()),
+            (Setting::Momentum, self.momentum.len()),
+            (Setting::BatchSize, self.batch_size.len()),
+        ] {
+            if n > 1 {
+                return Err(lrfind::Error::config(
+                    setting,
+                    "takes one value here; lists of values are for lrfind find",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

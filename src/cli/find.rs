@@ -5,6 +5,7 @@ use clap::Args;
 use super::args::{DataArgs, ModelArgs, OutputArgs};
 use lrfind::curve::rules::{Method, HEADLINE};
 use lrfind::find::{FindConfig, VerifyConfig, DEFAULT_RUNS};
+use lrfind::grid::{Equal, GridConfig};
 use lrfind::range_test::{
     RangeTestConfig, Signal, DEFAULT_DIVERGE_FACTOR, DEFAULT_END_LR, DEFAULT_SMOOTHING,
     DEFAULT_START_LR,
@@ -79,9 +80,15 @@ pub struct TrustArgs {
     #[arg(long, value_enum, default_value_t = HEADLINE)]
     pub rule: Method,
 
-    /// Do not race candidate LRs around the curve's minimum: suggest the rule's pick instead.
+    /// Do not race candidate LRs around the curve's minimum (suggest the rule's pick), nor, with
+    /// lists of values, the configurations at their suggested LRs.
     #[arg(long)]
     pub no_verify: bool,
+
+    /// With several batch sizes, compare them at equal examples seen (larger batches take fewer
+    /// steps) or at equal steps.
+    #[arg(long, value_enum, default_value_t = Equal::default())]
+    pub equal: Equal,
 
     /// Steps the race's survivor trains (the field is halved each round).
     #[arg(long, default_value_t = VerifyConfig::default().steps, value_name = "N")]
@@ -101,6 +108,16 @@ pub struct TrustArgs {
 }
 
 impl FindArgs {
+    /// The grid of configurations (one, without lists), as the library takes it.
+    pub fn grid(&self) -> GridConfig {
+        GridConfig {
+            base: self.config(),
+            knobs: self.model.knobs(),
+            equal: self.trust.equal,
+            verify: !self.trust.no_verify,
+        }
+    }
+
     /// Everything the run does, as the library takes it (validated there).
     pub fn config(&self) -> FindConfig {
         let r = &self.range;
@@ -112,7 +129,7 @@ impl FindArgs {
                 start_lr: r.start_lr,
                 end_lr: r.end_lr,
                 steps: r.steps,
-                batch_size: self.model.batch_size,
+                batch_size: self.model.batch_size(),
                 smoothing: r.smoothing,
                 diverge_factor: r.diverge_factor,
                 seed: self.model.seed,

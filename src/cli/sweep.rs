@@ -62,7 +62,7 @@ impl SweepArgs {
         let training = Training {
             model: self.model.model(),
             optimizer: self.model.optimizer(),
-            batch_size: self.model.batch_size,
+            batch_size: self.model.batch_size(),
             budget: Budget {
                 epochs: o.epochs,
                 min_steps: o.min_steps,

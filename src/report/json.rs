@@ -52,23 +52,61 @@ pub fn report_value(report: &Report, naming: Naming) -> Value {
         top.insert("notes".into(), json!(report.notes));
     }
     top.insert("config".into(), json!(report.settings));
+    if let Some(grid) = &report.grid {
+        top.insert("equal".into(), json!(grid.equal));
+        if let Some(race) = &grid.race {
+            top.insert("configuration_race".into(), json!(race));
+        }
+        if let Some(r) = &grid.recommended {
+            let group = report.groups.iter().find(|g| g.label == r.label);
+            top.insert(
+                "recommended".into(),
+                json!({
+                    "label": r.label,
+                    "knobs": group.map(knobs),
+                    "lr": r.lr,
+                    "chosen_by": r.chosen_by,
+                    "smith": r.smith,
+                    "val_loss": r.val_loss,
+                    "runner_up": r.runner_up.as_ref().map(|(label, loss)| json!({"label": label, "loss": loss})),
+                }),
+            );
+        }
+    }
     if report.groups.len() > 1 {
-        top.insert(
-            "groups".into(),
-            Value::Array(
-                report
-                    .groups
-                    .iter()
-                    .map(|g| group_value(g, naming))
-                    .collect(),
-            ),
-        );
+        let groups = report.groups.iter().map(|g| {
+            let mut v = group_value(g, naming);
+            let standing = report
+                .grid
+                .as_ref()
+                .and_then(|grid| grid.standings.iter().find(|s| s.label == g.label));
+            if let (Value::Object(fields), Some(s)) = (&mut v, standing) {
+                fields.insert("lowest_loss".into(), json!(s.lowest_loss));
+                fields.insert("divergence_lr".into(), json!(s.divergence_lr));
+                fields.insert("stable_decades".into(), json!(s.stable_decades));
+            }
+            v
+        });
+        top.insert("groups".into(), Value::Array(groups.collect()));
     }
     Value::Object(top)
 }
 
 fn points(points: &[Point]) -> Value {
     json!(points)
+}
+
+/// A group's knob values, by setting name, as numbers.
+fn knobs(g: &Group) -> Value {
+    let knobs: Map<String, Value> = g
+        .knobs
+        .iter()
+        .map(|k| {
+            let value = k.value.parse::<f64>().map_or(json!(k.value), |v| json!(v));
+            (k.setting.key().to_string(), value)
+        })
+        .collect();
+    Value::Object(knobs)
 }
 
 fn run_value(r: &RunCurve) -> Value {
@@ -92,12 +130,7 @@ fn group_value(g: &Group, naming: Naming) -> Value {
         v.insert("label".into(), json!(g.label));
     }
     if !g.knobs.is_empty() {
-        let knobs: Map<String, Value> = g
-            .knobs
-            .iter()
-            .map(|k| (k.setting.key().to_string(), json!(k.value)))
-            .collect();
-        v.insert("knobs".into(), Value::Object(knobs));
+        v.insert("knobs".into(), knobs(g));
     }
     v.insert("suggested_lr".into(), json!(g.suggested_lr));
     let by = match (&g.race, g.suggested_lr) {

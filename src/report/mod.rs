@@ -20,6 +20,7 @@ use crate::curve::{Curve, Stop};
 use crate::data::{DataSummary, Dataset};
 use crate::error::{Message, Setting};
 use crate::find::{FindConfig, Findings};
+use crate::grid::{Equal, GridConfig, GridFindings, Recommendation, Standing};
 use crate::model::{loss_for, Init, Loss, ModelConfig};
 use crate::optim::OptimizerConfig;
 use crate::train::race::Race;
@@ -55,8 +56,34 @@ impl ModelSummary {
 pub enum Settings {
     /// lrfind's own range tests.
     Find(FindConfig),
+    /// lrfind's own range tests, one find per configuration of the knobs.
+    Grid(GridConfig),
     /// Reading recorded curves.
     Read(ReadConfig),
+}
+
+impl Settings {
+    /// The find the range tests ran (for a grid, the one every configuration varies).
+    pub fn find(&self) -> Option<&FindConfig> {
+        match self {
+            Settings::Find(c) => Some(c),
+            Settings::Grid(g) => Some(&g.base),
+            Settings::Read(_) => None,
+        }
+    }
+}
+
+/// The side-by-side reading of a grid of configurations.
+#[derive(Debug, Clone)]
+pub struct GridSummary {
+    /// How batch sizes were compared.
+    pub equal: Equal,
+    /// Each configuration's standing, in the groups' order.
+    pub standings: Vec<Standing>,
+    /// The configurations' race, if they raced.
+    pub race: Option<Race>,
+    /// What to use.
+    pub recommended: Option<Recommendation>,
 }
 
 /// One run's curves and picks.
@@ -219,6 +246,8 @@ pub struct Report {
     pub settings: Settings,
     /// Every group (at least one).
     pub groups: Vec<Group>,
+    /// The side-by-side reading, when the groups are configurations of a grid.
+    pub grid: Option<GridSummary>,
 }
 
 impl Report {
@@ -234,12 +263,58 @@ impl Report {
             notes: Vec::new(),
             settings: Settings::Find(config),
             groups: vec![group],
+            grid: None,
         }
     }
 
-    /// The group the headline numbers come from.
+    /// The report of a grid on `dataset`: one group per configuration, labelled by its knobs.
+    pub fn of_grid(dataset: &Dataset, config: GridConfig, found: GridFindings) -> Self {
+        let GridFindings {
+            configurations,
+            standings,
+            race,
+            recommended,
+        } = found;
+        let first = &configurations[0].0.find;
+        let (model, optimizer) = (
+            ModelSummary::new(&first.range.model, dataset),
+            first.range.optimizer,
+        );
+        let groups = configurations
+            .into_iter()
+            .map(|(c, f)| {
+                let mut g = Group::from_findings(c.label, f, c.find.rule);
+                g.knobs = c.knobs;
+                g
+            })
+            .collect();
+        Report {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data: Some(dataset.summary.clone()),
+            model: Some(model),
+            optimizer: Some(optimizer),
+            sources: Vec::new(),
+            notes: Vec::new(),
+            grid: Some(GridSummary {
+                equal: config.equal,
+                standings,
+                race,
+                recommended,
+            }),
+            settings: Settings::Grid(config),
+            groups,
+        }
+    }
+
+    /// The group the headline numbers come from: the recommended configuration of a grid, else
+    /// the first.
     pub fn main(&self) -> &Group {
-        &self.groups[0]
+        let recommended = self
+            .grid
+            .as_ref()
+            .and_then(|g| g.recommended.as_ref())
+            .and_then(|r| self.groups.iter().find(|g| g.label == r.label));
+        recommended.unwrap_or(&self.groups[0])
     }
 
     /// The suggested LR of the main group.

@@ -269,7 +269,9 @@ fn file_name(file: &str) -> String {
 fn marked_curve<'a>(report: &Report, g: &'a Group) -> &'a [Point] {
     let first = g.first();
     match (&report.settings, &first.val_curve) {
-        (Settings::Find(c), Some(v)) if c.signal == Signal::Val => v.before_divergence(),
+        (settings, Some(v)) if settings.find().is_some_and(|c| c.signal == Signal::Val) => {
+            v.before_divergence()
+        }
         _ => first.curve.before_divergence(),
     }
 }
@@ -311,6 +313,7 @@ fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
     let last_lr = all_points().map(|p| p.lr).fold(f64::NEG_INFINITY, f64::max);
     let first_lr = match &report.settings {
         Settings::Find(c) => c.range.start_lr,
+        Settings::Grid(g) => g.base.range.start_lr,
         Settings::Read(_) if first_lr.is_finite() => first_lr,
         Settings::Read(_) => 1e-6,
     };

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Naming, Report, Settings};
 use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
+use crate::grid::GridConfig;
 use crate::model::Loss;
 use crate::range_test::Signal;
 
@@ -44,7 +45,7 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
         let _ = writeln!(out, "  optimizer  {}{batch}", o.describe());
     }
     match &report.settings {
-        Settings::Find(config) => {
+        Settings::Find(config) | Settings::Grid(GridConfig { base: config, .. }) => {
             let g = report.main();
             let first = g.first();
             let _ = writeln!(
@@ -193,7 +194,8 @@ fn runs_line(out: &mut String, g: &Group) {
     );
 }
 
-/// One line per group: its suggestion and how its curve ended.
+/// One line per group: its suggestion and how its curve ended; for a grid, how each
+/// configuration stood and which is recommended.
 fn groups_table(out: &mut String, report: &Report) {
     out.push('\n');
     let width = report
@@ -202,27 +204,110 @@ fn groups_table(out: &mut String, report: &Report) {
         .map(|g| g.label.chars().count())
         .max()
         .unwrap_or(0)
-        .max(5);
-    let _ = writeln!(
-        out,
-        "  {:<width$}  {:>10}  {:>11}  {:>12}",
-        "group", "suggested", "lowest loss", "diverged at"
-    );
-    for g in &report.groups {
-        let lowest = g
-            .first()
-            .curve
-            .before_divergence()
-            .iter()
-            .map(|p| p.smoothed_loss)
-            .fold(f64::INFINITY, f64::min);
+        .max(13);
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), fmt_lr);
+    let Some(grid) = &report.grid else {
         let _ = writeln!(
             out,
-            "  {:<width$}  {:>10}  {:>11.4}  {:>12}",
-            g.label,
-            g.suggested_lr.map_or("-".into(), fmt_lr),
-            lowest,
-            g.stop().divergence_lr().map_or("-".into(), fmt_lr)
+            "  {:<width$}  {:>10}  {:>11}  {:>12}",
+            "group", "suggested", "lowest loss", "diverged at"
+        );
+        for g in &report.groups {
+            let lowest = g
+                .first()
+                .curve
+                .before_divergence()
+                .iter()
+                .map(|p| p.smoothed_loss)
+                .fold(f64::INFINITY, f64::min);
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {:>10}  {:>11.4}  {:>12}",
+                g.label,
+                opt(g.suggested_lr),
+                lowest,
+                opt(g.stop().divergence_lr())
+            );
+        }
+        return;
+    };
+    let race_loss = |label: &str| {
+        grid.race
+            .as_ref()
+            .and_then(|r| r.entries.iter().find(|e| e.label == label))
+            .map_or("-".to_string(), |e| format!("{:.4}", e.mean_loss))
+    };
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>10}  {:>11}  {:>12}  {:>7}  {:>9}",
+        "configuration", "suggested", "lowest loss", "diverged at", "stable", "race loss"
+    );
+    for s in &grid.standings {
+        let mark = match &grid.recommended {
+            Some(r) if r.label == s.label => "  <- recommended",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>10}  {:>11}  {:>12}  {:>7}  {:>9}{mark}",
+            s.label,
+            opt(s.suggested_lr),
+            s.lowest_loss.map_or("-".into(), |l| format!("{l:.4}")),
+            opt(s.divergence_lr),
+            s.stable_decades
+                .map_or("-".into(), |d| format!("{d:.1} dec")),
+            race_loss(&s.label)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (lowest loss: of the {} curve; stable: decades from where the loss starts to fall to where it diverges)",
+        if report.groups.iter().any(|g| g.first().val_curve.is_some()) {
+            "validation"
+        } else {
+            "training"
+        }
+    );
+    if let Some(Settings::Grid(config)) = Some(&report.settings) {
+        if config.knobs.batch_size.len() > 1 {
+            let _ = writeln!(
+                out,
+                "  batch sizes compared at {}",
+                match grid.equal {
+                    crate::grid::Equal::Examples =>
+                        "an equal number of examples seen: a batch k times larger takes 1/k of the steps",
+                    crate::grid::Equal::Steps => "an equal number of steps",
+                }
+            );
+        }
+        if config.knobs.momentum.len() > 1 {
+            if let Some(o) = &report.optimizer {
+                if o.kind != crate::optim::OptimizerKind::Sgd {
+                    let _ = writeln!(out, "  momentum is {}'s beta1", o.kind);
+                }
+            }
+        }
+    }
+    if let Some(r) = &grid.recommended {
+        let how = match (r.chosen_by, &r.runner_up) {
+            ("race", Some((runner, Some(loss)))) => {
+                let own = r.val_loss.unwrap_or(f64::NAN);
+                format!(
+                    "chosen by the race of the configurations at their suggested LRs: validation loss {own:.4}; runner-up {runner} at {loss:.4}, {:.1}% worse; Smith's reading picks {}",
+                    100.0 * (loss / own - 1.0),
+                    r.smith
+                )
+            }
+            (_, Some((runner, Some(loss)))) => format!(
+                "chosen by Smith's reading (the lowest curve, ties to the one stable up to the largest LR); runner-up {runner}, lowest loss {loss:.4}"
+            ),
+            _ => "chosen by Smith's reading".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "\nrecommended   {} at LR {}   ({how})",
+            r.label,
+            fmt_lr(r.lr)
         );
     }
 }

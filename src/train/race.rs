@@ -25,6 +25,34 @@ pub const EVALUATIONS_PER_ROUND: usize = 8;
 /// one too large can diverge.
 pub const NEAR_TIE: f64 = 0.02;
 
+/// One contestant: an LR, and what it trains.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// What to call it.
+    pub label: String,
+    /// Its LR.
+    pub lr: f64,
+    /// The model, optimizer and batch size it trains with.
+    pub training: Training,
+    /// Its share of each round's steps (1: all of them; a batch twice the smallest, compared at
+    /// equal examples seen, trains half as many).
+    pub steps_scale: f64,
+}
+
+impl Candidate {
+    /// One candidate per LR, all training the same way, each labelled by its LR.
+    pub fn at_lrs(training: &Training, lrs: &[f64]) -> Vec<Candidate> {
+        lrs.iter()
+            .map(|&lr| Candidate {
+                label: format!("{lr:.2e}"),
+                lr,
+                training: training.clone(),
+                steps_scale: 1.0,
+            })
+            .collect()
+    }
+}
+
 /// One candidate's standing when it left the race (or won it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
@@ -85,8 +113,7 @@ pub fn round_ends(first: usize, steps: usize) -> Vec<usize> {
 pub fn race(
     dataset: &Dataset,
     splits: &[Split],
-    training: &Training,
-    candidates: &[(String, f64)],
+    candidates: &[Candidate],
     first: usize,
     steps: usize,
     seed: u64,
@@ -100,11 +127,11 @@ pub fn race(
     let mut field: Vec<(usize, Vec<Contender>)> = candidates
         .iter()
         .enumerate()
-        .map(|(i, (_, lr))| {
+        .map(|(i, c)| {
             let runs = splits
                 .iter()
                 .zip(seed..)
-                .map(|(split, s)| Contender::new(dataset, split, training, *lr, s))
+                .map(|(split, s)| Contender::new(dataset, split, &c.training, c.lr, s))
                 .collect();
             (i, runs)
         })
@@ -116,16 +143,19 @@ pub fn race(
         .sum::<f64>()
         / seeds as f64;
     let mut out: Vec<Entry> = Vec::with_capacity(candidates.len());
-    let mut first_winner = candidates[0].1;
+    let mut first_winner = candidates[0].lr;
     let mut short_lr = first_winner;
     // The (LR, score) of every contestant of the last round with three or more.
     let mut last_wide: Vec<(f64, f64)> = Vec::new();
     for (round, &until) in ends.iter().enumerate() {
         let every = until.div_ceil(EVALUATIONS_PER_ROUND).max(1);
-        field
-            .par_iter_mut()
-            .flat_map(|(_, runs)| runs.par_iter_mut())
-            .for_each(|c| c.advance(dataset, until, every));
+        field.par_iter_mut().for_each(|(i, runs)| {
+            let scale = candidates[*i].steps_scale;
+            let until = ((until as f64 * scale).round() as usize).max(1);
+            let every = ((every as f64 * scale).round() as usize).max(1);
+            runs.par_iter_mut()
+                .for_each(|c| c.advance(dataset, until, every));
+        });
         // Best first; ties keep the candidates' order.
         field.sort_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
         let lowest_near_best = |field: &[(usize, Vec<Contender>)]| {
@@ -135,15 +165,15 @@ pub fn race(
                 .iter()
                 .filter(|(_, runs)| score(runs) <= best + near)
                 .map(|(i, _)| *i)
-                .min_by(|&a, &b| candidates[a].1.total_cmp(&candidates[b].1))
+                .min_by(|&a, &b| candidates[a].lr.total_cmp(&candidates[b].lr))
                 .expect("the best is near itself")
         };
         let scores: Vec<(f64, f64)> = field
             .iter()
-            .map(|(i, runs)| (candidates[*i].1, score(runs)))
+            .map(|(i, runs)| (candidates[*i].lr, score(runs)))
             .collect();
         if round == 0 {
-            first_winner = candidates[lowest_near_best(&field)].1;
+            first_winner = candidates[lowest_near_best(&field)].lr;
             short_lr = refine(&scores, first_winner);
         }
         if scores.len() >= 3 {
@@ -225,11 +255,11 @@ fn score(runs: &[Contender]) -> f64 {
     runs.iter().map(|c| c.result().best_loss).sum::<f64>() / runs.len() as f64
 }
 
-fn entry(candidate: &(String, f64), runs: &[Contender]) -> Entry {
+fn entry(candidate: &Candidate, runs: &[Contender]) -> Entry {
     let results: Vec<_> = runs.iter().map(|c| c.result()).collect();
     Entry {
-        label: candidate.0.clone(),
-        lr: candidate.1,
+        label: candidate.label.clone(),
+        lr: candidate.lr,
         mean_loss: score(runs),
         steps: results.iter().map(|r| r.steps).max().unwrap_or(0),
         diverged: results.iter().filter(|r| r.diverged).count(),
@@ -272,11 +302,8 @@ mod tests {
             batch_size: 32,
             budget: Budget::default(),
         };
-        let candidates: Vec<(String, f64)> = [1e-6, 1e-4, 1e-2, 3e-2, 1e1]
-            .iter()
-            .map(|&lr| (format!("{lr:e}"), lr))
-            .collect();
-        let r = race(&d, &s, &training, &candidates, 50, 200, 0).unwrap();
+        let candidates = Candidate::at_lrs(&training, &[1e-6, 1e-4, 1e-2, 3e-2, 1e1]);
+        let r = race(&d, &s, &candidates, 50, 200, 0).unwrap();
         assert_eq!(r.entries.len(), 5);
         // Far too small or far too large never wins; the survivor trained all 200 steps, the
         // first to leave 50 of them (rounds end at 50, 100 and 200 steps).
@@ -293,8 +320,8 @@ mod tests {
         let huge = r.entries.iter().find(|e| e.lr == 1e1).unwrap();
         assert!(huge.diverged > 0 || huge.mean_loss >= r.entries[0].mean_loss);
         // Deterministic: the same race again gives the same standings.
-        assert_eq!(race(&d, &s, &training, &candidates, 50, 200, 0).unwrap(), r);
-        assert!(race(&d, &s, &training, &[], 50, 200, 0).is_none());
+        assert_eq!(race(&d, &s, &candidates, 50, 200, 0).unwrap(), r);
+        assert!(race(&d, &s, &[], 50, 200, 0).is_none());
     }
 
     #[test]
