@@ -14,18 +14,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "docs/smoothing.png".into());
-    let samples: Vec<Sample> = include_str!("../tests/fixtures/curves/digits_adam_seed0.csv")
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let f: Vec<f64> = l.split(',').map(|v| v.parse().unwrap()).collect();
-            Sample {
-                step: f[0] as usize,
-                lr: f[1],
-                loss: f[2],
-            }
-        })
-        .collect();
+    let samples: Vec<Sample> = lrfind::curve::read::read(
+        include_bytes!("../tests/fixtures/curves/digits_adam_seed0.csv"),
+        std::path::Path::new("digits_adam_seed0.csv"),
+        &Default::default(),
+    )?
+    .runs
+    .remove(0)
+    .samples;
     let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
     let mut ema = Ema::new(0.98);
     let lagged: Vec<(f64, f64)> = samples

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{lrfind, png_size};
+use common::{json_report, lrfind, png_size};
 use predicates::str::contains;
 
 fn log(name: &str) -> PathBuf {
@@ -15,17 +15,12 @@ fn log(name: &str) -> PathBuf {
 
 /// Runs `lrfind analyze` from the repository root; returns the parsed JSON report.
 fn analyze(args: &[&str]) -> serde_json::Value {
-    let out = lrfind()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("analyze")
-        .args(args)
-        .args(["--no-plot", "--json", "-"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    json_report(
+        lrfind()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("analyze")
+            .args(args),
+    )
 }
 
 fn suggested(report: &serde_json::Value) -> f64 {

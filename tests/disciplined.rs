@@ -4,20 +4,11 @@
 
 mod common;
 
-use common::{data, lrfind, png_size};
+use common::{data, json_report, lrfind, png_size};
 use predicates::str::contains;
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = lrfind()
-        .arg(data("iris.csv"))
-        .args(args)
-        .args(["--no-plot", "--json", "-"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    json_report(lrfind().arg(data("iris.csv")).args(args))
 }
 
 #[test]

@@ -3,19 +3,11 @@
 
 mod common;
 
-use common::{data, lowest_mean_loss, lrfind, png_size};
+use common::{data, json_report, lowest_mean_loss, lrfind, png_size};
 use predicates::str::contains;
 
 fn json(args: &[&str]) -> serde_json::Value {
-    let out = lrfind()
-        .args(args)
-        .args(["--no-plot", "--json", "-"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    json_report(lrfind().args(args))
 }
 
 #[test]

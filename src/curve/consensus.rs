@@ -70,20 +70,8 @@ pub fn spread_decades(values: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::curve::rules::suggest;
+    use crate::curve::u_shape;
     use crate::curve::{Curve, Stop};
-
-    fn u_shape() -> Vec<f64> {
-        (0..60)
-            .map(|i| {
-                let i = i as f64;
-                if i < 45.0 {
-                    2.0 - 1.0 / (1.0 + (-(i - 30.0) / 3.0).exp())
-                } else {
-                    2.0 - 1.0 / (1.0 + (-5.0f64).exp()) + 0.05 * (i - 45.0)
-                }
-            })
-            .collect()
-    }
 
     #[test]
     fn consensus_takes_log_medians_and_spread() {

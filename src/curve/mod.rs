@@ -208,6 +208,22 @@ impl Curve {
     }
 }
 
+/// A U-shaped test curve of 60 points: flat, a fall that is steepest at point 30, a minimum at
+/// 45, then a rise.
+#[cfg(test)]
+pub(crate) fn u_shape() -> Vec<f64> {
+    (0..60)
+        .map(|i| {
+            let i = i as f64;
+            if i < 45.0 {
+                2.0 - 1.0 / (1.0 + (-(i - 30.0) / 3.0).exp())
+            } else {
+                2.0 - 1.0 / (1.0 + (-5.0f64).exp()) + 0.05 * (i - 45.0)
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 impl Curve {
     /// A hand-made curve for tests: loss and smoothed loss both `losses[i]` at
@@ -243,18 +259,15 @@ mod tests {
     /// LR without stopping: the loss bottoms near 0.27, blows up past 4 at LR 0.09 and settles
     /// near chance (ln 10 = 2.3) at the largest LRs.
     fn digits() -> Vec<Sample> {
-        include_str!("../../tests/fixtures/curves/digits_adam_seed0.csv")
-            .lines()
-            .skip(1)
-            .map(|l| {
-                let f: Vec<f64> = l.split(',').map(|v| v.parse().unwrap()).collect();
-                Sample {
-                    step: f[0] as usize,
-                    lr: f[1],
-                    loss: f[2],
-                }
-            })
-            .collect()
+        read::read(
+            include_bytes!("../../tests/fixtures/curves/digits_adam_seed0.csv"),
+            std::path::Path::new("digits"),
+            &Default::default(),
+        )
+        .unwrap()
+        .runs
+        .remove(0)
+        .samples
     }
 
     #[test]

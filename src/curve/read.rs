@@ -689,33 +689,8 @@ impl Table {
         let mut pairs: Vec<(usize, f64, f64)> = Vec::new();
         let mut half = 0;
         for &r in rows {
-            let row = &self.rows[r];
-            let lr = match &row[lr_col] {
-                Cell::Number(v) => Some(*v),
-                Cell::NonFinite => Some(f64::NAN),
-                Cell::Missing => None,
-                Cell::Text(t) => {
-                    return Err(self.bad_cell(
-                        name,
-                        r,
-                        lr_col,
-                        format!("'{t}' is not a learning rate (a number)"),
-                    ))
-                }
-            };
-            let loss = match &row[loss_col] {
-                Cell::Number(v) => Some(*v),
-                Cell::NonFinite => Some(f64::NAN),
-                Cell::Missing => None,
-                Cell::Text(t) => {
-                    return Err(self.bad_cell(
-                        name,
-                        r,
-                        loss_col,
-                        format!("'{t}' is not a loss (a number)"),
-                    ))
-                }
-            };
+            let lr = self.number(name, r, lr_col, "a learning rate")?;
+            let loss = self.number(name, r, loss_col, "a loss")?;
             match (lr, loss) {
                 (Some(lr), Some(loss)) => pairs.push((r, lr, loss)),
                 _ => half += 1,
@@ -793,6 +768,19 @@ impl Table {
     }
 
     /// Pairs the LR and the loss of the same step, for logs that write them on separate rows.
+    /// The number in row `r`, column `c` (NaN when written as not finite, `None` when missing),
+    /// or an error saying it is not `what`.
+    fn number(&self, name: &Path, r: usize, c: usize, what: &str) -> Result<Option<f64>> {
+        match &self.rows[r][c] {
+            Cell::Number(v) => Ok(Some(*v)),
+            Cell::NonFinite => Ok(Some(f64::NAN)),
+            Cell::Missing => Ok(None),
+            Cell::Text(t) => {
+                Err(self.bad_cell(name, r, c, format!("'{t}' is not {what} (a number)")))
+            }
+        }
+    }
+
     fn joined_by_step(
         &self,
         rows: &[usize],

@@ -290,24 +290,11 @@ pub fn valley(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::curve::u_shape;
 
     /// A history from smoothed losses at LRs 10^(-6 + 0.1 i).
     fn curve(smoothed: &[f64], stop: Stop) -> Curve {
         Curve::from_losses(smoothed, 0.1, stop)
-    }
-
-    /// A U shape: flat, a fall that is steepest at i = 30, minimum at i = 45, rise.
-    fn u_shape() -> Vec<f64> {
-        (0..60)
-            .map(|i| {
-                let i = i as f64;
-                if i < 45.0 {
-                    2.0 - 1.0 / (1.0 + (-(i - 30.0) / 3.0).exp())
-                } else {
-                    2.0 - 1.0 / (1.0 + (-5.0f64).exp()) + 0.05 * (i - 45.0)
-                }
-            })
-            .collect()
     }
 
     #[test]

@@ -37,3 +37,15 @@ pub fn lowest_mean_loss(items: &[serde_json::Value]) -> &serde_json::Value {
         })
         .unwrap()
 }
+
+/// Runs `command` with `--no-plot --json -`, expects success, and parses the report on stdout.
+pub fn json_report(command: &mut Command) -> serde_json::Value {
+    let out = command
+        .args(["--no-plot", "--json", "-"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
