@@ -402,6 +402,43 @@ fn the_race_on_iris_gives_one_row_per_kind() {
     }
 }
 
+#[test]
+fn a_given_lr_races_every_kind_from_it_without_a_range_test() {
+    let out = lrfind()
+        .args(["schedule", "--race", "onecycle,cyclic,constant"])
+        .arg(data("wine.csv"))
+        .args([
+            "--lr",
+            "0.003",
+            "--epochs",
+            "4",
+            "--seeds",
+            "1",
+            "--json",
+            "-",
+            "--no-plot",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lr_source"]["from"], "given");
+    // 142 training rows of wine in batches of 64: 3 a pass.
+    assert_eq!(v["steps"], 12);
+    for s in v["schedules"].as_array().unwrap() {
+        assert_eq!(s["peak_rule"], "given");
+        assert_eq!(s["lr"], 0.003);
+    }
+    for e in v["race"]["entries"].as_array().unwrap() {
+        assert_eq!(e["runs"].as_array().unwrap().len(), 1);
+        assert!(e["best_loss"].as_f64().unwrap().is_finite());
+    }
+}
+
 /// Runs `args`, expects exit code 2 and a message naming `flag` and `value`.
 fn refused(args: &[&str], flag: &str, value: &str) {
     let out = lrfind().args(args).output().unwrap();

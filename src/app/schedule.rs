@@ -113,9 +113,6 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 race_config.validate()?;
             }
             check_fraction(Setting::ValSplit, args.run.val_split)?;
-            if let Some(lr) = given_lr {
-                entries(&kinds, |_| Some(lr), true, 1, &options, &plateau)?;
-            }
             let dataset = args.data(input).load()?;
             let (steps, steps_source) = steps(args, &dataset);
             // Every setting is checked before the range test, with a stand-in LR.

@@ -231,7 +231,9 @@ fn draw_grid(root: &Area, report: &ScheduleReport) -> DrawResult {
         report.steps,
         entries.first().map_or("-".into(), |e| fmt_lr(e.lr()))
     );
-    let body = root.titled(&title, (FONT, 26).into_font().style(FontStyle::Bold))?;
+    let body = root
+        .margin(8, 0, 0, 0)
+        .titled(&title, (FONT, 26).into_font().style(FontStyle::Bold))?;
     let (cols, rows) = grid(entries.len());
     for (area, e) in body.split_evenly((rows, cols)).iter().zip(entries) {
         let caption = match (e.kind(), e.filled.is_empty()) {
