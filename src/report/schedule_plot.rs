@@ -83,7 +83,11 @@ fn encode(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
     let mut encoder = png::Encoder::new(&mut bytes, w, h);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
+    // Adaptive filtering and default compression make a line drawing about 20 times smaller
+    // than the fast setting (65 KB against 1.4 MB for docs/schedules-all.png), for a few
+    // milliseconds.
+    encoder.set_compression(png::Compression::Default);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
     let mut writer = encoder.write_header().map_err(plot)?;
     writer.write_image_data(rgb).map_err(plot)?;
     writer.finish().map_err(plot)?;
