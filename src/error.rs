@@ -179,6 +179,8 @@ pub enum Setting {
     PlateauEps,
     /// The framework a snippet is written for.
     Framework,
+    /// The schedules a race trains.
+    Race,
     // Outputs.
     /// The picture.
     Plot,
@@ -273,6 +275,7 @@ impl Setting {
             Cooldown => "cooldown",
             PlateauEps => "plateau_eps",
             Framework => "framework",
+            Race => "race",
             Plot => "plot",
             Json => "json",
             Csv => "csv",

@@ -4,6 +4,7 @@
 
 pub mod analyze;
 pub mod find;
+pub mod schedule;
 pub mod sweep;
 
 use std::io::{IsTerminal, Write};
@@ -39,6 +40,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Find(args) => find::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Schedule(args) => schedule::run(&args),
     }
 }
 

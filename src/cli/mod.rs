@@ -6,6 +6,7 @@
 pub mod analyze;
 pub mod args;
 pub mod find;
+pub mod schedule;
 pub mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +15,7 @@ use lrfind::error::Setting;
 
 pub use self::analyze::AnalyzeArgs;
 pub use self::find::FindArgs;
+pub use self::schedule::ScheduleArgs;
 pub use self::sweep::SweepArgs;
 
 /// Finds a good starting learning rate: Leslie Smith's LR range test on a CSV, with a PNG of the
@@ -47,6 +49,9 @@ pub enum Command {
     Sweep(Box<SweepArgs>),
     /// Read a range test recorded elsewhere (PyTorch, Keras, JAX) and suggest an LR.
     Analyze(Box<AnalyzeArgs>),
+    /// The LR at every step of a schedule (onecycle, cosine, ...) from --lr or a range test:
+    /// shown, exported, drawn, written as code, and raced by training.
+    Schedule(Box<ScheduleArgs>),
 }
 
 impl Cli {
@@ -61,6 +66,8 @@ pub fn flag(setting: Setting, value: Option<&str>) -> String {
     let name = match setting {
         Setting::Header => "--no-header".to_string(),
         Setting::Verify => "--no-verify".to_string(),
+        Setting::Schedule => "<KIND>".to_string(),
+        Setting::Framework => "--snippet".to_string(),
         other => format!("--{}", other.key().replace('_', "-")),
     };
     match value {

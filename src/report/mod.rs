@@ -7,6 +7,8 @@
 pub mod csv;
 pub mod json;
 pub mod plot;
+pub mod schedule;
+pub mod schedule_plot;
 pub mod sweep;
 pub mod text;
 

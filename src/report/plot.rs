@@ -23,17 +23,17 @@ pub const WIDTH: u32 = 1200;
 /// Height of the picture in pixels.
 pub const HEIGHT: u32 = 800;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 const RAW: RGBColor = RGBColor(150, 180, 220);
-const SMOOTH: RGBColor = RGBColor(25, 80, 160);
-const PICK: RGBColor = RGBColor(205, 30, 40);
-const DIVERGED: RGBColor = RGBColor(110, 110, 110);
+pub(crate) const SMOOTH: RGBColor = RGBColor(25, 80, 160);
+pub(crate) const PICK: RGBColor = RGBColor(205, 30, 40);
+pub(crate) const DIVERGED: RGBColor = RGBColor(110, 110, 110);
 const VAL: RGBColor = RGBColor(0, 150, 150);
 const VERIFIED: RGBColor = RGBColor(120, 40, 160);
 
 /// One colour per group when several share the picture (Okabe & Ito's palette, safe for colour
 /// blindness), cycled past eight.
-const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -52,7 +52,7 @@ fn rule_colour(method: Method) -> RGBColor {
     }
 }
 
-fn register_fonts() -> Result<()> {
+pub(crate) fn register_fonts() -> Result<()> {
     static REGISTER: Once = Once::new();
     let mut failed = false;
     REGISTER.call_once(|| {
@@ -90,7 +90,7 @@ fn encode_png(rgb: &[u8]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+pub(crate) type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 type LogLrChart<'a, 'b> =
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 pub mod fixed;
 pub mod race;
+pub mod schedule_race;
 pub mod sweep;
 
 use crate::data::batches::Batcher;

@@ -1,0 +1,434 @@
+//! `lrfind schedule`: check the settings and the outputs, load the CSV if there is one, count the
+//! steps, find the LR with a range test unless given, build each schedule, race them if asked,
+//! write every output, print the summary and the snippet.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{progress_bar, Outcome};
+use crate::cli::schedule::Request;
+use crate::cli::{self, ScheduleArgs};
+use lrfind::data::split::{check_fraction, split};
+use lrfind::data::Dataset;
+use lrfind::error::{Error, Message, Result, Setting};
+use lrfind::find::{find, FindConfig, Findings};
+use lrfind::output::Outputs;
+use lrfind::range_test::RangeTestConfig;
+use lrfind::report::schedule::{
+    schedule_csv, schedule_json, schedule_text, LrSource, ScheduleEntry, ScheduleReport,
+    StepsSource,
+};
+use lrfind::report::schedule_plot::schedule_png;
+use lrfind::report::{Group, ModelSummary};
+use lrfind::schedule::{snippet, Framework, ScheduleKind, ScheduleOptions};
+use lrfind::train::schedule_race::{
+    race, reads, restrict, Entrant, PeakRule, PlateauSettings, RaceConfig, EVALUATIONS,
+};
+
+/// Runs `lrfind schedule` with `args`.
+pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
+    let request = args.request()?;
+    let options = args.options()?;
+    let plateau = args.plateau();
+    check_reads(&request, &args.given())?;
+    let kinds = tabulated(&request)?;
+    let given_lr = args.run.lr;
+    if request.input.is_none() {
+        if given_lr.is_none() {
+            return Err(Error::config(
+                Setting::Lr,
+                "no LR to build the schedule from: give the peak LR, as --lr 0.01, or a CSV for \
+                 a range test to find it on, as `lrfind schedule onecycle data.csv --epochs 10`",
+            ));
+        }
+        if args.run.epochs.is_some() {
+            return Err(Error::config(
+                Setting::Epochs,
+                Message::new("counts passes over a CSV's training rows; give the CSV, or ")
+                    .setting(Setting::Steps),
+            ));
+        }
+        if args.run.steps.is_none() {
+            return Err(Error::config(
+                Setting::Steps,
+                Message::new("give the run's length in optimizer steps, or a CSV and ")
+                    .setting(Setting::Epochs),
+            ));
+        }
+    }
+    if args.run.steps == Some(0) {
+        return Err(Error::config(
+            Setting::Steps,
+            "0 steps: a schedule needs at least 1",
+        ));
+    }
+    if args.run.epochs == Some(0) {
+        return Err(Error::config(
+            Setting::Epochs,
+            "0 epochs: a run needs at least 1",
+        ));
+    }
+    let (stem, suffix) = match (&request.input, request.race) {
+        (_, false) => (kinds[0].name().to_string(), "schedule"),
+        (Some(input), true) => (cli::args::stem(input), "race"),
+        (None, true) => ("race".to_string(), "schedule"),
+    };
+    let inputs: Vec<&Path> = request.input.iter().map(|p| p.as_path()).collect();
+    let outputs = Outputs::check(args.output.destinations(&stem, suffix), &inputs)?;
+    let quiet = args.output.quiet;
+
+    let report = match &request.input {
+        None => {
+            let (lr, steps) = (given_lr.expect("checked"), args.run.steps.expect("checked"));
+            let entries = entries(&kinds, |_| Some(lr), true, steps, &options, &plateau)?;
+            ScheduleReport {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                data: None,
+                model: None,
+                optimizer: None,
+                batch_size: None,
+                lr_source: LrSource::Given { lr },
+                steps,
+                steps_source: StepsSource::Given,
+                entries,
+                several: request.race,
+                race: None,
+                notes: plateau_note(&request, &kinds),
+            }
+        }
+        Some(input) => {
+            let find_config = find_config(args);
+            find_config.validate()?;
+            let race_config = RaceConfig {
+                model: args.model.model(),
+                optimizer: args.model.optimizer(),
+                batch_size: args.model.batch_size,
+                steps: 1,
+                seeds: args.race.seeds,
+                seed: args.model.seed,
+                val_split: args.run.val_split,
+                evaluations: EVALUATIONS,
+            };
+            if request.race {
+                race_config.validate()?;
+            }
+            check_fraction(Setting::ValSplit, args.run.val_split)?;
+            let dataset = args.data(input).load()?;
+            let (steps, steps_source) = steps(args, &dataset);
+            // Every setting is checked before the range test, with a stand-in LR.
+            let probe = given_lr.unwrap_or_else(|| options.min_lr.unwrap_or(0.0).max(1.0));
+            entries(&kinds, |_| Some(probe), true, steps, &options, &plateau)?;
+            let (lr_source, findings) = match given_lr {
+                Some(lr) => (LrSource::Given { lr }, None),
+                None => {
+                    let bar = progress_bar(quiet, "range test", "steps");
+                    let findings = find(&dataset, &find_config, &bar)?;
+                    bar.finish_and_clear();
+                    let source = LrSource::RangeTest {
+                        suggested_lr: findings.suggested_lr(),
+                        minimum_lr: findings.minimum_lr(),
+                        divergence_lr: findings.divergence_lr(),
+                        runs: findings.runs.len(),
+                    };
+                    (source, Some(findings))
+                }
+            };
+            if let Some(f) = &findings {
+                if let Some(why) = missing_lr(&kinds, f, &find_config) {
+                    eprintln!(
+                        "lrfind: no LR: {why}; run `lrfind {}` to see the curve, or give {}",
+                        input.display(),
+                        cli::flag(Setting::Lr, None)
+                    );
+                    return Ok(Outcome::NoSuggestion);
+                }
+            }
+            let lr_of = |kind: ScheduleKind| match (&findings, given_lr) {
+                (Some(f), _) => PeakRule::of(kind).lr(f),
+                (None, lr) => lr,
+            };
+            let entries = entries(&kinds, lr_of, given_lr.is_some(), steps, &options, &plateau)?;
+            let race = if request.race {
+                let entrants: Vec<Entrant> = entries.iter().map(|e| e.entrant.clone()).collect();
+                let bar = progress_bar(quiet, "race", "runs");
+                let config = RaceConfig {
+                    steps,
+                    ..race_config
+                };
+                Some(race(&dataset, &entrants, &config, &bar)?)
+            } else {
+                None
+            };
+            let train_rows = match steps_source {
+                StepsSource::Epochs { train_rows, .. } => train_rows,
+                StepsSource::Given => split(&dataset, args.run.val_split, args.model.seed)
+                    .train
+                    .len(),
+            };
+            let mut notes = Vec::new();
+            if args.model.batch_size > train_rows {
+                notes.push(format!(
+                    "batch size {} is more than the {train_rows} training rows: each batch \
+                     holds all of them",
+                    args.model.batch_size
+                ));
+            }
+            ScheduleReport {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                model: Some(ModelSummary::new(&args.model.model(), &dataset)),
+                optimizer: Some(args.model.optimizer()),
+                batch_size: Some(args.model.batch_size.min(train_rows).max(1)),
+                data: Some(dataset.summary),
+                lr_source,
+                steps,
+                steps_source,
+                entries,
+                several: request.race,
+                race,
+                notes,
+            }
+        }
+    };
+
+    let mut rendered = Vec::new();
+    if outputs.get(Setting::Plot).is_some() {
+        rendered.push((Setting::Plot, schedule_png(&report)));
+    }
+    if outputs.get(Setting::Json).is_some() {
+        rendered.push((Setting::Json, Ok(schedule_json(&report))));
+    }
+    if outputs.get(Setting::Csv).is_some() {
+        rendered.push((Setting::Csv, Ok(schedule_csv(&report))));
+    }
+    let code = args.snippet.map(|f| snippets(&report, f));
+    deliver(&outputs, rendered, quiet, code, |plot| {
+        schedule_text(&report, plot, &cli::flag)
+    })?;
+    Ok(Outcome::Suggested)
+}
+
+/// The range test `lrfind find` would run with the same data, model and optimizer flags.
+fn find_config(args: &ScheduleArgs) -> FindConfig {
+    let range = RangeTestConfig {
+        batch_size: args.model.batch_size,
+        seed: args.model.seed,
+        ..RangeTestConfig::with_defaults(args.model.model(), args.model.optimizer())
+    };
+    FindConfig::with_defaults(range)
+}
+
+/// Refuses a setting that none of the kinds asked for reads, naming it with the value given.
+fn check_reads(request: &Request, given: &[(Setting, String)]) -> Result<()> {
+    for (s, value) in given {
+        if request.kinds.iter().any(|k| reads(*k).contains(s)) {
+            continue;
+        }
+        let readers: Vec<&str> = ScheduleKind::ALL
+            .iter()
+            .filter(|k| reads(**k).contains(s))
+            .map(|k| k.name())
+            .collect();
+        let kinds: Vec<&str> = request.kinds.iter().map(|k| k.name()).collect();
+        let which = if request.race {
+            format!("any kind raced ({})", kinds.join(", "))
+        } else {
+            format!("`{}`", kinds[0])
+        };
+        let what = if value.is_empty() {
+            "it".to_string()
+        } else {
+            value.clone()
+        };
+        return Err(Error::config(
+            *s,
+            format!(
+                "{what} does not apply to {which}; this setting is read by {}",
+                readers.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The kinds to build: a plateau only in a race with a CSV, where training gives it a metric.
+fn tabulated(request: &Request) -> Result<Vec<ScheduleKind>> {
+    let plateau = ScheduleKind::Plateau;
+    if !request.kinds.contains(&plateau) {
+        return Ok(request.kinds.clone());
+    }
+    let race_it = Message::new(
+        "`plateau` follows the validation loss, so it has no table; race it on a CSV, as ",
+    )
+    .setting_value(Setting::Race, "plateau,cosine")
+    .text(" data.csv");
+    if !request.race {
+        return Err(Error::config(Setting::Schedule, race_it));
+    }
+    if request.input.is_some() {
+        return Ok(request.kinds.clone());
+    }
+    let rest: Vec<ScheduleKind> = request
+        .kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != plateau)
+        .collect();
+    if rest.is_empty() {
+        return Err(Error::config(Setting::Race, race_it));
+    }
+    Ok(rest)
+}
+
+fn plateau_note(request: &Request, kinds: &[ScheduleKind]) -> Vec<String> {
+    if request.kinds.len() > kinds.len() {
+        vec!["plateau is left out: it follows the validation loss, so it has no table without training".into()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Builds each kind from the LR `lr_of` gives it (given, or per its [`PeakRule`]).
+fn entries(
+    kinds: &[ScheduleKind],
+    lr_of: impl Fn(ScheduleKind) -> Option<f64>,
+    given: bool,
+    steps: usize,
+    options: &ScheduleOptions,
+    plateau: &PlateauSettings,
+) -> Result<Vec<ScheduleEntry>> {
+    kinds
+        .iter()
+        .map(|&kind| {
+            let lr = lr_of(kind).expect("every kind has its LR");
+            let (entrant, filled) =
+                Entrant::build(kind, lr, steps, &restrict(options, kind), plateau)?;
+            Ok(ScheduleEntry {
+                entrant,
+                rule: if given {
+                    PeakRule::Given
+                } else {
+                    PeakRule::of(kind)
+                },
+                filled,
+            })
+        })
+        .collect()
+}
+
+/// Why a kind has no LR from the range test, if one has none.
+fn missing_lr(kinds: &[ScheduleKind], findings: &Findings, config: &FindConfig) -> Option<String> {
+    let kind = kinds
+        .iter()
+        .find(|k| PeakRule::of(**k).lr(findings).is_none())?;
+    let rule = PeakRule::of(*kind);
+    let why = Group::from_findings(String::new(), findings.clone(), config.rule)
+        .no_suggestion
+        .map(|m| m.render(&cli::flag))
+        .unwrap_or_else(|| "the loss did not fall before it diverged".into());
+    Some(format!(
+        "{kind} starts from {}, and there is none: {why}",
+        rule.describe()
+    ))
+}
+
+/// The run's length: `--steps`, or epochs over the training rows, `ceil(rows / batch)` steps
+/// each, as a PyTorch loader that keeps the last partial batch counts them.
+fn steps(args: &ScheduleArgs, dataset: &Dataset) -> (usize, StepsSource) {
+    let Some(budget) = args.budget() else {
+        return (
+            args.run.steps.expect("--steps without a budget"),
+            StepsSource::Given,
+        );
+    };
+    let train_rows = split(dataset, args.run.val_split, args.model.seed)
+        .train
+        .len();
+    let batch_size = args.model.batch_size.min(train_rows).max(1);
+    let per_epoch = train_rows.div_ceil(batch_size);
+    (
+        budget.steps(per_epoch),
+        StepsSource::Epochs {
+            epochs: budget.epochs,
+            min_steps: budget.min_steps,
+            train_rows,
+            val_split: args.run.val_split,
+            batch_size,
+            batches_per_epoch: per_epoch,
+        },
+    )
+}
+
+/// The code that builds each schedule in `framework`: one schedule's as the library writes it;
+/// several, each under a comment naming its kind.
+fn snippets(report: &ScheduleReport, framework: Framework) -> String {
+    if report.single() {
+        let s = report.entries[0].schedule().expect("one kind has a table");
+        return snippet(s, framework);
+    }
+    let marker = match framework {
+        Framework::Burn => "//",
+        _ => "#",
+    };
+    let mut out = String::new();
+    for (i, e) in report.entries.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match e.schedule() {
+            Some(s) => {
+                out += &format!("{marker} {}\n", e.kind());
+                out += &snippet(s, framework);
+            }
+            None => {
+                out += &format!(
+                    "{marker} {}: no snippet; it follows the validation loss (PyTorch's \
+                     ReduceLROnPlateau)\n",
+                    e.kind()
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Writes the rendered outputs, then shows the summary (unless `quiet`) and the snippet: on
+/// stdout, or on stderr when an output took stdout. An output that cannot be written does not
+/// stop the others; the first failure is returned after them.
+fn deliver(
+    outputs: &Outputs,
+    rendered: Vec<(Setting, Result<Vec<u8>>)>,
+    quiet: bool,
+    code: Option<String>,
+    text: impl FnOnce(Option<&str>) -> String,
+) -> Result<()> {
+    let failed_plot = rendered
+        .iter()
+        .any(|(s, r)| *s == Setting::Plot && r.is_err());
+    let mut failures = outputs.write(rendered);
+    let show = |s: &str| {
+        if outputs.stdout_taken() {
+            eprint!("{s}");
+        } else {
+            // A closed pipe (`lrfind schedule ... | head -1`) is not an error.
+            let _ = std::io::stdout().lock().write_all(s.as_bytes());
+        }
+    };
+    if !quiet {
+        let plot = outputs
+            .get(Setting::Plot)
+            .filter(|_| !failed_plot && failures.is_empty())
+            .map(|d| d.to_string());
+        show(&text(plot.as_deref()));
+    }
+    if let Some(code) = code {
+        if !quiet {
+            show("\n");
+        }
+        show(&code);
+    }
+    let last = failures.pop();
+    for e in failures {
+        eprintln!("lrfind: error: {}", e.render(&cli::flag));
+    }
+    last.map_or(Ok(()), Err)
+}
