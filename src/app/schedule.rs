@@ -27,6 +27,7 @@ use lrfind::train::schedule_race::{
 
 /// Runs `lrfind schedule` with `args`.
 pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
+    args.model.single()?;
     let request = args.request()?;
     let options = args.options()?;
     let plateau = args.plateau();
@@ -102,7 +103,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
             let race_config = RaceConfig {
                 model: args.model.model(),
                 optimizer: args.model.optimizer(),
-                batch_size: args.model.batch_size,
+                batch_size: args.model.batch_size(),
                 steps: 1,
                 seeds: args.race.seeds,
                 seed: args.model.seed,
@@ -166,18 +167,18 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                     .len(),
             };
             let mut notes = Vec::new();
-            if args.model.batch_size > train_rows {
+            if args.model.batch_size() > train_rows {
                 notes.push(format!(
                     "batch size {} is more than the {train_rows} training rows: each batch \
                      holds all of them",
-                    args.model.batch_size
+                    args.model.batch_size()
                 ));
             }
             ScheduleReport {
                 version: env!("CARGO_PKG_VERSION").to_string(),
                 model: Some(ModelSummary::new(&args.model.model(), &dataset)),
                 optimizer: Some(args.model.optimizer()),
-                batch_size: Some(args.model.batch_size.min(train_rows).max(1)),
+                batch_size: Some(args.model.batch_size().min(train_rows).max(1)),
                 data: Some(dataset.summary),
                 lr_source,
                 steps,
@@ -210,7 +211,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
 /// The range test `lrfind find` would run with the same data, model and optimizer flags.
 fn find_config(args: &ScheduleArgs) -> FindConfig {
     let range = RangeTestConfig {
-        batch_size: args.model.batch_size,
+        batch_size: args.model.batch_size(),
         seed: args.model.seed,
         ..RangeTestConfig::with_defaults(args.model.model(), args.model.optimizer())
     };
@@ -343,7 +344,7 @@ fn steps(args: &ScheduleArgs, dataset: &Dataset) -> (usize, StepsSource) {
     let train_rows = split(dataset, args.run.val_split, args.model.seed)
         .train
         .len();
-    let batch_size = args.model.batch_size.min(train_rows).max(1);
+    let batch_size = args.model.batch_size().min(train_rows).max(1);
     let per_epoch = train_rows.div_ceil(batch_size);
     (
         budget.steps(per_epoch),
