@@ -335,9 +335,11 @@ fn a_found_lr_becomes_each_kinds_peak() {
     let source = &v["lr_source"];
     assert_eq!(source["from"], "range-test");
     let minimum = source["minimum_lr"].as_f64().unwrap();
-    assert_eq!(v["peak_rule"], "curve-minimum");
-    assert_eq!(v["lr"].as_f64().unwrap(), minimum);
-    assert_eq!(v["settings"]["min_lr"].as_f64().unwrap(), minimum / 4.0);
+    let suggested = source["suggested_lr"].as_f64().unwrap();
+    let peak = (minimum * suggested).sqrt();
+    assert_eq!(v["peak_rule"], "between");
+    assert_eq!(v["lr"].as_f64().unwrap(), peak);
+    assert_eq!(v["settings"]["min_lr"].as_f64().unwrap(), peak / 4.0);
     // 120 training rows of iris (20% held out) in batches of 64: 2 a pass, 3 passes.
     assert_eq!(v["steps"], 6);
     assert_eq!(v["steps_source"]["batches_per_epoch"], 2);
@@ -379,7 +381,7 @@ fn the_race_on_iris_gives_one_row_per_kind() {
         );
         let peak = e["peak_lr"].as_f64().unwrap();
         let want = if kind == "onecycle" {
-            minimum
+            (minimum * suggested).sqrt()
         } else {
             suggested
         };

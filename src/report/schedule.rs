@@ -553,9 +553,12 @@ fn peaks_line(report: &ScheduleReport) -> Option<String> {
     };
     let parts: Vec<String> = [
         (
-            PeakRule::CurveMinimum,
-            minimum_lr,
-            "the largest LR at which the loss still falls",
+            PeakRule::Between,
+            match (suggested_lr, minimum_lr) {
+                (Some(s), Some(m)) => Some((s * m).sqrt()),
+                (s, m) => s.or(m),
+            },
+            "between the LR a constant run trains best at and the largest at which the loss still falls",
         ),
         (
             PeakRule::Suggested,

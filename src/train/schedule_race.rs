@@ -3,11 +3,13 @@
 //! Three decisions live here, so that the table command and the race make them alike:
 //!
 //! - **The peak.** When a range test found the LR, [`PeakRule::of`] says which of its readings
-//!   each kind starts from: the one-cycle and cyclic schedules climb to the curve's minimum (the
-//!   largest LR at which the loss still falls; Smith, 2017 and 2018: the upper bound of the
-//!   cycle), starting at `peak / div` (one-cycle) or `peak / 4` (cyclic's floor); every other
-//!   kind starts from lrfind's suggested LR, the LR a fixed-LR run trains best at, and decays
-//!   from there.
+//!   each kind starts from: the one-cycle and cyclic schedules climb to halfway (in log LR)
+//!   between lrfind's suggested LR and the curve's minimum (Smith, 2017 and 2018, puts the
+//!   cycle's top at the minimum itself, the largest LR at which the loss still falls; raced on
+//!   five tables in docs/schedules.md, the top at the minimum was the worst of three and the one
+//!   halfway the best or as good), starting at `peak / div` (one-cycle) or `peak / 4` (cyclic's
+//!   floor); every other kind starts from lrfind's suggested LR, the LR a fixed-LR run trains
+//!   best at, and decays from there.
 //! - **Settings no framework defaults.** [`fill`] gives each a value from the run's length (a
 //!   step size of a third of the run, milestones at 50% and 75%, an exponential decay that falls
 //!   100-fold over the run, ...), and says which it filled, so that any kind can be drawn or
@@ -60,8 +62,9 @@ pub const FILLED_INVERSE_FALL: f64 = 10.0;
 pub enum PeakRule {
     /// Given by the user.
     Given,
-    /// The LR of the curve's lowest smoothed loss (`Findings::minimum_lr`).
-    CurveMinimum,
+    /// Halfway, in log LR, between lrfind's suggested LR and the LR of the curve's lowest smoothed
+    /// loss (`Findings::minimum_lr`): `sqrt(suggested x minimum)`.
+    Between,
     /// lrfind's suggested LR (`Findings::suggested_lr`).
     Suggested,
 }
@@ -70,7 +73,7 @@ impl PeakRule {
     /// The rule a kind follows when a range test found its LR.
     pub fn of(kind: ScheduleKind) -> Self {
         match kind {
-            ScheduleKind::Onecycle | ScheduleKind::Cyclic => PeakRule::CurveMinimum,
+            ScheduleKind::Onecycle | ScheduleKind::Cyclic => PeakRule::Between,
             _ => PeakRule::Suggested,
         }
     }
@@ -80,7 +83,10 @@ impl PeakRule {
     pub fn lr(self, findings: &Findings) -> Option<f64> {
         match self {
             PeakRule::Given => None,
-            PeakRule::CurveMinimum => findings.minimum_lr(),
+            PeakRule::Between => match (findings.suggested_lr(), findings.minimum_lr()) {
+                (Some(s), Some(m)) => Some((s * m).sqrt()),
+                (s, m) => s.or(m),
+            },
             PeakRule::Suggested => findings.suggested_lr(),
         }
     }
@@ -89,7 +95,7 @@ impl PeakRule {
     pub fn describe(self) -> &'static str {
         match self {
             PeakRule::Given => "given",
-            PeakRule::CurveMinimum => "the range test's curve minimum",
+            PeakRule::Between => "halfway between the range test's suggested LR and curve minimum",
             PeakRule::Suggested => "the range test's suggested LR",
         }
     }
@@ -691,8 +697,8 @@ mod tests {
 
     #[test]
     fn peaks_follow_smiths_reading() {
-        assert_eq!(PeakRule::of(ScheduleKind::Onecycle), PeakRule::CurveMinimum);
-        assert_eq!(PeakRule::of(ScheduleKind::Cyclic), PeakRule::CurveMinimum);
+        assert_eq!(PeakRule::of(ScheduleKind::Onecycle), PeakRule::Between);
+        assert_eq!(PeakRule::of(ScheduleKind::Cyclic), PeakRule::Between);
         for k in ScheduleKind::ALL {
             if !matches!(k, ScheduleKind::Onecycle | ScheduleKind::Cyclic) {
                 assert_eq!(PeakRule::of(k), PeakRule::Suggested, "{k}");
