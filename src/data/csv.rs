@@ -1,16 +1,20 @@
 //! Reading a CSV into a [`Table`]: one pass, one reused record, numbers parsed straight into a
 //! single row-major `f32` buffer. Text cells are dictionary-encoded per column, and only for the
-//! columns that hold text. Before the pass, the first few kilobytes are looked at to pick the
-//! delimiter and to tell whether the first row is a header. Deciding what each column *is* happens
-//! later, in `encode`.
+//! columns that hold text. Before the pass, `sniff` looks at the first few kilobytes to pick the
+//! delimiter. Deciding what each column *is* happens later, in `encode`.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::lines::{LineCounter, Newlines};
+use super::number::parse_number;
+use super::sniff::{detect_delimiter, is_blank, sample};
 use crate::error::{Error, Location, Result};
+
+pub use super::options::ReadOptions;
 
 /// Cell code of a text column for a cell that holds no text (a number or a missing value).
 pub const NO_TEXT: u32 = u32::MAX;
@@ -23,26 +27,6 @@ pub const MAX_LEVELS: usize = 10_000;
 
 /// The spellings of a missing value, compared case-insensitively after trimming spaces.
 pub const DEFAULT_NA_VALUES: &[&str] = &["", "na", "n/a", "nan", "null", "none", "?"];
-
-/// The delimiters tried when none is given, in order of preference on a tie.
-pub const DELIMITERS: &[u8] = b",;\t|";
-
-/// How many bytes at the start of the input are looked at to pick the delimiter and the header.
-const SAMPLE_BYTES: usize = 64 * 1024;
-/// How many records of the sample are compared to pick the delimiter.
-const SAMPLE_RECORDS: usize = 20;
-
-/// How to read the file.
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    /// Field delimiter; `None` picks one of [`DELIMITERS`] from the first lines.
-    pub delimiter: Option<u8>,
-    /// Whether the first row is a header; `None` decides from the first row (a row of numbers
-    /// only is data).
-    pub header: Option<bool>,
-    /// Extra spellings of a missing value, beyond [`DEFAULT_NA_VALUES`].
-    pub na_values: Vec<String>,
-}
 
 /// The text values seen in one column.
 #[derive(Debug, Clone, Default)]
@@ -85,11 +69,11 @@ pub struct Table {
     pub unnamed: Vec<bool>,
     /// Whether the first row was a header.
     pub has_header: bool,
-    /// Whether `has_header` was decided by looking at the first row (no `--no-header`).
+    /// Whether `has_header` was decided by looking at the first row (no `header` setting).
     pub header_detected: bool,
     /// The delimiter used.
     pub delimiter: u8,
-    /// Whether the delimiter was picked from the first lines (no `--delimiter`).
+    /// Whether the delimiter was picked from the first lines (no `delimiter` setting).
     pub delimiter_detected: bool,
     /// Row-major values, `rows * headers.len()` long.
     pub values: Vec<f32>,
@@ -115,6 +99,15 @@ impl Table {
     /// The value of row `r`, column `c` (NaN when missing or text).
     pub fn value(&self, r: usize, c: usize) -> f32 {
         self.values[r * self.cols() + c]
+    }
+
+    /// Whether cell `(r, c)` is missing: not a number and not text.
+    pub fn is_missing(&self, r: usize, c: usize) -> bool {
+        self.value(r, c).is_nan()
+            && self.columns[c]
+                .text
+                .as_ref()
+                .is_none_or(|t| t.codes[r] == NO_TEXT)
     }
 
     /// A location in this table's file.
@@ -156,66 +149,6 @@ pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Table> {
     }
 }
 
-/// Reads up to [`SAMPLE_BYTES`] from the start of `input`, without a UTF-8 byte order mark.
-/// Returns the sample and whether the input ended within it.
-fn sample<R: Read>(input: &mut R, file: &Path) -> Result<(Vec<u8>, bool)> {
-    let mut buf = Vec::with_capacity(SAMPLE_BYTES);
-    let complete = loop {
-        let before = buf.len();
-        let n = input
-            .by_ref()
-            .take((SAMPLE_BYTES - before) as u64)
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Io {
-                file: file.to_path_buf(),
-                source,
-            })?;
-        if n == 0 {
-            break true;
-        }
-        if buf.len() >= SAMPLE_BYTES {
-            break false;
-        }
-    };
-    if buf.starts_with(b"\xEF\xBB\xBF") {
-        buf.drain(..3);
-    }
-    Ok((buf, complete))
-}
-
-/// Picks the delimiter that splits the sample's records into the most fields, the same number on
-/// every record; a comma when none splits it at all.
-pub fn detect_delimiter(sample: &[u8], complete: bool) -> u8 {
-    let mut best = (b',', 1usize);
-    for &d in DELIMITERS {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(d)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(sample);
-        let mut counts = Vec::new();
-        let mut record = csv::ByteRecord::new();
-        while counts.len() < SAMPLE_RECORDS
-            && matches!(reader.read_byte_record(&mut record), Ok(true))
-        {
-            if !is_blank(&record) {
-                counts.push(record.len());
-            }
-        }
-        // A sample cut short may end in half a record.
-        if !complete && counts.len() > 1 {
-            counts.pop();
-        }
-        let Some(&first) = counts.first() else {
-            continue;
-        };
-        if counts.iter().all(|&n| n == first) && first > best.1 {
-            best = (d, first);
-        }
-    }
-    best.0
-}
-
 /// Reads a CSV from any reader; `name` is used in messages.
 pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result<Table> {
     let file = name.to_path_buf();
@@ -224,13 +157,7 @@ pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result
         .delimiter
         .unwrap_or_else(|| detect_delimiter(&head, complete));
     let newlines = Rc::new(RefCell::new(Newlines::default()));
-    let counted = LineCounter {
-        inner: Cursor::new(head).chain(input),
-        offset: 0,
-        last: 0,
-        quotes: 0,
-        newlines: Rc::clone(&newlines),
-    };
+    let counted = LineCounter::new(Cursor::new(head).chain(input), Rc::clone(&newlines));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -321,7 +248,7 @@ pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result
             // ragged row: read on to the end to tell the two apart.
             if memchr::memchr2(b'\n', b'\r', record.as_slice()).is_some() {
                 while let Ok(true) = reader.read_byte_record(&mut next) {}
-                if reader.get_ref().quotes % 2 == 1 {
+                if reader.get_ref().odd_quotes() {
                     return Err(unclosed_quote(&file, line));
                 }
             }
@@ -330,7 +257,7 @@ pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result
     }
     let last_record_multiline = memchr::memchr2(b'\n', b'\r', record.as_slice()).is_some();
     let counter = reader.into_inner();
-    if counter.quotes % 2 == 1 && (last_record_multiline || counter.last != b'\n') {
+    if counter.odd_quotes() && (last_record_multiline || !counter.ends_with_newline()) {
         return Err(unclosed_quote(&file, table.last_line));
     }
     let rows = table.rows;
@@ -400,7 +327,7 @@ fn push_row(table: &mut Table, record: &csv::ByteRecord, line: u64, na: &Na) -> 
 /// The spellings of a missing value, lower-case.
 struct Na {
     words: Vec<String>,
-    /// Whether one of them is a number (`--na-values -999`), which must then be checked first.
+    /// Whether one of them is a number (`na_values` = -999), which must then be checked first.
     numeric: bool,
 }
 
@@ -411,70 +338,6 @@ impl Na {
             .iter()
             .any(|m| m.as_bytes().eq_ignore_ascii_case(trimmed))
     }
-}
-
-/// A finite number written in the cell, allowing spaces around it, a leading `+` and exponents.
-fn parse_number(field: &[u8]) -> Option<f32> {
-    let trimmed = field.trim_ascii();
-    let first = *trimmed.first()?;
-    // Every number starts with a digit, a sign or a point; this keeps words away from the parser
-    // (which would read "inf" and "NaN").
-    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
-        return None;
-    }
-    if let Some(v) = parse_plain_decimal(trimmed) {
-        return Some(v);
-    }
-    // Only ASCII reaches here as a number: the parser rejects anything else.
-    let text = std::str::from_utf8(trimmed).ok()?;
-    text.parse::<f32>().ok().filter(|v| v.is_finite())
-}
-
-/// Powers of ten exactly representable in an f64.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// The fast path for the most common cells: an optional sign, at most 15 digits and an optional
-/// point, no exponent. The digits make an exact integer `m` below 2^53 and the scale an exact power
-/// of ten, so `m / 10^k` in f64 is correctly rounded (Clinger's fast path). Rounding that f64 to
-/// f32 is then correct too, unless it sits exactly halfway between two f32s; that case, and
-/// anything else, is left to the standard parser (`None`).
-fn parse_plain_decimal(s: &[u8]) -> Option<f32> {
-    let (negative, s) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut mantissa: u64 = 0;
-    let mut digits = 0;
-    let mut scale = 0;
-    let mut point = false;
-    for &b in s {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                digits += 1;
-                scale += usize::from(point);
-                if digits > 15 {
-                    return None;
-                }
-            }
-            b'.' if !point => point = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    let wide = mantissa as f64 / POW10[scale];
-    let narrow = wide as f32;
-    // Halfway between two f32s: the 29 bits an f32 drops are exactly 1000...0.
-    if f64::from(narrow) != wide && wide.to_bits() & ((1 << 29) - 1) == 1 << 28 {
-        return None;
-    }
-    Some(if negative { -narrow } else { narrow })
 }
 
 /// Records a cell that is not a number in `column`: missing or text. Returns NaN.
@@ -511,70 +374,6 @@ fn parse_text(text: &str, na: &[String], column: &mut ColumnCells, row: usize, l
     cells.codes.resize(row, NO_TEXT);
     cells.codes.push(code);
     f32::NAN
-}
-
-/// Wraps the input to note where its newlines are, so that each record's line number can be told
-/// exactly. (The csv crate's own line count is off after blank lines and with CRLF endings.)
-struct LineCounter<R> {
-    inner: R,
-    offset: u64,
-    last: u8,
-    /// Number of `"` seen: odd at the end means a quote was never closed.
-    quotes: u64,
-    newlines: Rc<RefCell<Newlines>>,
-}
-
-impl<R: Read> Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut newlines = self.newlines.borrow_mut();
-        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
-            let crlf = if i == 0 { self.last } else { buf[i - 1] } == b'\r';
-            newlines.pending.push_back((self.offset + i as u64, crlf));
-        }
-        self.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
-        if n > 0 {
-            self.last = buf[n - 1];
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-/// Newline offsets read ahead of the record being handled; those behind it are only counted.
-#[derive(Debug, Default)]
-struct Newlines {
-    passed: u64,
-    /// Offset of each newline, and whether a carriage return comes right before it.
-    pending: VecDeque<(u64, bool)>,
-}
-
-impl Newlines {
-    /// The 1-based line of the first byte of a record that the csv crate says starts at `byte`.
-    /// Records are asked for in order, so newlines behind `byte` are counted and forgotten. The
-    /// csv crate puts a record's start before any blank lines that precede it; those (a `\n`,
-    /// or `\r\n`, right at the start) are skipped too.
-    fn line_at(&mut self, byte: u64) -> u64 {
-        while self.pending.front().is_some_and(|&(p, _)| p < byte) {
-            self.pending.pop_front();
-            self.passed += 1;
-        }
-        let mut at = byte;
-        while let Some(&(p, crlf)) = self.pending.front() {
-            if p == at || (crlf && p == at + 1) {
-                self.pending.pop_front();
-                self.passed += 1;
-                at = p + 1;
-            } else {
-                break;
-            }
-        }
-        self.passed + 1
-    }
-}
-
-fn is_blank(record: &csv::ByteRecord) -> bool {
-    record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
 }
 
 /// The header's names, trimmed; an empty name becomes `c<index>` and is marked unnamed.
@@ -737,40 +536,6 @@ mod tests {
             e.contains("line 2, column 'b'") && e.contains("UTF-8"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn fast_decimal_path_matches_the_standard_parser() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let digits = (state % 15) as usize + 1;
-            let scale = (state >> 8) as usize % (digits + 1);
-            let mut text = format!(
-                "{:0width$}",
-                (state >> 16) % 10u64.pow(digits as u32),
-                width = digits
-            );
-            if scale > 0 {
-                text.insert(digits - scale, '.');
-            }
-            if state & (1 << 60) != 0 {
-                text.insert(0, '-');
-            }
-            let fast = parse_plain_decimal(text.as_bytes());
-            let std = text.parse::<f32>().unwrap();
-            if let Some(fast) = fast {
-                assert_eq!(fast.to_bits(), std.to_bits(), "{text}");
-            }
-        }
-        // 2^24 + 1 lies halfway between two f32s: left to the standard parser.
-        assert_eq!(parse_plain_decimal(b"16777217"), None);
-        assert_eq!(parse_number(b"16777217"), Some(16_777_216.0));
-        assert_eq!(parse_plain_decimal(b"-0.5"), Some(-0.5));
-        assert_eq!(parse_plain_decimal(b"."), None);
-        assert_eq!(parse_plain_decimal(b"1e5"), None);
     }
 
     #[test]
