@@ -231,6 +231,7 @@ impl DataArgs {
             delimiter: self.delimiter,
             header: self.no_header.then_some(false),
             na_values: self.na_values.clone(),
+            ..ReadOptions::default()
         }
     }
 

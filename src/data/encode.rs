@@ -41,7 +41,7 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
     let filled = fill(&table, &mut plans, &kept);
 
     let mut columns = Vec::with_capacity(table.cols());
-    let mut notes = Vec::new();
+    let mut notes = std::mem::take(&mut table.notes);
     let mut feature_names = Vec::new();
     for (c, plan) in plans.iter().enumerate() {
         let name = &table.headers[c];
@@ -53,8 +53,10 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
             name: name.clone(),
             kind: plan.kind(),
             missing: table.columns[c].missing,
+            // The value the matrix holds: an f32, unless the column is wide.
             fill: match plan {
-                Plan::Numeric { fill, .. } => fill.map(f64::from),
+                Plan::Numeric { fill, .. } if table.is_wide(c) => *fill,
+                Plan::Numeric { fill, .. } => fill.map(|f| f64::from(f as f32)),
                 _ => None,
             },
         });
@@ -79,9 +81,12 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         rows: n,
         rows_read: rows,
         rows_dropped: rows - n,
+        rows_in_file: table.rows_in_file,
+        sampled: table.sampled(),
         header: table.has_header,
         header_detected: table.header_detected,
         delimiter: delimiter_name(table.delimiter),
+        decimal: table.decimal,
         features: feature_names.len(),
         target: table.headers[t].clone(),
         task: label.target.task(),

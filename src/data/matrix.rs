@@ -1,6 +1,7 @@
 //! The feature matrix: every kept row encoded (numbers as they are, booleans as 0/1, a filled
 //! value plus its indicator, categories one-hot), then each column standardised. It is built
-//! inside the table's own buffer, so the loader never holds two full matrices.
+//! inside the table's own buffer, so the loader never holds two full matrices. A column with
+//! numbers beyond f32's range is standardised from its f64 values before it is stored.
 
 use ndarray::Array2;
 
@@ -8,7 +9,7 @@ use super::csv::Table;
 use super::levels::MISSING_LEVEL;
 use super::missing::Kept;
 use super::plan::Plan;
-use super::scale::standardise_columns;
+use super::scale::{standardise_columns, Moments};
 
 /// Encodes row `r` of the table, whose cells are `cells`, into `out` (one entry per input).
 fn encode_row(plans: &[Plan], cells: &[f32], r: usize, out: &mut [f32]) {
@@ -30,7 +31,7 @@ fn encode_row(plans: &[Plan], cells: &[f32], r: usize, out: &mut [f32]) {
                 match fill {
                     Some(fill) => {
                         let missing = v.is_nan();
-                        out[j] = if missing { *fill } else { v };
+                        out[j] = if missing { *fill as f32 } else { v };
                         out[j + 1] = f32::from(u8::from(missing));
                         j += 2;
                     }
@@ -115,6 +116,41 @@ pub fn build_matrix(table: &mut Table, plans: &[Plan], kept: &Kept, width: usize
     values.truncate(n * width);
     values.shrink_to_fit();
     let mut x = Array2::from_shape_vec((n, width), values).expect("n * width values");
-    standardise_columns(&mut x);
+    let wide = standardise_wide(table, plans, kept, &mut x);
+    standardise_columns(&mut x, &wide);
     x
+}
+
+/// Writes each wide column (one holding numbers beyond f32's range) into `x` standardised in f64,
+/// where its values are, so that only numbers near 1 are rounded to f32. Returns which inputs it
+/// wrote.
+fn standardise_wide(table: &Table, plans: &[Plan], kept: &Kept, x: &mut Array2<f32>) -> Vec<bool> {
+    let mut done = vec![false; x.ncols()];
+    let mut j = 0;
+    for (c, plan) in plans.iter().enumerate() {
+        if let Plan::Numeric {
+            truth: None, fill, ..
+        } = plan
+        {
+            if table.is_wide(c) {
+                let values: Vec<f64> = kept
+                    .rows()
+                    .map(|r| {
+                        let v = table.number(r, c);
+                        match fill {
+                            Some(fill) if v.is_nan() => *fill,
+                            _ => v,
+                        }
+                    })
+                    .collect();
+                let moments = Moments::of(&values);
+                for (k, v) in values.into_iter().enumerate() {
+                    x[[k, j]] = moments.standardise(v) as f32;
+                }
+                done[j] = true;
+            }
+        }
+        j += plan.width();
+    }
+    done
 }

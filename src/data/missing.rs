@@ -128,22 +128,23 @@ pub fn fill(table: &Table, plans: &mut [Plan], kept: &Kept) -> Filled {
     done
 }
 
-/// The median of the finite values (the mean of the middle two for an even count).
-pub fn median(mut values: Vec<f32>) -> Option<f32> {
+/// The median of the finite values (the mean of the middle two for an even count, halved before
+/// adding so that two values near f64::MAX do not overflow).
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     values.retain(|v| v.is_finite());
     let n = values.len();
     if n == 0 {
         return None;
     }
-    let (_, &mut upper, _) = values.select_nth_unstable_by(n / 2, f32::total_cmp);
+    let (_, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
         return Some(upper);
     }
     let lower = values[..n / 2]
         .iter()
         .copied()
-        .fold(f32::NEG_INFINITY, f32::max);
-    Some(((f64::from(lower) + f64::from(upper)) / 2.0) as f32)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Some(lower / 2.0 + upper / 2.0)
 }
 
 #[cfg(test)]
@@ -221,9 +222,30 @@ mod tests {
     }
 
     #[test]
+    fn a_wide_column_is_filled_with_its_f64_median() {
+        let body = [
+            "1e300,1,a",
+            "3e300,2,b",
+            "NA,3,a",
+            "2e300,4,b",
+            "5e300,5,a",
+            "4e300,1,b",
+        ];
+        let d = dataset(&csv("w,x,y", &body), &defaults()).unwrap();
+        assert_eq!(d.feature_names, ["w", "w_missing", "x"]);
+        // Over the 10 rows, the present values are 1, 1, 2, 2, 3, 3, 4, 5 (e300): median 2.5e300.
+        assert_eq!(d.summary.columns[0].fill, Some(2.5e300));
+        let w = d.x.column(0);
+        assert!(w.iter().all(|v| v.is_finite()), "{w}");
+        // Row 2 holds the fill, between row 3's 2e300 and row 1's 3e300.
+        assert!(w[3] < w[2] && w[2] < w[1], "{w}");
+    }
+
+    #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0, f32::NAN]), Some(2.5));
-        assert_eq!(median(vec![f32::NAN]), None);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0, f64::NAN]), Some(2.5));
+        assert_eq!(median(vec![f64::NAN]), None);
+        assert_eq!(median(vec![f64::MAX, f64::MAX]), Some(f64::MAX));
     }
 }

@@ -1,9 +1,14 @@
 //! From a CSV file to a [`Dataset`] the model can train on. One file per step:
 //!
 //! - `options`: every reading and encoding choice, with its default;
-//! - `sniff`: the start of the input, looked at before reading it (the delimiter);
-//! - `csv`: reading into a [`csv::Table`] (records, header, missing cells, text dictionaries),
-//!   with `number` (what a number is, parsed exactly) and `lines` (the file's own line numbers);
+//! - `input`: the bytes, from a file or standard input, with progress; gzip and UTF-16 undone
+//!   (`utf16`), and files that are not CSVs refused;
+//! - `sniff`: the start of the input, looked at before reading it: what the file is, the
+//!   delimiter, the decimal separator;
+//! - `scan`: records, their fields and their lines;
+//! - `csv`: reading into a [`csv::Table`] (header, numbers, missing cells, text dictionaries),
+//!   with `number` (what a number is, parsed exactly) and `sample` (a large file's rows, sampled
+//!   as it streams past);
 //! - `encode`: the table to a data set, step by step: `columns` (the columns the user named),
 //!   `levels` (a column's distinct values), `plan` (what each column is), `missing` (the
 //!   missing-value policy), `target` (the label), `matrix` (the feature matrix, built in the
@@ -16,22 +21,27 @@ mod columns;
 pub mod csv;
 mod dataset;
 pub mod encode;
+mod input;
 mod levels;
-mod lines;
 mod matrix;
 mod missing;
 mod number;
 mod options;
 mod plan;
+mod sample;
 pub mod scale;
+mod scan;
 mod sniff;
 pub mod split;
 mod summary;
 mod target;
 #[cfg(test)]
 mod testing;
+mod utf16;
 
 use std::path::Path;
+
+use indicatif::ProgressBar;
 
 use crate::error::Result;
 
@@ -39,7 +49,10 @@ pub use self::columns::{Selection, TargetColumn};
 pub use self::dataset::{Dataset, Target, MIN_ROWS};
 pub use self::encode::encode;
 pub use self::missing::median;
-pub use self::options::{EncodeOptions, MissingPolicy, ReadOptions, Task, DEFAULT_MAX_CATEGORIES};
+pub use self::options::{
+    Decimal, EncodeOptions, MissingPolicy, ReadOptions, Task, DEFAULT_MAX_CATEGORIES,
+    DEFAULT_MAX_ROWS,
+};
 pub use self::plan::{MAX_STRAY_WORDS, MIN_IDENTIFIER_LEVELS, MISSING_CATEGORY};
 pub use self::sniff::DELIMITERS;
 pub use self::summary::{
@@ -47,10 +60,22 @@ pub use self::summary::{
 };
 pub use self::target::{MAX_CLASSES, MAX_INTEGER_CLASSES};
 
-/// Reads the CSV at `path` (`-`: standard input; `.gz`: decompressed) and encodes it: the whole
-/// loader in one call.
+/// Reads the CSV at `path` (`-`: standard input; gzip and UTF-16 are undone) and encodes it: the
+/// whole loader in one call.
 pub fn load(path: &Path, read: &ReadOptions, encode_options: &EncodeOptions) -> Result<Dataset> {
-    let table = csv::read_path(path, read)?;
+    load_with_progress(path, read, encode_options, &ProgressBar::hidden())
+}
+
+/// [`load`], counting the bytes read on `progress`: its length is set to the file's size (left
+/// unset for standard input) and it goes up as bytes are read. The loader never draws it; pass
+/// [`ProgressBar::hidden`] for none.
+pub fn load_with_progress(
+    path: &Path,
+    read: &ReadOptions,
+    encode_options: &EncodeOptions,
+    progress: &ProgressBar,
+) -> Result<Dataset> {
+    let table = csv::read_path_with_progress(path, read, progress)?;
     encode(table, encode_options)
 }
 

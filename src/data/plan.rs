@@ -5,6 +5,8 @@
 use super::columns::Selection;
 use super::csv::Table;
 use super::levels::{levels, Levels, MISSING_LEVEL};
+use super::number::parse_number;
+use super::options::Decimal;
 use super::summary::ColumnKind;
 use crate::error::{Error, Message, Result, Setting};
 
@@ -31,7 +33,7 @@ pub enum Plan {
         /// For a boolean column: each row's level.
         levels: Option<Levels>,
         /// The value of a missing cell, set when the policy fills.
-        fill: Option<f32>,
+        fill: Option<f64>,
     },
     /// One column per level; a missing cell gets a level of its own when `missing_level`.
     Categorical {
@@ -51,17 +53,29 @@ impl Plan {
     }
 
     /// The raw value of a numeric or boolean column at row `r` (NaN when missing).
-    pub fn numeric_value(&self, table: &Table, r: usize, c: usize) -> f32 {
+    pub fn numeric_value(&self, table: &Table, r: usize, c: usize) -> f64 {
         match self {
             Plan::Numeric {
                 truth: Some(truth),
                 levels: Some(levels),
                 ..
             } => match levels.rows[r] {
-                MISSING_LEVEL => f32::NAN,
-                l => truth[l as usize],
+                MISSING_LEVEL => f64::NAN,
+                l => f64::from(truth[l as usize]),
             },
-            _ => table.value(r, c),
+            _ => table.number(r, c),
+        }
+    }
+
+    /// How many model inputs the column gives.
+    pub fn width(&self) -> usize {
+        match self {
+            Plan::Numeric { fill, .. } => 1 + usize::from(fill.is_some()),
+            Plan::Categorical {
+                levels,
+                missing_level,
+            } => levels.names.len() + usize::from(*missing_level),
+            Plan::Label | Plan::Dropped(_) => 0,
         }
     }
 
@@ -163,17 +177,21 @@ fn plan_feature(table: &Table, c: usize, max_categories: usize, chosen: bool) ->
     }
     if text == 0 {
         let mut present = (0..rows)
-            .map(|r| table.value(r, c))
+            .map(|r| table.number(r, c))
             .filter(|v| v.is_finite());
         let first = present.next();
         if present.all(|v| Some(v) == first) {
             return Ok(constant());
         }
-        let counts_rows = cells.missing == 0 && {
-            let first = table.value(0, c);
-            (0..rows).all(|r| table.value(r, c) == first + r as f32)
-        };
-        if counts_rows && !chosen && table.value(0, c).fract() == 0.0 {
+        // Integers that go up by one from row to row of the file (a sample skips rows: its
+        // integers go up by as many rows as it skips).
+        let first = table.number(0, c);
+        let counts_rows = cells.missing == 0
+            && first.fract() == 0.0
+            && (0..rows).all(|r| {
+                table.number(r, c) == first + (table.ordinal(r) - table.ordinal(0)) as f64
+            });
+        if counts_rows && !chosen {
             return Ok(Plan::Dropped(
                 "its integers just count the rows (a row number or ID)".into(),
             ));
@@ -196,16 +214,27 @@ fn plan_feature(table: &Table, c: usize, max_categories: usize, chosen: bool) ->
     });
     if cells.numeric >= text && distinct_words <= MAX_STRAY_WORDS {
         let (line, value) = cells.first_text.clone().unwrap_or_default();
-        return Err(Error::data(
-            table.location(line, c),
-            Message::new(format!(
-                "'{value}' is not a number, but the column is otherwise numeric; fix the value, or if it marks a missing value pass "
-            ))
-            .setting_value(Setting::NaValues, format!("'{}'", value.trim()))
-            .text(" (then ")
-            .setting(Setting::Missing)
-            .text(" decides what happens to such rows)"),
-        ));
+        let mut message = Message::new(format!(
+            "'{value}' is not a number, but the column is otherwise numeric; fix the value, or if it marks a missing value pass "
+        ))
+        .setting_value(Setting::NaValues, format!("'{}'", value.trim()))
+        .text(" (then ")
+        .setting(Setting::Missing)
+        .text(" decides what happens to such rows)");
+        // A number written with the other decimal separator (past the lines it was told from).
+        let other = match table.decimal {
+            Decimal::Point => Decimal::Comma,
+            Decimal::Comma => Decimal::Point,
+        };
+        if parse_number(value.as_bytes(), other).is_some() {
+            message = message
+                .text(format!(
+                    "; if it is a number with a decimal {}, set ",
+                    other.name()
+                ))
+                .setting_value(Setting::Decimal, other.to_string());
+        }
+        return Err(Error::data(table.location(line, c), message));
     }
     let Some(levels) = levels(table, c, max_categories) else {
         return Ok(Plan::Dropped(
@@ -248,8 +277,8 @@ fn plan_feature(table: &Table, c: usize, max_categories: usize, chosen: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::options::EncodeOptions;
-    use crate::data::testing::{csv, dataset, defaults, flags};
+    use crate::data::options::{EncodeOptions, ReadOptions};
+    use crate::data::testing::{csv, dataset, dataset_with, defaults, flags};
 
     #[test]
     fn identifiers_and_codes_are_dropped_not_one_hot() {
@@ -344,6 +373,67 @@ mod tests {
                 .contains("every feature column was dropped (see the notes above: constant, free text, IDs, --ignore or --features)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_row_number_is_found_in_a_sample_too() {
+        let mut s = String::from("id,x,y\n");
+        for i in 0..500 {
+            s += &format!("{},{},{}\n", i + 1, (i * 7) % 13, i % 2);
+        }
+        let read = ReadOptions {
+            max_rows: Some(40),
+            ..ReadOptions::default()
+        };
+        let d = dataset_with(&s, &read, &defaults()).unwrap();
+        assert!(d.summary.sampled);
+        assert_eq!((d.summary.rows_read, d.summary.rows_in_file), (40, 500));
+        assert_eq!(d.feature_names, ["x"]);
+        assert!(
+            d.summary.notes.iter().any(|n| n
+                .to_string()
+                .contains("'id': its integers just count the rows")),
+            "{:?}",
+            d.summary.notes
+        );
+    }
+
+    #[test]
+    fn a_stray_decimal_comma_says_how_to_read_it() {
+        let mut s = String::from("a;y\n");
+        for i in 0..1200 {
+            s += &format!("{};{}\n", i % 9, i % 2);
+        }
+        s += "2,5;1\n";
+        let e = dataset(&s, &defaults()).unwrap_err().render(&flags);
+        assert!(
+            e.ends_with("'2,5' is not a number, but the column is otherwise numeric; fix the value, or if it marks a missing value pass --na-values '2,5' (then --missing decides what happens to such rows); if it is a number with a decimal comma, set --decimal ,"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn huge_and_tiny_columns_are_features_not_constants() {
+        for scale in [1e299, 1e-300] {
+            let mut s = String::from("big,x,y\n");
+            for i in 0..12 {
+                s += &format!("{:e},{},{}\n", (i % 4 + 1) as f64 * scale, i % 3, i % 2);
+            }
+            let d = dataset(&s, &defaults()).unwrap();
+            assert_eq!(d.summary.columns[0].kind, ColumnKind::Numeric, "{scale}");
+            assert_eq!(d.feature_names, ["big", "x"]);
+            let big = d.x.column(0);
+            let mean = big.sum() / 12.0;
+            let var = big.iter().map(|v| v * v).sum::<f32>() / 12.0;
+            assert!(
+                mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5,
+                "{scale}: {big}"
+            );
+            assert!(
+                big[0] < big[1] && big[1] < big[2] && big[2] < big[3],
+                "{big}"
+            );
+        }
     }
 
     #[test]

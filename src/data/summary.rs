@@ -4,7 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::options::{EncodeOptions, MissingPolicy, Task};
+use super::options::{Decimal, EncodeOptions, MissingPolicy, Task};
 use crate::error::{Message, Part};
 
 /// How one CSV column was used.
@@ -76,16 +76,22 @@ pub struct DataSummary {
     pub file: String,
     /// Data rows used (read, less those dropped).
     pub rows: usize,
-    /// Data rows read.
+    /// Data rows read (kept from the file).
     pub rows_read: usize,
     /// Data rows dropped for missing values.
     pub rows_dropped: usize,
+    /// Data rows in the file: more than `rows_read` when the file was sampled.
+    pub rows_in_file: usize,
+    /// Whether `rows_read` are a random sample of the file's rows (the `max_rows` setting).
+    pub sampled: bool,
     /// Whether the first row was a header.
     pub header: bool,
     /// Whether `header` was decided by looking at the first row (no `header` setting).
     pub header_detected: bool,
     /// The delimiter (`tab` for a tab).
     pub delimiter: String,
+    /// The decimal separator (`.` or `,`).
+    pub decimal: Decimal,
     /// Model inputs after encoding.
     pub features: usize,
     /// Name of the label column.

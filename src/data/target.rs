@@ -6,12 +6,15 @@ use super::dataset::Target;
 use super::levels::levels;
 use super::missing::Kept;
 use super::options::Task;
-use super::scale::mean_sd;
+use super::scale::Moments;
 use super::summary::ClassCount;
 use crate::error::{Error, Message, Result, Setting};
 
 /// A label with integer values and at most this many distinct values is taken as classes.
 pub const MAX_INTEGER_CLASSES: usize = 20;
+/// The largest integer read as a class code (2^24, the integers f32 holds exactly): a label of
+/// larger integers is a number.
+const MAX_CLASS_CODE: f64 = 16_777_216.0;
 /// The most classes lrfind will train a classifier on.
 pub const MAX_CLASSES: usize = 1000;
 /// A class holding more than this share of the rows gets a note.
@@ -37,12 +40,29 @@ pub fn encode_target(
     let cells = &table.columns[c];
     let name = &table.headers[c];
     let has_text = cells.text.is_some();
+    let mut notes = Vec::new();
     let task = match task {
         Some(t) => t,
         None if has_text => Task::Classification,
         None => {
-            let integer = kept.rows().all(|r| table.value(r, c).fract() == 0.0);
+            // Class codes are small integers: 1e299 is an integer, but not a class.
+            let integer = kept.rows().all(|r| {
+                let v = table.number(r, c);
+                v.fract() == 0.0 && v.abs() <= MAX_CLASS_CODE
+            });
             let few = levels(table, c, MAX_INTEGER_CLASSES).is_some();
+            if integer && !few {
+                let distinct = levels(table, c, MAX_CLASSES).map_or_else(
+                    || format!("more than {MAX_CLASSES}"),
+                    |l| l.names.len().to_string(),
+                );
+                notes.push(
+                    Message::new(format!(
+                        "the label '{name}' holds {distinct} distinct integers, more than {MAX_INTEGER_CLASSES}, so it is taken as a number (regression); if they are classes, set "
+                    ))
+                    .setting_value(Setting::Task, "classification"),
+                );
+            }
             if integer && few {
                 Task::Classification
             } else {
@@ -64,16 +84,27 @@ pub fn encode_target(
                     .setting(Setting::Target),
                 ));
             }
-            let (mean, sd) = mean_sd(kept.rows().map(|r| f64::from(table.value(r, c))));
-            let std = if sd > 0.0 { sd } else { 1.0 };
-            let values = kept
-                .rows()
-                .map(|r| ((f64::from(table.value(r, c)) - mean) / std) as f32)
-                .collect();
+            let raw: Vec<f64> = kept.rows().map(|r| table.number(r, c)).collect();
+            let moments = Moments::of(&raw);
+            if moments.is_constant() {
+                return Err(Error::dataset(
+                    table.file.clone(),
+                    Message::new(format!(
+                        "the label '{name}' holds the same value ({}) in every row used; a regression needs a label that varies: pick another column with ",
+                        raw.first().copied().unwrap_or_default()
+                    ))
+                    .setting(Setting::Target),
+                ));
+            }
+            let values = raw.iter().map(|&v| moments.standardise(v) as f32).collect();
             Ok(EncodedTarget {
-                target: Target::Values { values, mean, std },
+                target: Target::Values {
+                    values,
+                    mean: moments.mean(),
+                    std: moments.sd(),
+                },
                 classes: Vec::new(),
-                notes: Vec::new(),
+                notes,
             })
         }
         Task::Classification => classes(table, c, kept),
@@ -215,5 +246,74 @@ mod tests {
             "{:?}",
             d.summary.notes
         );
+    }
+
+    #[test]
+    fn constant_regression_label_is_an_error() {
+        let e = dataset(&csv("x,y", &["1,2.5", "2,2.5"]), &defaults()).unwrap_err();
+        assert!(matches!(e, Error::Dataset { .. }), "{e}");
+        assert_eq!(
+            e.render(&flags),
+            "t.csv: the label 'y' holds the same value (2.5) in every row used; a regression needs a label that varies: pick another column with --target"
+        );
+    }
+
+    #[test]
+    fn many_integers_are_a_regression_with_a_note() {
+        let mut s = String::from("x,y\n");
+        for i in 0..60 {
+            s += &format!("{},{}\n", i % 7, i % 30);
+        }
+        let d = dataset(&s, &defaults()).unwrap();
+        assert_eq!(d.target.task(), Task::Regression);
+        let notes: Vec<String> = d.summary.notes.iter().map(|n| n.render(&flags)).collect();
+        assert!(notes.contains(&"the label 'y' holds 30 distinct integers, more than 20, so it is taken as a number (regression); if they are classes, set --task classification".to_string()), "{notes:?}");
+        let classes = EncodeOptions {
+            task: Some(Task::Classification),
+            ..defaults()
+        };
+        let d = dataset(&s, &classes).unwrap();
+        assert!(d.summary.notes.is_empty(), "{:?}", d.summary.notes);
+        let Target::Classes { names, .. } = &d.target else {
+            panic!("classes")
+        };
+        assert_eq!(names[..3], ["0", "1", "2"]);
+        assert_eq!(names[29], "29");
+    }
+
+    #[test]
+    fn class_names_are_in_natural_order() {
+        let d = dataset(
+            &csv("x,y", &["1,cls10", "2,cls2", "3,cls1", "4,cls2"]),
+            &defaults(),
+        )
+        .unwrap();
+        let Target::Classes { names, .. } = &d.target else {
+            panic!("classes")
+        };
+        assert_eq!(names, &["cls1", "cls2", "cls10"]);
+    }
+
+    #[test]
+    fn huge_and_tiny_labels_are_standardised_in_f64() {
+        for scale in [1e299, 1e-300] {
+            let mut s = String::from("x,y\n");
+            for i in 0..12 {
+                s += &format!("{},{:e}\n", i % 5, (i as f64 + 1.0) * scale);
+            }
+            let d = dataset(&s, &defaults()).unwrap();
+            let Target::Values { values, mean, std } = &d.target else {
+                panic!("values")
+            };
+            assert!((mean / (6.5 * scale) - 1.0).abs() < 1e-12, "{mean}");
+            assert!(
+                (std / ((143.0f64 / 12.0).sqrt() * scale) - 1.0).abs() < 1e-12,
+                "{std}"
+            );
+            assert!(
+                values.iter().all(|v| v.is_finite() && v.abs() < 2.0),
+                "{values:?}"
+            );
+        }
     }
 }

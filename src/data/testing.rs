@@ -35,7 +35,16 @@ pub fn table(s: &str) -> Table {
 
 /// The data set encoded from `s` with `options`.
 pub fn dataset(s: &str, options: &EncodeOptions) -> Result<Dataset> {
-    let table = read(s.as_bytes(), Path::new("t.csv"), &ReadOptions::default())?;
+    dataset_with(s, &ReadOptions::default(), options)
+}
+
+/// The data set read from `s` with `read` and encoded with `options`.
+pub fn dataset_with(
+    s: &str,
+    read_options: &ReadOptions,
+    options: &EncodeOptions,
+) -> Result<Dataset> {
+    let table = read(s.as_bytes(), Path::new("t.csv"), read_options)?;
     encode(table, options)
 }
 
