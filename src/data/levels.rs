@@ -42,14 +42,7 @@ pub fn levels(table: &Table, c: usize, limit: usize) -> Option<Levels> {
             let next = names.len() as u32;
             let id = *numbers.entry(v.to_bits()).or_insert(next);
             if id == next {
-                // Shortest forms: 0.1 (an f32, not 0.10000000149011612), 1e300 (not 300 digits).
-                let narrow = v as f32;
-                let name = if f64::from(narrow) == v && (narrow.is_normal() || narrow == 0.0) {
-                    format!("{narrow}")
-                } else {
-                    format!("{v:e}")
-                };
-                names.push((name, Some(v)));
+                names.push((number_name(v), Some(v)));
                 if names.len() > limit {
                     return None;
                 }
@@ -87,6 +80,17 @@ pub fn levels(table: &Table, c: usize, limit: usize) -> Option<Levels> {
         names: order.iter().map(|&i| names[i].0.clone()).collect(),
         rows,
     })
+}
+
+/// A number as a person wrote it, in its shortest form: `0.1` for an f32 (not
+/// 0.10000000149011612), `1e300` for a number beyond f32 (not 300 digits).
+pub fn number_name(v: f64) -> String {
+    let narrow = v as f32;
+    if f64::from(narrow) == v && (narrow.is_normal() || narrow == 0.0) {
+        format!("{narrow}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 /// Natural order: runs of digits compare by their value (`2` before `10`, `cls2` before `cls10`),

@@ -3,7 +3,7 @@
 
 use super::csv::Table;
 use super::dataset::Target;
-use super::levels::levels;
+use super::levels::{levels, number_name};
 use super::missing::Kept;
 use super::options::Task;
 use super::scale::Moments;
@@ -91,7 +91,7 @@ pub fn encode_target(
                     table.file.clone(),
                     Message::new(format!(
                         "the label '{name}' holds the same value ({}) in every row used; a regression needs a label that varies: pick another column with ",
-                        raw.first().copied().unwrap_or_default()
+                        number_name(raw.first().copied().unwrap_or_default())
                     ))
                     .setting(Setting::Target),
                 ));
