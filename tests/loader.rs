@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use lrfind::data::{
-    load, ColumnKind, DataSummary, EncodeOptions, MissingPolicy, ReadOptions, Task,
+    load, load_with_progress, ColumnKind, DataSummary, Decimal, EncodeOptions, MissingPolicy,
+    ReadOptions, Task,
 };
 use lrfind::error::{Error, Setting};
 
@@ -345,4 +346,182 @@ fn unusable_inputs_say_what_to_do() {
         text.starts_with("cannot read tests/fixtures/no_such_file.csv"),
         "{text}"
     );
+}
+
+/// The notes, rendered with flags.
+fn notes(d: &DataSummary) -> Vec<String> {
+    d.notes.iter().map(|n| n.render(&flags)).collect()
+}
+
+#[test]
+fn a_european_excel_export_reads_its_decimal_commas() {
+    let d = summary("decimal_comma.csv");
+    assert_eq!((d.delimiter.as_str(), d.decimal), (";", Decimal::Comma));
+    assert_eq!(kinds(&d), base_kinds());
+    assert_eq!(d.columns[0].missing, 0);
+    assert!(notes(&d).contains(&"numbers are written with a decimal comma (as in column 'length'): read as such; set --decimal . if the comma means something else".to_string()), "{:?}", notes(&d));
+    // The diabetes data re-exported that way: ten numeric features and a numeric label, not six
+    // dropped columns and 214 classes.
+    let d = summary("diabetes_excel_eu.csv");
+    assert_eq!((d.rows, d.features, d.task), (442, 10, Task::Regression));
+    assert!(d.columns[..10]
+        .iter()
+        .all(|c| c.kind == ColumnKind::Numeric));
+    assert!(notes(&d).contains(&"the label 'progression' holds 214 distinct integers, more than 20, so it is taken as a number (regression); if they are classes, set --task classification".to_string()), "{:?}", notes(&d));
+}
+
+#[test]
+fn mixed_decimal_separators_stop_and_say_how_to_choose() {
+    let (e, text) = error(
+        "decimal_mixed.csv",
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    );
+    assert!(matches!(e, Error::Data { .. }));
+    assert_eq!(
+        text,
+        "tests/fixtures/decimal_mixed.csv, line 2, column 'length': '5,1' has a decimal comma but column 'width' has a decimal point ('3.5' on line 2); set --decimal , or --decimal . to say which the file uses"
+    );
+    let comma = ReadOptions {
+        decimal: Some(Decimal::Comma),
+        ..ReadOptions::default()
+    };
+    let d = load_with("decimal_mixed.csv", &comma, &EncodeOptions::default()).unwrap();
+    assert_eq!(d.columns[0].kind, ColumnKind::Numeric);
+    assert_ne!(d.columns[1].kind, ColumnKind::Numeric);
+}
+
+#[test]
+fn other_file_types_are_named() {
+    for (name, expected) in [
+        ("workbook.xlsx", "tests/fixtures/workbook.xlsx: this is an Excel workbook or zip archive, not a CSV; save it as CSV (UTF-8)"),
+        ("table.parquet", "tests/fixtures/table.parquet: this is a Parquet file, not a CSV; write it out as CSV (UTF-8) first, for example with pandas: pd.read_parquet(path).to_csv(out, index=False)"),
+    ] {
+        let (e, text) = error(name, &ReadOptions::default(), &EncodeOptions::default());
+        assert!(matches!(e, Error::Dataset { .. }), "{name}");
+        assert_eq!(text, expected);
+    }
+}
+
+#[test]
+fn utf16_and_unnamed_gzip_are_read() {
+    for name in ["utf16le.csv", "utf16be.csv"] {
+        let d = summary(name);
+        assert_eq!(kinds(&d), base_kinds(), "{name}");
+        assert_eq!((d.rows, d.delimiter.as_str()), (12, ";"), "{name}");
+        assert!(
+            notes(&d)
+                .contains(&"the input is UTF-16 text: decoded to UTF-8 as it was read".to_string()),
+            "{name}"
+        );
+    }
+    let d = load(
+        Path::new(&fixture("utf16le.csv")),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        d.feature_names.contains(&"colour=grün".to_string()),
+        "{:?}",
+        d.feature_names
+    );
+    let d = summary("gzipped_no_ext.csv");
+    assert_eq!(kinds(&d), base_kinds());
+    assert_eq!(
+        notes(&d)[0],
+        "the input is gzip-compressed: decompressed as it was read"
+    );
+}
+
+#[test]
+fn huge_and_tiny_magnitudes_are_real_columns() {
+    let d = load(
+        Path::new(&fixture("huge_tiny.csv")),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(d.feature_names, ["huge", "tiny", "x"]);
+    for c in 0..2 {
+        let column = d.x.column(c);
+        let mean = column.sum() / column.len() as f32;
+        let var = column.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / column.len() as f32;
+        assert!(
+            mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+            "{c}: {column}"
+        );
+    }
+}
+
+#[test]
+fn labels_constant_many_integers_and_natural_classes() {
+    let (e, text) = error(
+        "constant_target.csv",
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    );
+    assert!(matches!(e, Error::Dataset { .. }));
+    assert_eq!(
+        text,
+        "tests/fixtures/constant_target.csv: the label 'price' holds the same value (19.99) in every row used; a regression needs a label that varies: pick another column with --target"
+    );
+    let d = summary("many_integers.csv");
+    assert_eq!(d.task, Task::Regression);
+    assert_eq!(
+        notes(&d),
+        ["the label 'score' holds 30 distinct integers, more than 20, so it is taken as a number (regression); if they are classes, set --task classification"]
+    );
+    let d = summary("natural_classes.csv");
+    let classes: Vec<&str> = d
+        .classes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(classes, ["cls1", "cls2", "cls10", "cls11"]);
+}
+
+#[test]
+fn a_file_longer_than_max_rows_is_sampled_with_a_note() {
+    let read = ReadOptions {
+        max_rows: Some(20),
+        seed: 1,
+        ..ReadOptions::default()
+    };
+    let d = load_with("many_integers.csv", &read, &EncodeOptions::default()).unwrap();
+    assert!(d.sampled);
+    assert_eq!((d.rows_in_file, d.rows_read, d.rows), (60, 20, 20));
+    assert!(notes(&d).contains(&"the file has 60 data rows: a random sample of 20 is used (seeded by --seed); set --max-rows to use more".to_string()), "{:?}", notes(&d));
+    let d = summary("many_integers.csv");
+    assert!(!d.sampled);
+    assert_eq!((d.rows_in_file, d.rows_read), (60, 60));
+}
+
+#[test]
+fn progress_counts_the_bytes_of_the_file() {
+    let bar = indicatif::ProgressBar::hidden();
+    let path = fixture("diabetes_excel_eu.csv");
+    load_with_progress(
+        Path::new(&path),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+        &bar,
+    )
+    .unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!((bar.length(), bar.position()), (Some(size), size));
+    // Compressed input: the bytes of the file, not of the text inside.
+    let bar = indicatif::ProgressBar::hidden();
+    let path = fixture("gzipped_no_ext.csv");
+    load_with_progress(
+        Path::new(&path),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+        &bar,
+    )
+    .unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!((bar.length(), bar.position()), (Some(size), size));
 }
