@@ -95,11 +95,24 @@ pub struct Scanner<R> {
     scratch: Record,
 }
 
+impl Scanner<&'static [u8]> {
+    /// A scanner of `bytes` alone (the start of an input, looked at before reading it), with no
+    /// more buffer than they need.
+    pub fn over(bytes: &[u8], delimiter: u8) -> Self {
+        Scanner::with_buffer(&[][..], bytes.to_vec(), delimiter, bytes.len())
+    }
+}
+
 impl<R: Read> Scanner<R> {
     /// A scanner of `head` (bytes already read from the input) followed by the rest of `input`.
-    pub fn new(input: R, mut head: Vec<u8>, delimiter: u8) -> Self {
+    pub fn new(input: R, head: Vec<u8>, delimiter: u8) -> Self {
+        let size = head.len().max(BUFFER);
+        Self::with_buffer(input, head, delimiter, size)
+    }
+
+    fn with_buffer(input: R, mut head: Vec<u8>, delimiter: u8, size: usize) -> Self {
         let end = head.len();
-        head.resize(end.max(BUFFER), 0);
+        head.resize(size.max(end).max(1), 0);
         let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
         // csv_core drops a UTF-8 byte order mark at the start of what it is first given; the
         // scanner hands it records from the middle of the input, so it is given a blank line
@@ -120,7 +133,6 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Reads the next record into `record` and returns its line; `None` at the end of the input.
-    /// Blank records are returned too ([`Record::is_blank`]).
     pub fn next_record(&mut self, record: &mut Record) -> Result<Option<u64>, ScanError> {
         if !self.skip_line_ends()? {
             return Ok(None);
@@ -417,8 +429,13 @@ mod tests {
             d in prop::sample::select(b",;".to_vec()),
             head in 0usize..20,
         ) {
+            // Some of the bytes already read as a head, or all of them in a buffer of their size.
             let head = head.min(bytes.len());
-            let mut s = Scanner::new(&bytes[head..], bytes[..head].to_vec(), d);
+            let mut s: Scanner<&[u8]> = if head == 0 {
+                Scanner::over(&bytes, d)
+            } else {
+                Scanner::new(&bytes[head..], bytes[..head].to_vec(), d)
+            };
             let mut record = Record::new();
             let mut ours = Vec::new();
             let mut closed = true;

@@ -103,7 +103,7 @@ pub fn identify(head: &[u8], file: &Path) -> Result<Format> {
 /// The non-blank records at the start of `head`, with their lines; the last one is left out when
 /// `head` is not the whole input (it may be cut short), and so is a record with an open quote.
 fn records(head: &[u8], complete: bool, delimiter: u8, max: usize) -> Vec<(u64, Record)> {
-    let mut scanner = Scanner::new(head, Vec::new(), delimiter);
+    let mut scanner = Scanner::over(head, delimiter);
     let mut out = Vec::new();
     let mut record = Record::new();
     while out.len() < max {
