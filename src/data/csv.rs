@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 
 use super::dataset::MIN_ROWS;
-use super::input::{open, open_path};
+use super::input::{open, open_path, Opened};
 use super::number::{parse_number, Number};
 use super::options::Decimal;
 use super::sample::Reservoir;
@@ -243,30 +243,15 @@ pub fn read_with_progress<R: Read>(
         .map(|s| s.to_string())
         .chain(options.na_values.iter().map(|s| s.trim().to_lowercase()))
         .collect();
-    let decimal = match options.decimal {
-        Some(decimal) => decimal,
-        None => {
-            let found = detect_decimal(
-                &opened.head,
-                opened.complete,
-                delimiter,
-                options.header,
-                &words,
-                &file,
-            )?;
-            if !found.columns.is_empty() {
-                notes.push(
-                    Message::new(format!(
-                        "numbers are written with a decimal comma (as in column '{}'): read as such; set ",
-                        found.columns[0]
-                    ))
-                    .setting_value(Setting::Decimal, ".")
-                    .text(" if the comma means something else"),
-                );
-            }
-            found.decimal
-        }
-    };
+    let decimal = choose_decimal(
+        options.decimal,
+        &opened,
+        delimiter,
+        options.header,
+        &words,
+        &file,
+        &mut notes,
+    )?;
     let na = Na {
         numeric: words
             .iter()
@@ -275,22 +260,7 @@ pub fn read_with_progress<R: Read>(
         decimal,
     };
     let mut scanner = Scanner::new(opened.rest, opened.head, delimiter);
-    let scan_error = |e: ScanError| {
-        match e {
-        ScanError::Io(source) => Error::Io {
-            file: file.clone(),
-            source,
-        },
-        ScanError::UnclosedQuote { line } => Error::data(
-            Location {
-                file: file.clone(),
-                line,
-                column: None,
-            },
-            "a quoted field starting on this line is never closed; add the closing \" or remove the opening one",
-        ),
-    }
-    };
+    let scan_error = |e| scan_error(&file, e);
 
     let mut record = Record::new();
     let first_line = loop {
@@ -610,6 +580,51 @@ impl Table {
         }
         self.ordinals = Some(order.iter().map(|&r| ordinals[r]).collect());
     }
+}
+
+/// The error for a record the scanner could not read.
+fn scan_error(file: &Path, e: ScanError) -> Error {
+    match e {
+        ScanError::Io(source) => Error::Io {
+            file: file.to_path_buf(),
+            source,
+        },
+        ScanError::UnclosedQuote { line } => Error::data(
+            Location {
+                file: file.to_path_buf(),
+                line,
+                column: None,
+            },
+            "a quoted field starting on this line is never closed; add the closing \" or remove the opening one",
+        ),
+    }
+}
+
+/// The decimal separator: `decimal` when set, else detected from the start of the input, with a
+/// note when it is a comma.
+fn choose_decimal(
+    decimal: Option<Decimal>,
+    opened: &Opened,
+    delimiter: u8,
+    header: Option<bool>,
+    na: &[String],
+    file: &Path,
+    notes: &mut Vec<Message>,
+) -> Result<Decimal> {
+    if let Some(decimal) = decimal {
+        return Ok(decimal);
+    }
+    let found = detect_decimal(&opened.head, opened.complete, delimiter, header, na, file)?;
+    if let Some(column) = found.columns.first() {
+        notes.push(
+            Message::new(format!(
+                "numbers are written with a decimal comma (as in column '{column}'): read as such; set "
+            ))
+            .setting_value(Setting::Decimal, ".")
+            .text(" if the comma means something else"),
+        );
+    }
+    Ok(found.decimal)
 }
 
 /// The spellings of a missing value, lower-case, and the decimal separator they are read with.
