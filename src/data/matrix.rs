@@ -143,7 +143,7 @@ fn standardise_wide(table: &Table, plans: &[Plan], kept: &Kept, x: &mut Array2<f
                         }
                     })
                     .collect();
-                let moments = Moments::of(&values);
+                let moments = Moments::of(values.iter().copied());
                 for (k, v) in values.into_iter().enumerate() {
                     x[[k, j]] = moments.standardise(v) as f32;
                 }

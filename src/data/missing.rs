@@ -23,7 +23,7 @@ impl Kept {
     }
 
     /// The indices of the rows kept, in order.
-    pub fn rows(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    pub fn rows(&self) -> impl DoubleEndedIterator<Item = usize> + Clone + '_ {
         (0..self.keep.len()).filter(|&r| self.keep[r])
     }
 }
@@ -106,13 +106,17 @@ pub fn fill(table: &Table, plans: &mut [Plan], kept: &Kept) -> Filled {
         if missing_kept == 0 {
             continue;
         }
-        let median = matches!(plans[c], Plan::Numeric { .. }).then(|| {
-            median(
-                kept.rows()
-                    .map(|r| plans[c].numeric_value(table, r, c))
-                    .collect(),
-            )
-        });
+        // The values in f32 unless the column is wide: a copy of one column, at its own width.
+        let values = kept.rows().map(|r| plans[c].numeric_value(table, r, c));
+        let median = match plans[c] {
+            Plan::Numeric { .. } if table.is_wide(c) => Some(median(values.collect())),
+            Plan::Numeric { .. } => Some(median_by(
+                values.map(|v| v as f32).collect(),
+                |v| v.is_finite(),
+                f32::total_cmp,
+            )),
+            _ => None,
+        };
         match &mut plans[c] {
             Plan::Numeric { fill, .. } => {
                 *fill = median.flatten().or(Some(0.0));
@@ -130,21 +134,27 @@ pub fn fill(table: &Table, plans: &mut [Plan], kept: &Kept) -> Filled {
 
 /// The median of the finite values (the mean of the middle two for an even count, halved before
 /// adding so that two values near f64::MAX do not overflow).
-pub fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.retain(|v| v.is_finite());
+pub fn median(values: Vec<f64>) -> Option<f64> {
+    median_by(values, |v| v.is_finite(), f64::total_cmp)
+}
+
+/// [`median`] of values of any float type, ordered by `cmp`.
+fn median_by<T: Copy + Into<f64>>(
+    mut values: Vec<T>,
+    finite: impl Fn(&T) -> bool,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Option<f64> {
+    values.retain(finite);
     let n = values.len();
     if n == 0 {
         return None;
     }
-    let (_, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let (lower, &mut upper, _) = values.select_nth_unstable_by(n / 2, &cmp);
     if n % 2 == 1 {
-        return Some(upper);
+        return Some(upper.into());
     }
-    let lower = values[..n / 2]
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    Some(lower / 2.0 + upper / 2.0)
+    let lower = lower.iter().copied().max_by(|a, b| cmp(a, b))?;
+    Some(lower.into() / 2.0 + upper.into() / 2.0)
 }
 
 #[cfg(test)]

@@ -68,9 +68,11 @@ pub struct Moments {
 }
 
 impl Moments {
-    /// The moments of `values` (finite); zero for none.
-    pub fn of(values: &[f64]) -> Self {
-        let largest = values.iter().fold(0f64, |m, v| m.max(v.abs()));
+    /// The moments of `values` (finite); zero for none. The values are walked twice (the
+    /// largest, then the moments), so a column need not be copied out to be measured.
+    pub fn of(values: impl IntoIterator<Item = f64, IntoIter: Clone>) -> Self {
+        let values = values.into_iter();
+        let largest = values.clone().fold(0f64, |m, v| m.max(v.abs()));
         let scale = if largest > 0.0 && largest.is_finite() {
             // 2^e for the exponent e of `largest` (2^-1022 for a subnormal one).
             f64::from_bits(((largest.to_bits() >> 52) & 0x7ff).max(1) << 52)
@@ -142,7 +144,7 @@ mod tests {
     fn moments_hold_at_the_ends_of_f64() {
         for base in [1e299, 1e-300, 1.0, -1e300] {
             let v = [base, 2.0 * base, 3.0 * base, 4.0 * base];
-            let m = Moments::of(&v);
+            let m = Moments::of(v);
             assert!(!m.is_constant());
             assert!((m.mean() / (2.5 * base) - 1.0).abs() < 1e-12, "{base}");
             assert!(
@@ -161,15 +163,15 @@ mod tests {
                 assert!((z - e).abs() < 1e-12, "{base}: {z} vs {e}");
             }
         }
-        assert!(Moments::of(&[7e-300; 5]).is_constant());
-        assert!(Moments::of(&[0.0; 3]).is_constant());
-        assert_eq!(Moments::of(&[]).mean(), 0.0);
+        assert!(Moments::of([7e-300; 5]).is_constant());
+        assert!(Moments::of([0.0; 3]).is_constant());
+        assert_eq!(Moments::of([]).mean(), 0.0);
     }
 
     #[test]
     fn welford_matches_two_pass() {
         let v = [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0, 1e9 + 4.0];
-        let m = Moments::of(&v);
+        let m = Moments::of(v);
         assert!((m.mean() - (1e9 + 2.5)).abs() < 1e-6);
         assert!((m.sd() - 1.25f64.sqrt()).abs() < 1e-9);
     }

@@ -84,19 +84,19 @@ pub fn encode_target(
                     .setting(Setting::Target),
                 ));
             }
-            let raw: Vec<f64> = kept.rows().map(|r| table.number(r, c)).collect();
-            let moments = Moments::of(&raw);
+            let raw = kept.rows().map(|r| table.number(r, c));
+            let moments = Moments::of(raw.clone());
             if moments.is_constant() {
                 return Err(Error::dataset(
                     table.file.clone(),
                     Message::new(format!(
                         "the label '{name}' holds the same value ({}) in every row used; a regression needs a label that varies: pick another column with ",
-                        number_name(raw.first().copied().unwrap_or_default())
+                        number_name(raw.clone().next().unwrap_or_default())
                     ))
                     .setting(Setting::Target),
                 ));
             }
-            let values = raw.iter().map(|&v| moments.standardise(v) as f32).collect();
+            let values = raw.map(|v| moments.standardise(v) as f32).collect();
             Ok(EncodedTarget {
                 target: Target::Values {
                     values,
