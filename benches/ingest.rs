@@ -1,9 +1,12 @@
 //! Ingest speed of the loader (read + encode) on a generated numeric CSV, in MB/s.
 //!
-//! `cargo bench --bench ingest` runs the criterion benchmark on a CSV generated in memory.
+//! `cargo bench --bench ingest` runs the criterion benchmarks on a CSV generated in memory: every
+//! row read and parsed (`numeric_16MB`), and the same file sampled to 10,000 rows
+//! (`sampled_16MB`), where most rows are only scanned.
 //! Two more modes, used to measure a large file (see docs/data.md):
 //! `... -- --generate PATH MB` writes a numeric CSV of about MB megabytes to PATH, and
-//! `... -- --file PATH` loads PATH once and prints its size, the time taken and the MB/s.
+//! `... -- --file PATH [--all]` loads PATH once (sampled to the default `max_rows`, or every row
+//! with `--all`) and prints its size, the rows kept, the time taken and the MB/s.
 
 use std::io::Write;
 use std::path::Path;
@@ -50,17 +53,23 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingest");
     group.throughput(Throughput::Bytes(csv.len() as u64));
     group.sample_size(10);
-    group.bench_function("numeric_16MB", |b| {
-        b.iter(|| {
-            load_reader(
-                csv.as_slice(),
-                Path::new("bench.csv"),
-                &ReadOptions::default(),
-                &EncodeOptions::default(),
-            )
-            .expect("the generated CSV loads")
-        })
-    });
+    for (name, max_rows) in [("numeric_16MB", None), ("sampled_16MB", Some(10_000))] {
+        let read = ReadOptions {
+            max_rows,
+            ..ReadOptions::default()
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                load_reader(
+                    csv.as_slice(),
+                    Path::new("bench.csv"),
+                    &read,
+                    &EncodeOptions::default(),
+                )
+                .expect("the generated CSV loads")
+            })
+        });
+    }
     group.finish();
 }
 
@@ -77,17 +86,22 @@ fn main() {
     }
     if let Some([path, ..]) = flag("--file") {
         let size = std::fs::metadata(path).expect("the CSV exists").len() as f64 / 1e6;
+        let read = ReadOptions {
+            max_rows: if args.iter().any(|a| a == "--all") {
+                None
+            } else {
+                ReadOptions::default().max_rows
+            },
+            ..ReadOptions::default()
+        };
         let start = Instant::now();
-        let d = load(
-            Path::new(path),
-            &ReadOptions::default(),
-            &EncodeOptions::default(),
-        )
-        .expect("the CSV loads");
+        let d = load(Path::new(path), &read, &EncodeOptions::default()).expect("the CSV loads");
         let secs = start.elapsed().as_secs_f64();
         println!(
-            "{path}: {size:.1} MB, {} rows x {} features in {secs:.2} s = {:.0} MB/s; f32 matrix {:.1} MB",
+            "{path}: {size:.1} MB, {} rows in the file, {} kept{} x {} features in {secs:.2} s = {:.0} MB/s; f32 matrix {:.1} MB",
+            d.summary.rows_in_file,
             d.rows(),
+            if d.summary.sampled { " (sampled)" } else { "" },
             d.features(),
             size / secs,
             (d.x.len() * 4) as f64 / 1e6

@@ -12,7 +12,7 @@ use crate::curve::consensus::{consensus, log_median, Consensus};
 use crate::curve::diagnose::Origin;
 use crate::curve::rules::{suggest_points, Method, Suggestions, HEADLINE, MIN_POINTS};
 use crate::curve::Curve;
-use crate::data::split::{check_fraction, split, Split};
+use crate::data::split::{check_fraction, split, try_split, Split};
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
 use crate::range_test::{run_many, RangeTestConfig, Run, Signal};
@@ -237,7 +237,8 @@ pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> R
     config.validate()?;
     let held_out = config
         .val_split
-        .map(|f| split(dataset, f, config.range.seed));
+        .map(|f| try_split(dataset, Setting::ValSplit, f, config.range.seed))
+        .transpose()?;
     let runs: Vec<ReadRun> = run_many(
         dataset,
         held_out.as_ref(),

@@ -1,11 +1,14 @@
-//! The loader through the real binary: every reading feature on a fixture in tests/fixtures/,
-//! checked in the JSON report's `data` block, and every malformed input with its message, exit
-//! code 2 and no output file.
+//! The loader as a library: every fixture in tests/fixtures/ read and encoded with `load`, each
+//! good one checked in its `DataSummary`, each bad one by its typed error and the message a person
+//! reads (settings rendered as the command line's flags).
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use serde_json::Value;
+use lrfind::data::{
+    load, load_with_progress, ColumnKind, DataSummary, Decimal, EncodeOptions, MissingPolicy,
+    ReadOptions, Task,
+};
+use lrfind::error::{Error, Setting};
 
 const FIXTURES: &str = "tests/fixtures";
 
@@ -13,56 +16,66 @@ fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}")
 }
 
-fn lrfind() -> Command {
-    Command::cargo_bin("lrfind").expect("the binary is built")
+/// Names settings as flags (`--missing drop`), as the binary does.
+fn flags(setting: Setting, value: Option<&str>) -> String {
+    let name = format!("--{}", setting.key().replace('_', "-"));
+    match value {
+        Some(v) => format!("{name} {v}"),
+        None => name,
+    }
 }
 
-/// Runs lrfind on `input` with `extra` options and returns the JSON report's `data` block.
-fn data(input: &str, extra: &[&str]) -> Value {
-    let output = lrfind()
-        .args([input, "--no-plot", "--json", "-", "--steps", "20"])
-        .args(extra)
-        .output()
-        .expect("lrfind runs");
-    assert!(
-        output.status.code() != Some(2),
-        "{input}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).expect("the report is JSON");
-    report["data"].clone()
+fn load_with(
+    name: &str,
+    read: &ReadOptions,
+    encode: &EncodeOptions,
+) -> lrfind::error::Result<DataSummary> {
+    load(Path::new(&fixture(name)), read, encode).map(|d| d.summary)
 }
 
-/// Each column's kind, as (name, kind) pairs.
-fn kinds(data: &Value) -> Vec<(String, String)> {
-    data["columns"]
-        .as_array()
-        .expect("columns")
+fn summary(name: &str) -> DataSummary {
+    load_with(name, &ReadOptions::default(), &EncodeOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: {}", e.render(&flags)))
+}
+
+/// The error of loading `name`, rendered with flags.
+fn error(name: &str, read: &ReadOptions, encode: &EncodeOptions) -> (Error, String) {
+    match load_with(name, read, encode) {
+        Ok(_) => panic!("{name}: loaded"),
+        Err(e) => {
+            let text = e.render(&flags);
+            (e, text)
+        }
+    }
+}
+
+fn kinds(d: &DataSummary) -> Vec<(String, &'static str)> {
+    d.columns
         .iter()
         .map(|c| {
-            (
-                c["name"].as_str().unwrap().to_string(),
-                c["kind"].as_str().unwrap().to_string(),
-            )
+            let kind = match c.kind {
+                ColumnKind::Numeric => "numeric",
+                ColumnKind::Boolean => "boolean",
+                ColumnKind::Categorical { .. } => "categorical",
+                ColumnKind::Label => "label",
+                ColumnKind::Dropped { .. } => "dropped",
+            };
+            (c.name.clone(), kind)
         })
         .collect()
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 /// The kinds every copy of the base fixture is read as.
-fn base_kinds() -> Vec<(String, String)> {
-    pairs(&[
+fn base_kinds() -> Vec<(String, &'static str)> {
+    [
         ("length", "numeric"),
         ("width", "numeric"),
         ("colour", "categorical"),
         ("flag", "boolean"),
         ("label", "label"),
-    ])
+    ]
+    .map(|(n, k)| (n.to_string(), k))
+    .to_vec()
 }
 
 #[test]
@@ -73,125 +86,117 @@ fn delimiters_are_detected() {
         ("pipe.csv", "|"),
         ("crlf_bom.csv", ","),
     ] {
-        let d = data(&fixture(file), &[]);
-        assert_eq!(d["delimiter"], delimiter, "{file}");
-        assert_eq!(d["rows_read"], 12, "{file}");
-        assert_eq!(d["rows"], 12, "{file}");
+        let d = summary(file);
+        assert_eq!(d.delimiter, delimiter, "{file}");
+        assert_eq!((d.rows_read, d.rows), (12, 12), "{file}");
         assert_eq!(kinds(&d), base_kinds(), "{file}");
-        assert_eq!(d["header"], true, "{file}");
+        assert!(d.header, "{file}");
     }
 }
 
 #[test]
-fn delimiter_can_be_forced() {
+fn a_forced_delimiter_is_used() {
+    let comma = ReadOptions {
+        delimiter: Some(b','),
+        ..ReadOptions::default()
+    };
     // Forced to a comma, the semicolon file is one text column: nothing is left to learn from.
-    lrfind()
-        .args([&fixture("semicolon.csv"), "--no-plot", "--delimiter", ","])
-        .assert()
-        .code(2);
-    let d = data(&fixture("tab.tsv"), &["--delimiter", "tab"]);
-    assert_eq!(d["delimiter"], "tab");
-    lrfind()
-        .args([&fixture("tab.tsv"), "--delimiter", "::"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("not a delimiter"));
+    let (e, _) = error("semicolon.csv", &comma, &EncodeOptions::default());
+    assert!(matches!(e, Error::Dataset { .. }), "{e}");
+    let tab = ReadOptions {
+        delimiter: Some(b'\t'),
+        ..ReadOptions::default()
+    };
+    let d = load_with("tab.tsv", &tab, &EncodeOptions::default()).unwrap();
+    assert_eq!(d.delimiter, "tab");
 }
 
 #[test]
 fn quoted_fields_spaces_exponents_and_gzip() {
-    let d = data(&fixture("quoted.csv"), &[]);
-    assert_eq!(d["columns"][2]["levels"], 4);
-    let d = data(&fixture("spaces_exponents.csv"), &[]);
-    assert_eq!(kinds(&d), base_kinds());
-    let d = data(&fixture("gzipped.csv.gz"), &[]);
-    assert_eq!(d["rows"], 12);
+    let d = summary("quoted.csv");
+    assert_eq!(d.columns[2].kind, ColumnKind::Categorical { levels: 4 });
+    assert_eq!(kinds(&summary("spaces_exponents.csv")), base_kinds());
+    let d = summary("gzipped.csv.gz");
+    assert_eq!(d.rows, 12);
     assert_eq!(kinds(&d), base_kinds());
 }
 
 #[test]
-fn standard_input_is_read_for_a_dash() {
-    let csv = std::fs::read(fixture("quoted.csv")).unwrap();
-    let output = lrfind()
-        .args(["-", "--no-plot", "--json", "-", "--steps", "20"])
-        .write_stdin(csv)
-        .output()
-        .unwrap();
-    assert!(output.status.success() || output.status.code() == Some(1));
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["data"]["rows"], 12);
-    assert_eq!(report["data"]["file"], "<stdin>");
-}
-
-#[test]
-fn missing_header_is_detected_or_declared() {
-    let d = data(&fixture("no_header.csv"), &[]);
-    assert_eq!(d["header"], false);
-    assert_eq!(d["header_detected"], true);
-    assert_eq!(d["rows"], 12);
-    assert_eq!(d["target"], "c2");
-    let d = data(
-        &fixture("no_header.csv"),
-        &["--no-header", "--target", "c2"],
-    );
-    assert_eq!(d["header_detected"], false);
-    assert_eq!(d["task"], "classification");
+fn a_missing_header_is_detected_or_declared() {
+    let d = summary("no_header.csv");
+    assert!(!d.header && d.header_detected);
+    assert_eq!((d.rows, d.target.as_str()), (12, "c2"));
+    let read = ReadOptions {
+        header: Some(false),
+        ..ReadOptions::default()
+    };
+    let encode = EncodeOptions {
+        target: Some("c2".into()),
+        ..EncodeOptions::default()
+    };
+    let d = load_with("no_header.csv", &read, &encode).unwrap();
+    assert!(!d.header_detected);
+    assert_eq!(d.task, Task::Classification);
 }
 
 #[test]
 fn missing_values_are_filled_by_default() {
-    let d = data(&fixture("missing.csv"), &[]);
-    assert_eq!(d["rows_read"], 24);
-    assert_eq!(d["rows"], 23);
-    let m = &d["missing"];
-    assert_eq!(m["policy"], "fill");
-    assert_eq!(m["label_rows_dropped"], 1);
-    assert_eq!(m["filled"], 2);
-    assert_eq!(m["as_level"], 1);
+    let d = summary("missing.csv");
+    assert_eq!((d.rows_read, d.rows), (24, 23));
+    let m = &d.missing;
+    assert_eq!(m.policy, MissingPolicy::Fill);
+    assert_eq!((m.label_rows_dropped, m.filled, m.as_level), (1, 2, 1));
     // The medians of the present values (the label-less row excluded).
-    assert_eq!(d["columns"][0]["missing"], 1);
-    assert_eq!(d["columns"][0]["fill"].as_f64().unwrap() as f32, 4.9);
-    assert_eq!(d["columns"][2]["levels"], 4);
+    assert_eq!(d.columns[0].missing, 1);
+    assert_eq!(d.columns[0].fill.map(|f| f as f32), Some(4.9));
+    assert_eq!(d.columns[2].kind, ColumnKind::Categorical { levels: 4 });
 }
 
 #[test]
 fn missing_values_dropped_or_refused_on_request() {
-    let d = data(&fixture("missing.csv"), &["--missing", "drop"]);
-    assert_eq!(d["rows"], 20);
-    assert_eq!(d["rows_dropped"], 4);
-    assert_eq!(d["missing"]["incomplete_rows_dropped"], 3);
-    lrfind()
-        .args([&fixture("missing.csv"), "--no-plot", "--missing", "error"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
-            "missing.csv, line 3, column 'length': missing value 'NA'",
-        ));
-    let d = data(&fixture("custom_na.csv"), &["--na-values", "-999"]);
-    assert_eq!(d["columns"][0]["missing"], 1);
-    assert_eq!(d["missing"]["filled"], 1);
+    let drop = EncodeOptions {
+        missing: MissingPolicy::Drop,
+        ..EncodeOptions::default()
+    };
+    let d = load_with("missing.csv", &ReadOptions::default(), &drop).unwrap();
+    assert_eq!((d.rows, d.rows_dropped), (20, 4));
+    assert_eq!(d.missing.incomplete_rows_dropped, 3);
+    let refuse = EncodeOptions {
+        missing: MissingPolicy::Error,
+        ..EncodeOptions::default()
+    };
+    let (e, text) = error("missing.csv", &ReadOptions::default(), &refuse);
+    assert!(matches!(e, Error::Data { .. }));
+    assert_eq!(
+        text,
+        "tests/fixtures/missing.csv, line 3, column 'length': missing value 'NA' and --missing error was given; pass --missing drop to skip such rows, or --missing fill to fill them"
+    );
+    let na = ReadOptions {
+        na_values: vec!["-999".into()],
+        ..ReadOptions::default()
+    };
+    let d = load_with("custom_na.csv", &na, &EncodeOptions::default()).unwrap();
+    assert_eq!((d.columns[0].missing, d.missing.filled), (1, 1));
 }
 
 #[test]
 fn useless_columns_are_dropped_with_a_note() {
-    let d = data(&fixture("ids.csv"), &["--max-categories", "5"]);
+    let encode = EncodeOptions {
+        max_categories: 5,
+        ..EncodeOptions::default()
+    };
+    let d = load_with("ids.csv", &ReadOptions::default(), &encode).unwrap();
     let k = kinds(&d);
     for dropped in ["c0", "id", "name", "const"] {
         assert!(
-            k.contains(&(dropped.to_string(), "dropped".to_string())),
+            k.contains(&(dropped.to_string(), "dropped")),
             "{dropped}: {k:?}"
         );
     }
-    let notes: Vec<&str> = d["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap())
-        .collect();
+    let notes: Vec<String> = d.notes.iter().map(|n| n.render(&flags)).collect();
     assert_eq!(notes.iter().filter(|n| n.starts_with("dropped")).count(), 4);
-    assert!(notes
-        .iter()
-        .any(|n| n.contains("'name': text with more than 5")));
+    assert!(notes.contains(&"dropped column 'name': text with more than 5 distinct values, like a name or free text (--max-categories)".to_string()), "{notes:?}");
+    assert!(notes.contains(&"dropped column 'c0': no name in the header, so taken for a saved row index (name it or list it in --features to use it)".to_string()), "{notes:?}");
     assert!(notes
         .iter()
         .any(|n| n.contains("'id': its integers just count the rows")));
@@ -199,102 +204,111 @@ fn useless_columns_are_dropped_with_a_note() {
 
 #[test]
 fn ignore_and_features_choose_the_inputs() {
-    let d = data(&fixture("ids.csv"), &["--features", "length,colour"]);
-    assert_eq!(d["features"], 4);
-    let d = data(&fixture("ids.csv"), &["--ignore", "colour,flag,name"]);
-    assert_eq!(d["features"], 2);
-    lrfind()
-        .args([
-            &fixture("ids.csv"),
-            "--no-plot",
-            "--features",
-            "length,label",
-        ])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("'label' is the label"));
-    lrfind()
-        .args([&fixture("ids.csv"), "--no-plot", "--ignore", "nope"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no column 'nope'"));
-}
-
-#[test]
-fn small_data_shrinks_the_batch_with_a_note() {
-    let d = data(&fixture("tab.tsv"), &["--batch-size", "64"]);
-    let notes = d["notes"].to_string();
-    assert!(
-        notes.contains("batch size 64 is more than the 12 usable rows"),
-        "{notes}"
-    );
-}
-
-#[test]
-fn penguins_run_end_to_end_with_a_summary() {
-    let output = lrfind()
-        .args(["data/penguins.csv", "--target", "species", "--no-plot"])
-        .output()
-        .unwrap();
+    let read = ReadOptions::default();
+    let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let features = EncodeOptions {
+        features: list(&["length", "colour"]),
+        ..EncodeOptions::default()
+    };
+    assert_eq!(load_with("ids.csv", &read, &features).unwrap().features, 4);
+    let ignore = EncodeOptions {
+        ignore: list(&["colour", "flag", "name"]),
+        ..EncodeOptions::default()
+    };
+    assert_eq!(load_with("ids.csv", &read, &ignore).unwrap().features, 2);
+    let label = EncodeOptions {
+        features: list(&["length", "label"]),
+        ..EncodeOptions::default()
+    };
+    let (e, text) = error("ids.csv", &read, &label);
+    assert!(matches!(
+        e,
+        Error::Config {
+            setting: Setting::Features,
+            ..
+        }
+    ));
     assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        text,
+        "invalid --features: 'label' is the label (--target); it cannot also be listed in --features"
     );
-    let text = String::from_utf8(output.stdout).unwrap();
-    for expected in [
-        "344 rows read, 344 used, 0 dropped; delimiter ',', header row",
-        "categorical island (3 levels), sex (3 levels)",
-        "'species': classification, 3 classes (Adelie 152, Chinstrap 68, Gentoo 124)",
-        "filled with the column median",
-        "suggested LR",
-    ] {
-        assert!(text.contains(expected), "{expected}\n{text}");
-    }
-}
-
-/// Runs lrfind on a bad fixture: exit code 2, every expected piece in the one-line message, and
-/// no plot written.
-fn fails(name: &str, extra: &[&str], expected: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let plot = dir.path().join("out.png");
-    let output = lrfind()
-        .arg(fixture(name))
-        .arg("--plot")
-        .arg(&plot)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
-    for e in expected {
-        assert!(stderr.contains(e), "{name}: expected {e:?} in {stderr}");
-    }
-    assert!(!Path::new(&plot).exists(), "{name}: wrote a plot");
+    let nope = EncodeOptions {
+        ignore: list(&["nope"]),
+        ..EncodeOptions::default()
+    };
+    let (e, text) = error("ids.csv", &read, &nope);
+    assert!(matches!(
+        e,
+        Error::Config {
+            setting: Setting::Ignore,
+            ..
+        }
+    ));
+    assert!(text.starts_with("invalid --ignore: no column 'nope' in tests/fixtures/ids.csv; the columns are: c0, id, name"), "{text}");
 }
 
 #[test]
-fn malformed_inputs_fail_with_file_line_and_column() {
-    fails(
+fn penguins_are_summarised() {
+    let encode = EncodeOptions {
+        target: Some("species".into()),
+        ..EncodeOptions::default()
+    };
+    let d = load(
+        Path::new("data/penguins.csv"),
+        &ReadOptions::default(),
+        &encode,
+    )
+    .unwrap()
+    .summary;
+    assert_eq!((d.rows_read, d.rows, d.rows_dropped), (344, 344, 0));
+    let classes: Vec<(&str, usize)> = d
+        .classes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| (c.name.as_str(), c.count))
+        .collect();
+    assert_eq!(
+        classes,
+        [("Adelie", 152), ("Chinstrap", 68), ("Gentoo", 124)]
+    );
+    assert_eq!(d.features, 15);
+}
+
+/// Loads a bad fixture with default options: a `Data` error, and every expected piece in the
+/// message.
+fn fails(name: &str, expected: &[&str]) -> Error {
+    let (e, text) = error(name, &ReadOptions::default(), &EncodeOptions::default());
+    assert_eq!(text.lines().count(), 1, "{name}: {text}");
+    for piece in expected {
+        assert!(text.contains(piece), "{name}: expected {piece:?} in {text}");
+    }
+    e
+}
+
+#[test]
+fn malformed_inputs_name_file_line_and_column() {
+    let e = fails(
         "ragged.csv",
-        &[],
         &["ragged.csv, line 5:", "4 fields but the header has 5"],
     );
-    fails(
+    assert!(matches!(e, Error::Data { .. }));
+    let e = fails(
         "stray_text.csv",
-        &[],
         &[
-            "stray_text.csv, line 5, column 'width'",
-            "'oops' is not a number",
-            "--na-values 'oops'",
-            "--missing",
+            "stray_text.csv, line 5, column 'width': 'oops' is not a number",
+            "pass --na-values 'oops' (then --missing decides what happens to such rows)",
         ],
+    );
+    let Error::Data { message, .. } = e else {
+        panic!("a data error")
+    };
+    assert_eq!(
+        message.settings().collect::<Vec<_>>(),
+        [Setting::NaValues, Setting::Missing]
     );
     fails(
         "invalid_utf8.csv",
-        &[],
         &[
             "invalid_utf8.csv, line 5, column 'colour'",
             "not valid UTF-8",
@@ -302,25 +316,212 @@ fn malformed_inputs_fail_with_file_line_and_column() {
     );
     fails(
         "unclosed_quote.csv",
-        &[],
         &["unclosed_quote.csv, line 5:", "never closed"],
     );
 }
 
 #[test]
-fn unusable_inputs_fail_with_what_to_do() {
-    fails("empty.csv", &[], &["empty.csv", "the file is empty"]);
-    fails("header_only.csv", &[], &["header but no data rows"]);
-    fails("few_rows.csv", &[], &["only 5 usable rows", "at least 10"]);
-    fails("single_class.csv", &[], &["single class ('a')", "--target"]);
-    fails(
-        "all_dropped.csv",
-        &["--max-categories", "5"],
-        &["every feature column was dropped"],
+fn unusable_inputs_say_what_to_do() {
+    fails("empty.csv", &["empty.csv: the file is empty"]);
+    fails("header_only.csv", &["header but no data rows"]);
+    fails("few_rows.csv", &["only 5 usable rows", "at least 10"]);
+    let e = fails(
+        "single_class.csv",
+        &["single class ('a')", "pick another column with --target"],
     );
-    fails(
+    assert!(matches!(e, Error::Dataset { .. }));
+    let encode = EncodeOptions {
+        max_categories: 5,
+        ..EncodeOptions::default()
+    };
+    let (_, text) = error("all_dropped.csv", &ReadOptions::default(), &encode);
+    assert!(text.contains("every feature column was dropped"), "{text}");
+    let (e, text) = error(
         "no_such_file.csv",
-        &[],
-        &["cannot read", "no_such_file.csv"],
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
     );
+    assert!(matches!(e, Error::Io { .. }));
+    assert!(
+        text.starts_with("cannot read tests/fixtures/no_such_file.csv"),
+        "{text}"
+    );
+}
+
+/// The notes, rendered with flags.
+fn notes(d: &DataSummary) -> Vec<String> {
+    d.notes.iter().map(|n| n.render(&flags)).collect()
+}
+
+#[test]
+fn a_european_excel_export_reads_its_decimal_commas() {
+    let d = summary("decimal_comma.csv");
+    assert_eq!((d.delimiter.as_str(), d.decimal), (";", Decimal::Comma));
+    assert_eq!(kinds(&d), base_kinds());
+    assert_eq!(d.columns[0].missing, 0);
+    assert!(notes(&d).contains(&"numbers are written with a decimal comma (as in column 'length'): read as such; set --decimal . if the comma means something else".to_string()), "{:?}", notes(&d));
+    // The diabetes data re-exported that way: ten numeric features and a numeric label, not six
+    // dropped columns and 214 classes.
+    let d = summary("diabetes_excel_eu.csv");
+    assert_eq!((d.rows, d.features, d.task), (442, 10, Task::Regression));
+    assert!(d.columns[..10]
+        .iter()
+        .all(|c| c.kind == ColumnKind::Numeric));
+    assert!(notes(&d).contains(&"the label 'progression' holds 214 distinct integers, more than 20, so it is taken as a number (regression); if they are classes, set --task classification".to_string()), "{:?}", notes(&d));
+}
+
+#[test]
+fn mixed_decimal_separators_stop_and_say_how_to_choose() {
+    let (e, text) = error(
+        "decimal_mixed.csv",
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    );
+    assert!(matches!(e, Error::Data { .. }));
+    assert_eq!(
+        text,
+        "tests/fixtures/decimal_mixed.csv, line 2, column 'length': '5,1' has a decimal comma but column 'width' has a decimal point ('3.5' on line 2); set --decimal , or --decimal . to say which the file uses"
+    );
+    let comma = ReadOptions {
+        decimal: Some(Decimal::Comma),
+        ..ReadOptions::default()
+    };
+    let d = load_with("decimal_mixed.csv", &comma, &EncodeOptions::default()).unwrap();
+    assert_eq!(d.columns[0].kind, ColumnKind::Numeric);
+    assert_ne!(d.columns[1].kind, ColumnKind::Numeric);
+}
+
+#[test]
+fn other_file_types_are_named() {
+    for (name, expected) in [
+        ("workbook.xlsx", "tests/fixtures/workbook.xlsx: this is an Excel workbook or zip archive, not a CSV; save it as CSV (UTF-8)"),
+        ("table.parquet", "tests/fixtures/table.parquet: this is a Parquet file, not a CSV; write it out as CSV (UTF-8) first, for example with pandas: pd.read_parquet(path).to_csv(out, index=False)"),
+    ] {
+        let (e, text) = error(name, &ReadOptions::default(), &EncodeOptions::default());
+        assert!(matches!(e, Error::Dataset { .. }), "{name}");
+        assert_eq!(text, expected);
+    }
+}
+
+#[test]
+fn utf16_and_unnamed_gzip_are_read() {
+    for name in ["utf16le.csv", "utf16be.csv"] {
+        let d = summary(name);
+        assert_eq!(kinds(&d), base_kinds(), "{name}");
+        assert_eq!((d.rows, d.delimiter.as_str()), (12, ";"), "{name}");
+        assert!(
+            notes(&d)
+                .contains(&"the input is UTF-16 text: decoded to UTF-8 as it was read".to_string()),
+            "{name}"
+        );
+    }
+    let d = load(
+        Path::new(&fixture("utf16le.csv")),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        d.feature_names.contains(&"colour=grün".to_string()),
+        "{:?}",
+        d.feature_names
+    );
+    let d = summary("gzipped_no_ext.csv");
+    assert_eq!(kinds(&d), base_kinds());
+    assert_eq!(
+        notes(&d)[0],
+        "the input is gzip-compressed: decompressed as it was read"
+    );
+}
+
+#[test]
+fn huge_and_tiny_magnitudes_are_real_columns() {
+    let d = load(
+        Path::new(&fixture("huge_tiny.csv")),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(d.feature_names, ["huge", "tiny", "x"]);
+    for c in 0..2 {
+        let column = d.x.column(c);
+        let mean = column.sum() / column.len() as f32;
+        let var = column.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / column.len() as f32;
+        assert!(
+            mean.abs() < 1e-5 && (var - 1.0).abs() < 1e-4,
+            "{c}: {column}"
+        );
+    }
+}
+
+#[test]
+fn labels_constant_many_integers_and_natural_classes() {
+    let (e, text) = error(
+        "constant_target.csv",
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    );
+    assert!(matches!(e, Error::Dataset { .. }));
+    assert_eq!(
+        text,
+        "tests/fixtures/constant_target.csv: the label 'price' holds the same value (19.99) in every row used; a regression needs a label that varies: pick another column with --target"
+    );
+    let d = summary("many_integers.csv");
+    assert_eq!(d.task, Task::Regression);
+    assert_eq!(
+        notes(&d),
+        ["the label 'score' holds 30 distinct integers, more than 20, so it is taken as a number (regression); if they are classes, set --task classification"]
+    );
+    let d = summary("natural_classes.csv");
+    let classes: Vec<&str> = d
+        .classes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(classes, ["cls1", "cls2", "cls10", "cls11"]);
+}
+
+#[test]
+fn a_file_longer_than_max_rows_is_sampled_with_a_note() {
+    let read = ReadOptions {
+        max_rows: Some(20),
+        seed: 1,
+        ..ReadOptions::default()
+    };
+    let d = load_with("many_integers.csv", &read, &EncodeOptions::default()).unwrap();
+    assert!(d.sampled);
+    assert_eq!((d.rows_in_file, d.rows_read, d.rows), (60, 20, 20));
+    assert!(notes(&d).contains(&"the file has 60 data rows: a random sample of 20 is used (seeded by --seed); set --max-rows to use more".to_string()), "{:?}", notes(&d));
+    let d = summary("many_integers.csv");
+    assert!(!d.sampled);
+    assert_eq!((d.rows_in_file, d.rows_read), (60, 60));
+}
+
+#[test]
+fn progress_counts_the_bytes_of_the_file() {
+    let bar = indicatif::ProgressBar::hidden();
+    let path = fixture("diabetes_excel_eu.csv");
+    load_with_progress(
+        Path::new(&path),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+        &bar,
+    )
+    .unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!((bar.length(), bar.position()), (Some(size), size));
+    // Compressed input: the bytes of the file, not of the text inside.
+    let bar = indicatif::ProgressBar::hidden();
+    let path = fixture("gzipped_no_ext.csv");
+    load_with_progress(
+        Path::new(&path),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+        &bar,
+    )
+    .unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!((bar.length(), bar.position()), (Some(size), size));
 }

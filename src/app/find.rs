@@ -18,7 +18,9 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
         args.output.destinations(&args.data.stem(), "lrfind"),
         &[args.data.input()],
     )?;
-    let mut dataset = args.data.load()?;
+    let mut dataset = args
+        .data
+        .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
     let report = if grid.is_grid() {
         let bar = progress_bar(args.output.quiet, "configurations", "tested");
         let found = run_grid(&dataset, &grid, &bar)?;

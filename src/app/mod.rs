@@ -60,6 +60,20 @@ pub fn progress_bar(quiet: bool, what: &str, unit: &str) -> ProgressBar {
     bar
 }
 
+/// A progress bar on stderr counting the bytes of the input read, hidden as [`progress_bar`] is.
+pub fn reading_bar(quiet: bool) -> ProgressBar {
+    let bar = progress_bar(quiet, "reading", "");
+    if !bar.is_hidden() {
+        bar.set_style(
+            ProgressStyle::with_template(
+                "reading {bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+            )
+            .expect("valid template"),
+        );
+    }
+    bar
+}
+
 /// An LR as `--quiet` prints it: the same fixed form for every command.
 pub fn quiet_lr(lr: f64) -> String {
     format!("{lr:.4e}")

@@ -114,7 +114,9 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 race_config.validate()?;
             }
             check_fraction(Setting::ValSplit, args.run.val_split)?;
-            let dataset = args.data(input).load()?;
+            let dataset = args
+                .data(input)
+                .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
             let (steps, steps_source) = steps(args, &dataset);
             // Every setting is checked before the range test, with a stand-in LR.
             let probe = given_lr.unwrap_or_else(|| options.min_lr.unwrap_or(0.0).max(1.0));

@@ -3,7 +3,7 @@
 
 use super::{deliver, progress_bar, Outcome};
 use crate::cli::SweepArgs;
-use lrfind::data::split::split;
+use lrfind::data::split::try_split;
 use lrfind::error::{Result, Setting};
 use lrfind::output::Outputs;
 use lrfind::report::csv::sweep_csv;
@@ -23,8 +23,10 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         args.output.destinations(&args.data.stem(), "sweep"),
         &[args.data.input()],
     )?;
-    let mut dataset = args.data.load()?;
-    let held_out = split(&dataset, config.val_split, config.seed);
+    let mut dataset = args
+        .data
+        .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
+    let held_out = try_split(&dataset, Setting::ValSplit, config.val_split, config.seed)?;
     let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
     dataset.summary.notes.extend(batch_note);
     let _bar = progress_bar(args.output.quiet, "sweep", "runs");

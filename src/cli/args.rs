@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use indicatif::ProgressBar;
 
 use lrfind::data::csv::ReadOptions;
-use lrfind::data::encode::DEFAULT_MAX_CATEGORIES;
+use lrfind::data::{Decimal, DEFAULT_MAX_CATEGORIES, DEFAULT_MAX_ROWS};
 use lrfind::data::{EncodeOptions, MissingPolicy, Task};
 use lrfind::error::Setting;
 use lrfind::grid::Knobs;
@@ -71,6 +72,48 @@ pub struct DataArgs {
     /// Text feature columns with more distinct values than this are dropped.
     #[arg(long, default_value_t = DEFAULT_MAX_CATEGORIES, value_name = "N")]
     pub max_categories: usize,
+
+    /// The decimal separator: `.` or `,` (as European spreadsheets write numbers) [default:
+    /// detected when the delimiter is not a comma].
+    #[arg(long, value_name = ",|.", value_parser = parse_decimal)]
+    pub decimal: Option<Decimal>,
+
+    /// A file with more data rows is read as a seeded random sample of this many (`all`: every
+    /// row). The range test uses far fewer.
+    #[arg(
+        long,
+        value_name = "N|all",
+        default_value_t = MaxRows(Some(DEFAULT_MAX_ROWS)),
+        value_parser = parse_max_rows
+    )]
+    pub max_rows: MaxRows,
+}
+
+/// `--max-rows`: a number, or `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxRows(pub Option<usize>);
+
+impl std::fmt::Display for MaxRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, "{n}"),
+            None => f.write_str("all"),
+        }
+    }
+}
+
+fn parse_max_rows(s: &str) -> Result<MaxRows, String> {
+    match s {
+        "all" => Ok(MaxRows(None)),
+        _ => s
+            .parse::<usize>()
+            .map(|n| MaxRows(Some(n)))
+            .map_err(|_| format!("'{s}' is not a number of rows or `all`")),
+    }
+}
+
+fn parse_decimal(s: &str) -> Result<Decimal, String> {
+    s.parse::<Decimal>().map_err(|e| e.to_string())
 }
 
 impl DataArgs {
@@ -79,17 +122,27 @@ impl DataArgs {
         self.input.as_deref().expect("clap requires the CSV")
     }
 
-    /// Reads and encodes the CSV.
-    pub fn load(&self) -> lrfind::Result<lrfind::data::Dataset> {
-        lrfind::data::load(self.input(), &self.read_options(), &self.encode_options())
+    /// Reads and encodes the CSV, a large one sampled with `seed`, counting bytes on `progress`.
+    pub fn load(&self, seed: u64, progress: &ProgressBar) -> lrfind::Result<lrfind::data::Dataset> {
+        let dataset = lrfind::data::load_with_progress(
+            self.input(),
+            &self.read_options(seed),
+            &self.encode_options(),
+            progress,
+        );
+        progress.finish_and_clear();
+        dataset
     }
 
-    /// How to read the CSV.
-    pub fn read_options(&self) -> ReadOptions {
+    /// How to read the CSV; `seed` picks the sample of a large file.
+    pub fn read_options(&self, seed: u64) -> ReadOptions {
         ReadOptions {
             delimiter: self.delimiter,
             header: self.no_header.then_some(false),
             na_values: self.na_values.clone(),
+            decimal: self.decimal,
+            max_rows: self.max_rows.0,
+            seed,
         }
     }
 

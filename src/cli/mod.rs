@@ -159,7 +159,7 @@ mod tests {
             "--ignore",
             "id,name",
         ]);
-        let read = args.data.read_options();
+        let read = args.data.read_options(0);
         assert_eq!(read.delimiter, Some(b'\t'));
         assert_eq!(read.header, Some(false));
         assert_eq!(read.na_values, ["-999", "missing"]);

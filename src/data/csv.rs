@@ -1,16 +1,29 @@
-//! Reading a CSV into a [`Table`]: one pass, one reused record, numbers parsed straight into a
-//! single row-major `f32` buffer. Text cells are dictionary-encoded per column, and only for the
-//! columns that hold text. Before the pass, the first few kilobytes are looked at to pick the
-//! delimiter and to tell whether the first row is a header. Deciding what each column *is* happens
-//! later, in `encode`.
+//! Reading a CSV into a [`Table`]: one pass, numbers parsed straight into a single row-major `f32`
+//! buffer (a column holding a number beyond f32's range also keeps its values in f64), text cells
+//! dictionary-encoded per column, only for the columns that hold text. Before the pass, `input`
+//! gets the text out of the bytes and `sniff` picks the delimiter and the decimal separator.
+//!
+//! A file with more data rows than `max_rows` is sampled: the first `max_rows` rows are read as
+//! usual, then each later row may replace one of them (`sample`), and the rows that do not are
+//! only scanned for where they end, never parsed. Deciding what each column *is* happens later,
+//! in `encode`.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::io::{Cursor, Read};
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
-use crate::error::{Error, Location, Result};
+use indicatif::ProgressBar;
+
+use super::dataset::MIN_ROWS;
+use super::input::{open, open_path, Opened};
+use super::number::{parse_number, Number};
+use super::options::Decimal;
+use super::sample::Reservoir;
+use super::scan::{Record, ScanError, Scanner};
+use super::sniff::{detect_decimal, detect_delimiter};
+use crate::error::{Error, Location, Message, Result, Setting};
+
+pub use super::options::ReadOptions;
 
 /// Cell code of a text column for a cell that holds no text (a number or a missing value).
 pub const NO_TEXT: u32 = u32::MAX;
@@ -24,26 +37,6 @@ pub const MAX_LEVELS: usize = 10_000;
 /// The spellings of a missing value, compared case-insensitively after trimming spaces.
 pub const DEFAULT_NA_VALUES: &[&str] = &["", "na", "n/a", "nan", "null", "none", "?"];
 
-/// The delimiters tried when none is given, in order of preference on a tie.
-pub const DELIMITERS: &[u8] = b",;\t|";
-
-/// How many bytes at the start of the input are looked at to pick the delimiter and the header.
-const SAMPLE_BYTES: usize = 64 * 1024;
-/// How many records of the sample are compared to pick the delimiter.
-const SAMPLE_RECORDS: usize = 20;
-
-/// How to read the file.
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    /// Field delimiter; `None` picks one of [`DELIMITERS`] from the first lines.
-    pub delimiter: Option<u8>,
-    /// Whether the first row is a header; `None` decides from the first row (a row of numbers
-    /// only is data).
-    pub header: Option<bool>,
-    /// Extra spellings of a missing value, beyond [`DEFAULT_NA_VALUES`].
-    pub na_values: Vec<String>,
-}
-
 /// The text values seen in one column.
 #[derive(Debug, Clone, Default)]
 pub struct TextCells {
@@ -56,6 +49,16 @@ pub struct TextCells {
     /// Whether more than [`MAX_LEVELS`] distinct values were seen.
     pub overflowed: bool,
     index: HashMap<String, u32>,
+}
+
+impl TextCells {
+    /// Sets row `row`'s code, padding rows before it that hold no text.
+    fn set(&mut self, row: usize, code: u32) {
+        if self.codes.len() <= row {
+            self.codes.resize(row + 1, NO_TEXT);
+        }
+        self.codes[row] = code;
+    }
 }
 
 /// What one column held, counted while reading.
@@ -85,20 +88,30 @@ pub struct Table {
     pub unnamed: Vec<bool>,
     /// Whether the first row was a header.
     pub has_header: bool,
-    /// Whether `has_header` was decided by looking at the first row (no `--no-header`).
+    /// Whether `has_header` was decided by looking at the first row (no `header` setting).
     pub header_detected: bool,
     /// The delimiter used.
     pub delimiter: u8,
-    /// Whether the delimiter was picked from the first lines (no `--delimiter`).
+    /// Whether the delimiter was picked from the first lines (no `delimiter` setting).
     pub delimiter_detected: bool,
-    /// Row-major values, `rows * headers.len()` long.
+    /// The decimal separator used.
+    pub decimal: Decimal,
+    /// Row-major values, `rows * headers.len()` long. A number of a wide column is 0 here; its
+    /// value is in `wide`.
     pub values: Vec<f32>,
+    /// For each column that holds a number beyond f32's range, every row's value in f64 (NaN
+    /// where missing or text).
+    pub wide: Vec<Option<Vec<f64>>>,
     /// What each column held.
     pub columns: Vec<ColumnCells>,
-    /// Number of data rows.
+    /// Number of data rows read.
     pub rows: usize,
-    /// Line number of the last data row (for messages about the file as a whole).
-    pub last_line: u64,
+    /// Number of data rows in the file (more than `rows` when it was sampled).
+    pub rows_in_file: usize,
+    /// When the file was sampled, each row's index among the file's data rows (in order).
+    pub ordinals: Option<Vec<u64>>,
+    /// What reading decided on its own (a decimal comma, a sample, a decoding), for the summary.
+    pub notes: Vec<Message>,
 }
 
 impl Table {
@@ -112,9 +125,42 @@ impl Table {
         self.headers.len()
     }
 
-    /// The value of row `r`, column `c` (NaN when missing or text).
+    /// The f32 cell of row `r`, column `c`: NaN when missing or text, 0 for a number of a wide
+    /// column (see [`number`](Self::number)).
     pub fn value(&self, r: usize, c: usize) -> f32 {
         self.values[r * self.cols() + c]
+    }
+
+    /// The number in row `r`, column `c`, in f64 (NaN when missing or text).
+    pub fn number(&self, r: usize, c: usize) -> f64 {
+        match &self.wide[c] {
+            Some(wide) => wide[r],
+            None => f64::from(self.value(r, c)),
+        }
+    }
+
+    /// Whether column `c` holds a number beyond f32's range, so its values live in f64.
+    pub fn is_wide(&self, c: usize) -> bool {
+        self.wide[c].is_some()
+    }
+
+    /// Whether cell `(r, c)` is missing: not a number and not text.
+    pub fn is_missing(&self, r: usize, c: usize) -> bool {
+        self.value(r, c).is_nan()
+            && self.columns[c]
+                .text
+                .as_ref()
+                .is_none_or(|t| t.codes[r] == NO_TEXT)
+    }
+
+    /// Row `r`'s index among the file's data rows (`r` itself unless the file was sampled).
+    pub fn ordinal(&self, r: usize) -> u64 {
+        self.ordinals.as_ref().map_or(r as u64, |o| o[r])
+    }
+
+    /// Whether the rows are a sample of the file's.
+    pub fn sampled(&self) -> bool {
+        self.ordinals.is_some()
     }
 
     /// A location in this table's file.
@@ -127,160 +173,111 @@ impl Table {
     }
 }
 
-/// Reads the CSV at `path`: `-` is standard input, and a name ending in `.gz` is decompressed as
-/// it is read.
+/// Reads the CSV at `path`: `-` is standard input; gzip and UTF-16 are undone as they are read.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Table> {
-    let io_error = |source| Error::Io {
-        file: path.to_path_buf(),
-        source,
-    };
-    let input: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(io_error)?)
-    };
-    let gz = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let input = std::io::BufReader::with_capacity(256 * 1024, input);
+    read_path_with_progress(path, options, &ProgressBar::hidden())
+}
+
+/// [`read_path`], counting the bytes read on `progress` (whose length is set to the file's size).
+pub fn read_path_with_progress(
+    path: &Path,
+    options: &ReadOptions,
+    progress: &ProgressBar,
+) -> Result<Table> {
+    let input = open_path(path, progress)?;
     // Messages name standard input as such rather than as "-".
     let name = if path.as_os_str() == "-" {
         Path::new("<stdin>")
     } else {
         path
     };
-    if gz {
-        read(flate2::bufread::MultiGzDecoder::new(input), name, options)
-    } else {
-        read(input, name, options)
-    }
-}
-
-/// Reads up to [`SAMPLE_BYTES`] from the start of `input`, without a UTF-8 byte order mark.
-/// Returns the sample and whether the input ended within it.
-fn sample<R: Read>(input: &mut R, file: &Path) -> Result<(Vec<u8>, bool)> {
-    let mut buf = Vec::with_capacity(SAMPLE_BYTES);
-    let complete = loop {
-        let before = buf.len();
-        let n = input
-            .by_ref()
-            .take((SAMPLE_BYTES - before) as u64)
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Io {
-                file: file.to_path_buf(),
-                source,
-            })?;
-        if n == 0 {
-            break true;
-        }
-        if buf.len() >= SAMPLE_BYTES {
-            break false;
-        }
-    };
-    if buf.starts_with(b"\xEF\xBB\xBF") {
-        buf.drain(..3);
-    }
-    Ok((buf, complete))
-}
-
-/// Picks the delimiter that splits the sample's records into the most fields, the same number on
-/// every record; a comma when none splits it at all.
-pub fn detect_delimiter(sample: &[u8], complete: bool) -> u8 {
-    let mut best = (b',', 1usize);
-    for &d in DELIMITERS {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(d)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(sample);
-        let mut counts = Vec::new();
-        let mut record = csv::ByteRecord::new();
-        while counts.len() < SAMPLE_RECORDS
-            && matches!(reader.read_byte_record(&mut record), Ok(true))
-        {
-            if !is_blank(&record) {
-                counts.push(record.len());
-            }
-        }
-        // A sample cut short may end in half a record.
-        if !complete && counts.len() > 1 {
-            counts.pop();
-        }
-        let Some(&first) = counts.first() else {
-            continue;
-        };
-        if counts.iter().all(|&n| n == first) && first > best.1 {
-            best = (d, first);
-        }
-    }
-    best.0
+    read_with_progress(input, name, options, progress)
 }
 
 /// Reads a CSV from any reader; `name` is used in messages.
-pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result<Table> {
+pub fn read<R: Read>(input: R, name: &Path, options: &ReadOptions) -> Result<Table> {
+    read_with_progress(input, name, options, &ProgressBar::hidden())
+}
+
+/// Checks the reading options that can be wrong whatever the file.
+fn check(options: &ReadOptions) -> Result<()> {
+    if let Some(max) = options.max_rows {
+        if max < MIN_ROWS {
+            return Err(Error::config(
+                Setting::MaxRows,
+                format!("{max} is below {MIN_ROWS}, the fewest rows a range test runs on"),
+            ));
+        }
+    }
+    if let Some(d) = options.delimiter {
+        if matches!(d, b'"' | b'\n' | b'\r') {
+            return Err(Error::config(
+                Setting::Delimiter,
+                format!("{:?} cannot separate fields", char::from(d)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// [`read`], counting the bytes read from `input` on `progress`.
+pub fn read_with_progress<R: Read>(
+    input: R,
+    name: &Path,
+    options: &ReadOptions,
+    progress: &ProgressBar,
+) -> Result<Table> {
+    check(options)?;
     let file = name.to_path_buf();
-    let (head, complete) = sample(&mut input, &file)?;
+    let opened = open(input, &file, progress)?;
+    let mut notes: Vec<Message> = opened
+        .layers
+        .iter()
+        .map(|layer| Message::new(format!("the input is {layer}")))
+        .collect();
     let delimiter = options
         .delimiter
-        .unwrap_or_else(|| detect_delimiter(&head, complete));
-    let newlines = Rc::new(RefCell::new(Newlines::default()));
-    let counted = LineCounter {
-        inner: Cursor::new(head).chain(input),
-        offset: 0,
-        last: 0,
-        quotes: 0,
-        newlines: Rc::clone(&newlines),
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(256 * 1024)
-        .from_reader(counted);
-    let csv_error = |e: csv::Error| -> Error {
-        let line = e.position().map_or(0, |p| p.line());
-        match e.into_kind() {
-            csv::ErrorKind::Io(source) => Error::Io {
-                file: file.clone(),
-                source,
-            },
-            other => Error::Data {
-                location: Location {
-                    file: file.clone(),
-                    line,
-                    column: None,
-                },
-                message: format!("malformed CSV: {other:?}").into(),
-            },
-        }
-    };
-
-    let mut record = csv::ByteRecord::new();
-    let first_line = loop {
-        if !reader.read_byte_record(&mut record).map_err(csv_error)? {
-            return Err(Error::Dataset {
-                file: file.clone(),
-                message: "the file is empty; lrfind needs a header row and data rows".into(),
-            });
-        }
-        if !is_blank(&record) {
-            break newlines
-                .borrow_mut()
-                .line_at(record.position().map_or(0, |p| p.byte()));
-        }
-    };
-    let na: Vec<String> = DEFAULT_NA_VALUES
+        .unwrap_or_else(|| detect_delimiter(&opened.head, opened.complete));
+    let words: Vec<String> = DEFAULT_NA_VALUES
         .iter()
         .map(|s| s.to_string())
         .chain(options.na_values.iter().map(|s| s.trim().to_lowercase()))
         .collect();
+    let decimal = choose_decimal(
+        options.decimal,
+        &opened,
+        delimiter,
+        options.header,
+        &words,
+        &file,
+        &mut notes,
+    )?;
     let na = Na {
-        numeric: na.iter().any(|m| parse_number(m.as_bytes()).is_some()),
-        words: na,
+        numeric: words
+            .iter()
+            .any(|m| parse_number(m.as_bytes(), decimal).is_some()),
+        words,
+        decimal,
+    };
+    let mut scanner = Scanner::new(opened.rest, opened.head, delimiter);
+    let scan_error = |e| scan_error(&file, e);
+
+    let mut record = Record::new();
+    let first_line = loop {
+        match scanner.next_record(&mut record).map_err(scan_error)? {
+            None => {
+                return Err(Error::dataset(
+                    file.clone(),
+                    "the file is empty; lrfind needs a header row and data rows",
+                ))
+            }
+            Some(line) if !record.is_blank() => break line,
+            Some(_) => {}
+        }
     };
     let has_header = options
         .header
-        .unwrap_or_else(|| !record.iter().all(|f| parse_number(f).is_some()));
+        .unwrap_or_else(|| !record.iter().all(|f| parse_number(f, decimal).is_some()));
     let cols = record.len();
     let (headers, unnamed) = if has_header {
         header_names(&record, &file, first_line)?
@@ -298,40 +295,42 @@ pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result
         header_detected: options.header.is_none(),
         delimiter,
         delimiter_detected: options.delimiter.is_none(),
+        decimal,
         values: Vec::new(),
+        wide: vec![None; cols],
         columns: vec![ColumnCells::default(); cols],
         rows: 0,
-        last_line: first_line,
+        rows_in_file: 0,
+        ordinals: None,
+        notes,
     };
     if !has_header {
-        push_row(&mut table, &record, first_line, &na)?;
+        table.push_row(&record, first_line, &na)?;
     }
-    // Two records in turn, so that the last one is still at hand when the input ends.
-    let mut next = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut next).map_err(csv_error)? {
-        std::mem::swap(&mut record, &mut next);
-        let line = newlines
-            .borrow_mut()
-            .line_at(record.position().map_or(0, |p| p.byte()));
-        if is_blank(&record) {
+    let max_rows = options.max_rows.unwrap_or(usize::MAX);
+    while let Some(line) = scanner.next_record(&mut record).map_err(scan_error)? {
+        if record.is_blank() {
             continue;
         }
-        if let Err(e) = push_row(&mut table, &record, line, &na) {
-            // A quote never closed swallows the lines after it, which usually shows first as a
-            // ragged row: read on to the end to tell the two apart.
-            if memchr::memchr2(b'\n', b'\r', record.as_slice()).is_some() {
-                while let Ok(true) = reader.read_byte_record(&mut next) {}
-                if reader.get_ref().quotes % 2 == 1 {
-                    return Err(unclosed_quote(&file, line));
-                }
-            }
-            return Err(e);
+        if table.rows == max_rows {
+            sample_rest(
+                &mut table,
+                &mut scanner,
+                &mut record,
+                line,
+                &na,
+                options.seed,
+            )
+            .map_err(|e| match e {
+                Stop::Scan(e) => scan_error(e),
+                Stop::Row(e) => e,
+            })?;
+            break;
         }
+        table.push_row(&record, line, &na)?;
     }
-    let last_record_multiline = memchr::memchr2(b'\n', b'\r', record.as_slice()).is_some();
-    let counter = reader.into_inner();
-    if counter.quotes % 2 == 1 && (last_record_multiline || counter.last != b'\n') {
-        return Err(unclosed_quote(&file, table.last_line));
+    if !table.sampled() {
+        table.rows_in_file = table.rows;
     }
     let rows = table.rows;
     for column in &mut table.columns {
@@ -343,65 +342,297 @@ pub fn read<R: Read>(mut input: R, name: &Path, options: &ReadOptions) -> Result
     Ok(table)
 }
 
-fn unclosed_quote(file: &Path, line: u64) -> Error {
-    Error::Data {
-        location: Location {
-            file: file.to_path_buf(),
-            line,
-            column: None,
-        },
-        message: "a quoted field starting on this line is never closed; add the closing \" or remove the opening one".into(),
-    }
+/// Why sampling stopped early.
+enum Stop {
+    Scan(ScanError),
+    Row(Error),
 }
 
-/// Appends one data record to the table, or says why it cannot be.
-fn push_row(table: &mut Table, record: &csv::ByteRecord, line: u64, na: &Na) -> Result<()> {
-    let cols = table.cols();
-    if record.len() != cols {
-        return Err(Error::Data {
-            location: Location {
-                file: table.file.clone(),
-                line,
-                column: None,
-            },
-            message: format!(
-                "this row has {} fields but the header has {cols}; every row needs one value per column (quote values that contain the delimiter)",
-                record.len()
-            ).into(),
-        });
-    }
-    let row = table.rows;
-    for (c, field) in record.iter().enumerate() {
-        let number = parse_number(field).filter(|_| !(na.numeric && na.matches(field)));
-        let value = match number {
-            Some(v) => {
-                table.columns[c].numeric += 1;
-                v
+/// Samples the rest of the file into `table`, which holds its first `max_rows` rows; `record`
+/// (on `line`) is the row after them. Each later row replaces one of the table's as the reservoir
+/// says (seeded by `seed`); the rows it passes over are scanned, not parsed.
+fn sample_rest<R: Read>(
+    table: &mut Table,
+    scanner: &mut Scanner<R>,
+    record: &mut Record,
+    line: u64,
+    na: &Na,
+    seed: u64,
+) -> Result<(), Stop> {
+    let max_rows = table.rows;
+    let mut reservoir = Reservoir::new(max_rows, seed);
+    table.start_sampling();
+    // The data rows of the file met so far; `record` is row `seen` when it is pending.
+    let mut seen = max_rows as u64;
+    let mut pending = Some(line);
+    'file: loop {
+        if let Some(line) = pending.take() {
+            if seen == reservoir.next() {
+                let slot = reservoir.take();
+                table
+                    .replace_row(slot, record, line, seen, na)
+                    .map_err(Stop::Row)?;
             }
-            None => {
-                let text = std::str::from_utf8(field).map_err(|_| Error::Data {
-                    location: table.location(line, c),
-                    message: format!(
-                        "the value '{}' is not valid UTF-8; save the file as UTF-8",
-                        String::from_utf8_lossy(field)
-                    )
-                    .into(),
-                })?;
-                parse_text(text, &na.words, &mut table.columns[c], row, line)
+            seen += 1;
+        }
+        while seen < reservoir.next() {
+            match scanner.skip_record().map_err(Stop::Scan)? {
+                None => break 'file,
+                Some(blank) => seen += u64::from(!blank),
+            }
+        }
+        pending = loop {
+            match scanner.next_record(record).map_err(Stop::Scan)? {
+                None => break 'file,
+                Some(line) if !record.is_blank() => break Some(line),
+                Some(_) => {}
             }
         };
-        table.values.push(value);
     }
-    table.rows += 1;
-    table.last_line = line;
+    table.finish_sampling(seen as usize);
+    table.notes.push(
+        Message::new(format!(
+            "the file has {seen} data rows: a random sample of {max_rows} is used (seeded by "
+        ))
+        .setting(Setting::Seed)
+        .text("); set ")
+        .setting(Setting::MaxRows)
+        .text(" to use more"),
+    );
     Ok(())
 }
 
-/// The spellings of a missing value, lower-case.
+impl Table {
+    /// Appends one data record, or says why it cannot be.
+    fn push_row(&mut self, record: &Record, line: u64, na: &Na) -> Result<()> {
+        self.check_width(record, line)?;
+        let row = self.rows;
+        self.values
+            .resize(self.values.len() + self.cols(), f32::NAN);
+        self.write_row(row, record, line, na)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Puts record `ordinal` of the file in place of row `row`, whose counts are taken back.
+    fn replace_row(
+        &mut self,
+        row: usize,
+        record: &Record,
+        line: u64,
+        ordinal: u64,
+        na: &Na,
+    ) -> Result<()> {
+        self.check_width(record, line)?;
+        for c in 0..self.cols() {
+            let column = &mut self.columns[c];
+            if !self.values[row * self.headers.len() + c].is_nan() {
+                column.numeric -= 1;
+                continue;
+            }
+            let code = column.text.as_ref().and_then(|t| t.codes.get(row).copied());
+            match (code, &mut column.text) {
+                (Some(OVERFLOW), _) => {}
+                (Some(code), Some(text)) if code != NO_TEXT => text.counts[code as usize] -= 1,
+                _ => column.missing -= 1,
+            }
+        }
+        self.write_row(row, record, line, na)?;
+        if let Some(ordinals) = &mut self.ordinals {
+            ordinals[row] = ordinal;
+        }
+        Ok(())
+    }
+
+    fn check_width(&self, record: &Record, line: u64) -> Result<()> {
+        let cols = self.cols();
+        if record.len() == cols {
+            return Ok(());
+        }
+        Err(Error::data(
+            Location {
+                file: self.file.clone(),
+                line,
+                column: None,
+            },
+            format!(
+                "this row has {} fields but the header has {cols}; every row needs one value per column (quote values that contain the delimiter)",
+                record.len()
+            ),
+        ))
+    }
+
+    /// Parses `record` into row `row` (which exists in `values`), counting its cells.
+    fn write_row(&mut self, row: usize, record: &Record, line: u64, na: &Na) -> Result<()> {
+        let cols = self.cols();
+        for (c, field) in record.iter().enumerate() {
+            let number =
+                parse_number(field, na.decimal).filter(|_| !(na.numeric && na.matches(field)));
+            let cell = row * cols + c;
+            let wide = match number {
+                Some(Number::Narrow(v)) => {
+                    self.values[cell] = v;
+                    f64::from(v)
+                }
+                Some(Number::Wide(v)) => {
+                    self.values[cell] = 0.0;
+                    if self.wide[c].is_none() {
+                        // Rows before this one become f64 too (exactly: f32 to f64 is exact).
+                        let earlier = (0..self.rows.max(row))
+                            .map(|r| f64::from(self.values[r * cols + c]))
+                            .collect();
+                        self.wide[c] = Some(earlier);
+                    }
+                    v
+                }
+                None => {
+                    let text = std::str::from_utf8(field).map_err(|_| {
+                        Error::data(
+                            self.location(line, c),
+                            format!(
+                                "the value '{}' is not valid UTF-8; save the file as UTF-8",
+                                String::from_utf8_lossy(field)
+                            ),
+                        )
+                    })?;
+                    parse_text(text, &na.words, &mut self.columns[c], row, line);
+                    self.values[cell] = f32::NAN;
+                    f64::NAN
+                }
+            };
+            if number.is_some() {
+                self.columns[c].numeric += 1;
+                // A replaced row's old text is gone.
+                if let Some(text) = &mut self.columns[c].text {
+                    if text.codes.len() > row {
+                        text.codes[row] = NO_TEXT;
+                    }
+                }
+            }
+            if let Some(values) = &mut self.wide[c] {
+                if values.len() <= row {
+                    values.resize(row + 1, f64::NAN);
+                }
+                values[row] = wide;
+            }
+        }
+        Ok(())
+    }
+
+    /// From here on, rows are replaced: every text column gets a code for every row, and each row
+    /// its index in the file.
+    fn start_sampling(&mut self) {
+        let rows = self.rows;
+        for column in &mut self.columns {
+            if let Some(text) = &mut column.text {
+                text.codes.resize(rows, NO_TEXT);
+            }
+        }
+        self.ordinals = Some((0..rows as u64).collect());
+    }
+
+    /// Puts the sampled rows back in the file's order and forgets the text no row holds any more.
+    fn finish_sampling(&mut self, rows_in_file: usize) {
+        self.rows_in_file = rows_in_file;
+        let ordinals = self.ordinals.take().expect("sampling started");
+        let mut order: Vec<usize> = (0..self.rows).collect();
+        order.sort_unstable_by_key(|&r| ordinals[r]);
+        let cols = self.cols();
+        let mut values = Vec::with_capacity(self.values.len());
+        for &r in &order {
+            values.extend_from_slice(&self.values[r * cols..(r + 1) * cols]);
+        }
+        self.values = values;
+        for wide in self.wide.iter_mut().flatten() {
+            let sorted = order.iter().map(|&r| wide[r]).collect();
+            *wide = sorted;
+        }
+        let rows = self.rows;
+        for column in &mut self.columns {
+            let Some(text) = &mut column.text else {
+                continue;
+            };
+            text.codes.resize(rows, NO_TEXT);
+            let mut remap = vec![NO_TEXT; text.levels.len()];
+            let mut levels = Vec::new();
+            let mut counts = Vec::new();
+            for (i, &count) in text.counts.iter().enumerate() {
+                if count > 0 {
+                    remap[i] = levels.len() as u32;
+                    levels.push(std::mem::take(&mut text.levels[i]));
+                    counts.push(count);
+                }
+            }
+            text.codes = order
+                .iter()
+                .map(|&r| match text.codes[r] {
+                    code @ (NO_TEXT | OVERFLOW) => code,
+                    code => remap[code as usize],
+                })
+                .collect();
+            text.overflowed = text.codes.contains(&OVERFLOW);
+            text.levels = levels;
+            text.counts = counts;
+            text.index = HashMap::new();
+            if text.levels.is_empty() && !text.overflowed {
+                column.text = None;
+            }
+        }
+        self.ordinals = Some(order.iter().map(|&r| ordinals[r]).collect());
+    }
+}
+
+/// The error for a record the scanner could not read.
+fn scan_error(file: &Path, e: ScanError) -> Error {
+    match e {
+        ScanError::Io(source) => Error::Io {
+            file: file.to_path_buf(),
+            source,
+        },
+        ScanError::UnclosedQuote { line } => Error::data(
+            Location {
+                file: file.to_path_buf(),
+                line,
+                column: None,
+            },
+            "a quoted field starting on this line is never closed; add the closing \" or remove the opening one",
+        ),
+    }
+}
+
+/// The decimal separator: `decimal` when set, else detected from the start of the input, with a
+/// note when it is a comma.
+fn choose_decimal(
+    decimal: Option<Decimal>,
+    opened: &Opened,
+    delimiter: u8,
+    header: Option<bool>,
+    na: &[String],
+    file: &Path,
+    notes: &mut Vec<Message>,
+) -> Result<Decimal> {
+    if let Some(decimal) = decimal {
+        return Ok(decimal);
+    }
+    let found = detect_decimal(&opened.head, opened.complete, delimiter, header, na, file)?;
+    if let Some(column) = found.columns.first() {
+        notes.push(
+            Message::new(format!(
+                "numbers are written with a decimal comma (as in column '{column}'): read as such; set "
+            ))
+            .setting_value(Setting::Decimal, ".")
+            .text(" if the comma means something else"),
+        );
+    }
+    Ok(found.decimal)
+}
+
+/// The spellings of a missing value, lower-case, and the decimal separator they are read with.
 struct Na {
     words: Vec<String>,
-    /// Whether one of them is a number (`--na-values -999`), which must then be checked first.
+    /// Whether one of them is a number (`na_values` = -999), which must then be checked first.
     numeric: bool,
+    decimal: Decimal,
 }
 
 impl Na {
@@ -413,79 +644,20 @@ impl Na {
     }
 }
 
-/// A finite number written in the cell, allowing spaces around it, a leading `+` and exponents.
-fn parse_number(field: &[u8]) -> Option<f32> {
-    let trimmed = field.trim_ascii();
-    let first = *trimmed.first()?;
-    // Every number starts with a digit, a sign or a point; this keeps words away from the parser
-    // (which would read "inf" and "NaN").
-    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
-        return None;
-    }
-    if let Some(v) = parse_plain_decimal(trimmed) {
-        return Some(v);
-    }
-    // Only ASCII reaches here as a number: the parser rejects anything else.
-    let text = std::str::from_utf8(trimmed).ok()?;
-    text.parse::<f32>().ok().filter(|v| v.is_finite())
-}
-
-/// Powers of ten exactly representable in an f64.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// The fast path for the most common cells: an optional sign, at most 15 digits and an optional
-/// point, no exponent. The digits make an exact integer `m` below 2^53 and the scale an exact power
-/// of ten, so `m / 10^k` in f64 is correctly rounded (Clinger's fast path). Rounding that f64 to
-/// f32 is then correct too, unless it sits exactly halfway between two f32s; that case, and
-/// anything else, is left to the standard parser (`None`).
-fn parse_plain_decimal(s: &[u8]) -> Option<f32> {
-    let (negative, s) = match s.first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut mantissa: u64 = 0;
-    let mut digits = 0;
-    let mut scale = 0;
-    let mut point = false;
-    for &b in s {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                digits += 1;
-                scale += usize::from(point);
-                if digits > 15 {
-                    return None;
-                }
-            }
-            b'.' if !point => point = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    let wide = mantissa as f64 / POW10[scale];
-    let narrow = wide as f32;
-    // Halfway between two f32s: the 29 bits an f32 drops are exactly 1000...0.
-    if f64::from(narrow) != wide && wide.to_bits() & ((1 << 29) - 1) == 1 << 28 {
-        return None;
-    }
-    Some(if negative { -narrow } else { narrow })
-}
-
-/// Records a cell that is not a number in `column`: missing or text. Returns NaN.
-fn parse_text(text: &str, na: &[String], column: &mut ColumnCells, row: usize, line: u64) -> f32 {
+/// Records a cell of row `row` that is not a number in `column`: missing or text.
+fn parse_text(text: &str, na: &[String], column: &mut ColumnCells, row: usize, line: u64) {
     let trimmed = text.trim();
     if na.iter().any(|m| m.eq_ignore_ascii_case(trimmed)) {
         column.missing += 1;
         if column.first_missing.is_none() {
             column.first_missing = Some((line, text.to_string()));
         }
-        return f32::NAN;
+        if let Some(cells) = &mut column.text {
+            if cells.codes.len() > row {
+                cells.codes[row] = NO_TEXT;
+            }
+        }
+        return;
     }
     if column.first_text.is_none() {
         column.first_text = Some((line, text.to_string()));
@@ -508,91 +680,23 @@ fn parse_text(text: &str, na: &[String], column: &mut ColumnCells, row: usize, l
     if code != OVERFLOW {
         cells.counts[code as usize] += 1;
     }
-    cells.codes.resize(row, NO_TEXT);
-    cells.codes.push(code);
-    f32::NAN
-}
-
-/// Wraps the input to note where its newlines are, so that each record's line number can be told
-/// exactly. (The csv crate's own line count is off after blank lines and with CRLF endings.)
-struct LineCounter<R> {
-    inner: R,
-    offset: u64,
-    last: u8,
-    /// Number of `"` seen: odd at the end means a quote was never closed.
-    quotes: u64,
-    newlines: Rc<RefCell<Newlines>>,
-}
-
-impl<R: Read> Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut newlines = self.newlines.borrow_mut();
-        for i in memchr::memchr_iter(b'\n', &buf[..n]) {
-            let crlf = if i == 0 { self.last } else { buf[i - 1] } == b'\r';
-            newlines.pending.push_back((self.offset + i as u64, crlf));
-        }
-        self.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
-        if n > 0 {
-            self.last = buf[n - 1];
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-/// Newline offsets read ahead of the record being handled; those behind it are only counted.
-#[derive(Debug, Default)]
-struct Newlines {
-    passed: u64,
-    /// Offset of each newline, and whether a carriage return comes right before it.
-    pending: VecDeque<(u64, bool)>,
-}
-
-impl Newlines {
-    /// The 1-based line of the first byte of a record that the csv crate says starts at `byte`.
-    /// Records are asked for in order, so newlines behind `byte` are counted and forgotten. The
-    /// csv crate puts a record's start before any blank lines that precede it; those (a `\n`,
-    /// or `\r\n`, right at the start) are skipped too.
-    fn line_at(&mut self, byte: u64) -> u64 {
-        while self.pending.front().is_some_and(|&(p, _)| p < byte) {
-            self.pending.pop_front();
-            self.passed += 1;
-        }
-        let mut at = byte;
-        while let Some(&(p, crlf)) = self.pending.front() {
-            if p == at || (crlf && p == at + 1) {
-                self.pending.pop_front();
-                self.passed += 1;
-                at = p + 1;
-            } else {
-                break;
-            }
-        }
-        self.passed + 1
-    }
-}
-
-fn is_blank(record: &csv::ByteRecord) -> bool {
-    record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+    cells.set(row, code);
 }
 
 /// The header's names, trimmed; an empty name becomes `c<index>` and is marked unnamed.
-fn header_names(
-    record: &csv::ByteRecord,
-    file: &Path,
-    line: u64,
-) -> Result<(Vec<String>, Vec<bool>)> {
+fn header_names(record: &Record, file: &Path, line: u64) -> Result<(Vec<String>, Vec<bool>)> {
     let mut names = Vec::with_capacity(record.len());
     let mut unnamed = Vec::with_capacity(record.len());
     for (i, field) in record.iter().enumerate() {
-        let name = std::str::from_utf8(field).map_err(|_| Error::Data {
-            location: Location {
-                file: file.to_path_buf(),
-                line,
-                column: Some(format!("#{}", i + 1)),
-            },
-            message: "the header is not valid UTF-8; save the file as UTF-8".into(),
+        let name = std::str::from_utf8(field).map_err(|_| {
+            Error::data(
+                Location {
+                    file: file.to_path_buf(),
+                    line,
+                    column: Some(format!("#{}", i + 1)),
+                },
+                "the header is not valid UTF-8; save the file as UTF-8",
+            )
         })?;
         let name = name.trim();
         unnamed.push(name.is_empty());
@@ -627,14 +731,12 @@ mod tests {
         assert_eq!(text.levels, ["x", "y"]);
         assert_eq!(text.codes, [0, 1, 0]);
         assert_eq!(text.counts, [2, 1]);
-        assert_eq!(t.last_line, 5);
     }
 
     #[test]
     fn line_numbers_survive_blank_lines_crlf_and_quoted_newlines() {
         let t = read_str("a,b\r\n1,2\r\n\r\nx,4\r\n").unwrap();
         assert_eq!(t.columns[0].first_text, Some((4, "x".to_string())));
-        assert_eq!(t.last_line, 4);
         let t = read_str("a,b\n\"x\ny\",2\n\n\n3,w\n").unwrap();
         assert_eq!(t.columns[1].first_text, Some((6, "w".to_string())));
         let t = read_str("\u{feff}a,b\n1,2\n").unwrap();
@@ -740,40 +842,6 @@ mod tests {
     }
 
     #[test]
-    fn fast_decimal_path_matches_the_standard_parser() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        for _ in 0..200_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let digits = (state % 15) as usize + 1;
-            let scale = (state >> 8) as usize % (digits + 1);
-            let mut text = format!(
-                "{:0width$}",
-                (state >> 16) % 10u64.pow(digits as u32),
-                width = digits
-            );
-            if scale > 0 {
-                text.insert(digits - scale, '.');
-            }
-            if state & (1 << 60) != 0 {
-                text.insert(0, '-');
-            }
-            let fast = parse_plain_decimal(text.as_bytes());
-            let std = text.parse::<f32>().unwrap();
-            if let Some(fast) = fast {
-                assert_eq!(fast.to_bits(), std.to_bits(), "{text}");
-            }
-        }
-        // 2^24 + 1 lies halfway between two f32s: left to the standard parser.
-        assert_eq!(parse_plain_decimal(b"16777217"), None);
-        assert_eq!(parse_number(b"16777217"), Some(16_777_216.0));
-        assert_eq!(parse_plain_decimal(b"-0.5"), Some(-0.5));
-        assert_eq!(parse_plain_decimal(b"."), None);
-        assert_eq!(parse_plain_decimal(b"1e5"), None);
-    }
-
-    #[test]
     fn extra_na_values_and_number_spellings() {
         let options = ReadOptions {
             na_values: vec!["-999".into(), "missing".into()],
@@ -790,5 +858,210 @@ mod tests {
         assert_eq!(t.value(1, 0), 1000.0);
         assert_eq!(t.value(1, 1), 0.5);
         assert_eq!(t.columns[0].text.as_ref().unwrap().levels, ["inf"]);
+    }
+
+    fn read_with(s: &str, options: &ReadOptions) -> Result<Table> {
+        read(s.as_bytes(), Path::new("t.csv"), options)
+    }
+
+    fn sampled(max_rows: usize, seed: u64) -> ReadOptions {
+        ReadOptions {
+            max_rows: Some(max_rows),
+            seed,
+            ..ReadOptions::default()
+        }
+    }
+
+    /// The text of row `r`, column `c` of a text column.
+    fn text(t: &Table, r: usize, c: usize) -> Option<&str> {
+        let cells = t.columns[c].text.as_ref()?;
+        match cells.codes[r] {
+            NO_TEXT | OVERFLOW => None,
+            code => Some(&cells.levels[code as usize]),
+        }
+    }
+
+    /// 1,000 rows: an id, a word (`rare` on row 3 only), a number, with blank lines and quoted
+    /// newlines among them.
+    fn big() -> String {
+        let mut s = String::from("id,w,x\n");
+        for i in 0..1000 {
+            let w = if i == 3 {
+                "rare".to_string()
+            } else {
+                format!("w{}", i % 7)
+            };
+            if i % 10 == 0 {
+                s += &format!("{i},\"{w}\n{w}\",{}\n\n", i * 3);
+            } else {
+                s += &format!("{i},{w},{}\n", i * 3);
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn a_large_file_is_sampled_exactly_and_the_same_for_a_seed() {
+        let s = big();
+        let full = read_with(&s, &ReadOptions::default()).unwrap();
+        assert!(!full.sampled());
+        assert_eq!((full.rows, full.rows_in_file), (1000, 1000));
+        let t = read_with(&s, &sampled(50, 3)).unwrap();
+        assert!(t.sampled());
+        assert_eq!((t.rows, t.rows_in_file), (50, 1000));
+        let ordinals = t.ordinals.clone().unwrap();
+        assert!(ordinals.windows(2).all(|w| w[0] < w[1]), "{ordinals:?}");
+        assert!(ordinals.iter().any(|&o| o >= 50), "{ordinals:?}");
+        for (r, &o) in ordinals.iter().enumerate() {
+            let o = o as usize;
+            assert_eq!(t.value(r, 0), full.value(o, 0));
+            assert_eq!(t.value(r, 2), full.value(o, 2));
+            assert_eq!(text(&t, r, 1), text(&full, o, 1));
+        }
+        // Counts are those of the rows kept, and no text level is left without a row.
+        assert_eq!((t.columns[0].numeric, t.columns[1].numeric), (50, 0));
+        let words = t.columns[1].text.as_ref().unwrap();
+        assert_eq!(words.counts.iter().sum::<usize>(), 50);
+        assert!(words.counts.iter().all(|&c| c > 0));
+        assert_eq!(
+            read_with(&s, &sampled(50, 3)).unwrap().ordinals,
+            Some(ordinals.clone())
+        );
+        assert_ne!(
+            read_with(&s, &sampled(50, 4)).unwrap().ordinals,
+            Some(ordinals)
+        );
+        let note = t.notes.last().unwrap().to_string();
+        assert_eq!(note, "the file has 1000 data rows: a random sample of 50 is used (seeded by `seed`); set `max_rows` to use more");
+    }
+
+    #[test]
+    fn a_file_of_max_rows_is_read_whole() {
+        let mut s = String::from("a\n");
+        for i in 0..20 {
+            s += &format!("{i}\n");
+        }
+        let t = read_with(&s, &sampled(20, 0)).unwrap();
+        assert!(!t.sampled() && t.notes.is_empty());
+        assert_eq!((t.rows, t.rows_in_file), (20, 20));
+        let t = read_with(&s, &sampled(19, 0)).unwrap();
+        assert_eq!((t.rows, t.rows_in_file), (19, 20));
+    }
+
+    #[test]
+    fn rows_read_in_a_sample_are_checked_and_others_only_scanned() {
+        // A ragged row that enters the sample names its line; an unclosed quote anywhere is found.
+        let mut s = String::from("a,b\n");
+        for i in 0..200 {
+            s += &format!("{i},{i}\n");
+        }
+        let ragged = format!("{s}7\n");
+        let rows_kept = |options: &ReadOptions| read_with(&ragged, options).map(|t| t.rows);
+        let errors: Vec<String> = (0..40)
+            .filter_map(|seed| rows_kept(&sampled(150, seed)).err())
+            .map(|e| e.to_string())
+            .collect();
+        assert!(!errors.is_empty() && errors.len() < 40, "{}", errors.len());
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.starts_with("t.csv, line 202: this row has 1 fields")),
+            "{errors:?}"
+        );
+        let unclosed = format!("{s}\"7,8\n");
+        let e = read_with(&unclosed, &sampled(10, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.csv, line 202: a quoted field"), "{e}");
+    }
+
+    #[test]
+    fn max_rows_below_the_minimum_is_refused() {
+        let e = read_with("a\n1\n", &sampled(3, 0)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    setting: Setting::MaxRows,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn decimal_commas_are_read_as_numbers() {
+        let t = read_str("a;b;c\n1,5;2;x\n-2,25;3,0;y\n").unwrap();
+        assert_eq!(t.decimal, Decimal::Comma);
+        assert_eq!(
+            (t.value(0, 0), t.value(1, 0), t.value(1, 1)),
+            (1.5, -2.25, 3.0)
+        );
+        assert_eq!(t.columns[0].numeric, 2);
+        assert!(t.notes[0]
+            .to_string()
+            .contains("decimal comma (as in column 'a')"));
+        let forced = ReadOptions {
+            decimal: Some(Decimal::Comma),
+            ..ReadOptions::default()
+        };
+        let t = read_with("a\t b\n\"1,5\"\t7\n", &forced).unwrap();
+        assert_eq!(t.value(0, 0), 1.5);
+        let point = ReadOptions {
+            decimal: Some(Decimal::Point),
+            ..ReadOptions::default()
+        };
+        let t = read_with("a;b\n1,5;2\n", &point).unwrap();
+        assert_eq!(t.columns[0].text.as_ref().unwrap().levels, ["1,5"]);
+    }
+
+    #[test]
+    fn numbers_beyond_f32_are_kept_in_f64() {
+        let t = read_str("a,b\n1e299,1\n2,x\nNA,3\n3e-300,4\n").unwrap();
+        assert!(t.is_wide(0) && !t.is_wide(1));
+        assert_eq!(t.number(0, 0), 1e299);
+        assert_eq!(t.number(1, 0), 2.0);
+        assert!(t.number(2, 0).is_nan() && t.is_missing(2, 0));
+        assert_eq!(t.number(3, 0), 3e-300);
+        assert_eq!(t.columns[0].numeric, 3);
+        assert_eq!(t.number(0, 1), 1.0);
+    }
+
+    #[test]
+    fn other_files_are_named_and_gzip_and_utf16_are_undone() {
+        let e = read(
+            &b"PK\x03\x04\x14\0\x06\0"[..],
+            Path::new("t.csv"),
+            &ReadOptions::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "t.csv: this is an Excel workbook or zip archive, not a CSV; save it as CSV (UTF-8)"
+        );
+        let text = "a,b\n1,2\n3,4\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        let t = read(
+            &gz.finish().unwrap()[..],
+            Path::new("t.csv"),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!((t.rows, t.value(1, 1)), (2, 4.0));
+        assert_eq!(
+            t.notes[0].to_string(),
+            "the input is gzip-compressed: decompressed as it was read"
+        );
+        let utf16: Vec<u8> = [0xFEFF]
+            .into_iter()
+            .chain("a;b\n1,5;é\n".encode_utf16())
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let t = read(&utf16[..], Path::new("t.csv"), &ReadOptions::default()).unwrap();
+        assert_eq!((t.value(0, 0), t.decimal), (1.5, Decimal::Comma));
+        assert_eq!(t.columns[1].text.as_ref().unwrap().levels, ["é"]);
     }
 }

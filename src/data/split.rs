@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::data::{Dataset, Target};
+use crate::data::{Dataset, Target, MIN_ROWS};
 use crate::error::{Error, Result, Setting};
 
 /// Training and validation row indices.
@@ -30,8 +30,35 @@ pub fn check_fraction(setting: Setting, fraction: f64) -> Result<()> {
     }
 }
 
+/// Holds out about `fraction` of the rows of `dataset` for validation, as [`split`] does, after
+/// checking the fraction (named by `setting`): in (0, 1), and leaving at least [`MIN_ROWS`] rows
+/// to train on, the fewest the loader accepts for a range test.
+pub fn try_split(dataset: &Dataset, setting: Setting, fraction: f64, seed: u64) -> Result<Split> {
+    check_fraction(setting, fraction)?;
+    let held_out = split(dataset, fraction, seed);
+    let (train, rows) = (held_out.train.len(), dataset.rows());
+    if train >= MIN_ROWS {
+        return Ok(held_out);
+    }
+    let advice = if rows > MIN_ROWS {
+        // The largest fraction, to two places, that leaves MIN_ROWS (rounding per class may
+        // move the cut by a row).
+        let most = ((rows - MIN_ROWS) as f64 / rows as f64 * 100.0).floor() / 100.0;
+        format!("hold out at most about {most}")
+    } else {
+        format!("{rows} rows are too few to hold any out")
+    };
+    Err(Error::config(
+        setting,
+        format!(
+            "{fraction} leaves {train} of the {rows} rows to train on, and a range test needs at least {MIN_ROWS}: {advice}"
+        ),
+    ))
+}
+
 /// Splits the rows of `dataset`, about `fraction` of them into validation, at least one row on
-/// each side. The same seed gives the same split.
+/// each side. The same seed gives the same split. It does not check the fraction: see
+/// [`try_split`].
 pub fn split(dataset: &Dataset, fraction: f64, seed: u64) -> Split {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(2);
@@ -95,6 +122,38 @@ mod tests {
         assert_eq!(all, (0..100).collect::<Vec<_>>());
         assert_eq!(split(&d, 0.2, 1), s);
         assert_ne!(split(&d, 0.2, 2), s);
+    }
+
+    #[test]
+    fn a_fraction_leaving_too_few_training_rows_is_refused() {
+        let d = dataset(50);
+        assert_eq!(
+            try_split(&d, Setting::ValSplit, 0.2, 1).unwrap(),
+            split(&d, 0.2, 1)
+        );
+        let e = try_split(&d, Setting::ValSplit, 0.9, 1).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    setting: Setting::ValSplit,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "invalid `val_split`: 0.9 leaves 5 of the 50 rows to train on, and a range test needs at least 10: hold out at most about 0.8"
+        );
+        assert!(try_split(&d, Setting::ValSplit, 0.8, 1).is_ok());
+        let e = try_split(&dataset(10), Setting::ValSplit, 0.1, 1).unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("10 rows are too few to hold any out"),
+            "{e}"
+        );
+        assert!(try_split(&d, Setting::ValSplit, 1.5, 1).is_err());
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn report_value(report: &Report, naming: Naming) -> Value {
         top.insert("init".into(), json!(m.init));
     }
     if let Some(d) = &report.data {
-        top.insert("data".into(), json!(d));
+        top.insert("data".into(), data_value(d, naming));
     }
     if !report.sources.is_empty() {
         top.insert("sources".into(), json!(report.sources));
@@ -90,6 +90,19 @@ pub fn report_value(report: &Report, naming: Naming) -> Value {
         top.insert("groups".into(), Value::Array(groups.collect()));
     }
     Value::Object(top)
+}
+
+/// What was made of the CSV, with its notes and the reasons columns were dropped naming settings
+/// as the reader names them.
+pub fn data_value(d: &crate::data::DataSummary, naming: Naming) -> Value {
+    let mut v = json!(d);
+    v["notes"] = json!(d.notes.iter().map(|n| n.render(naming)).collect::<Vec<_>>());
+    for (c, column) in d.columns.iter().enumerate() {
+        if let crate::data::ColumnKind::Dropped { reason } = &column.kind {
+            v["columns"][c]["reason"] = json!(reason.render(naming));
+        }
+    }
+    v
 }
 
 fn points(points: &[Point]) -> Value {

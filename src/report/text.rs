@@ -23,7 +23,7 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
     };
     let _ = writeln!(out, "lrfind {} — {title}", report.version);
     if let Some(d) = &report.data {
-        data_summary(&mut out, d);
+        data_summary(&mut out, d, naming);
     }
     if let Some(m) = &report.model {
         let units = match m.loss {
@@ -354,7 +354,7 @@ fn race(out: &mut String, g: &Group) {
 
 /// The data block: rows, how the file was read, each feature column's kind, missing values, the
 /// label and the task, then one line per note.
-fn data_summary(out: &mut String, d: &DataSummary) {
+fn data_summary(out: &mut String, d: &DataSummary, naming: Naming) {
     let header = match (d.header, d.header_detected) {
         (true, _) => "header row",
         (false, true) => "no header (first row is all numbers; columns c0, c1, ...)",
@@ -432,7 +432,7 @@ fn data_summary(out: &mut String, d: &DataSummary) {
     };
     let _ = writeln!(out, "  label      '{}': {task}", d.target);
     for note in &d.notes {
-        let _ = writeln!(out, "  note       {note}");
+        let _ = writeln!(out, "  note       {}", note.render(naming));
     }
 }
 
