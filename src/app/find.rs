@@ -1,20 +1,19 @@
 //! `lrfind [find] CSV`: check the outputs, load the table, run and read the range tests, write up
 //! the report, write every output, print the summary.
 
-use super::{deliver, progress_bar, Outcome};
+use super::{check_outputs, deliver, progress_bar, Outcome};
 use crate::cli::{self, FindArgs};
 use lrfind::error::{Result, Setting};
 use lrfind::find::find;
 use lrfind::grid::run_grid;
-use lrfind::output::Outputs;
-use lrfind::report::{csv::to_csv, json::report_json, plot::to_png, text::to_text, Report};
+use lrfind::report::{csv::to_csv, json::report_json, plot::render, text::to_text, Report};
 
 /// Runs the range test with `args`.
 pub fn run(args: &FindArgs) -> Result<Outcome> {
     let grid = args.grid();
     let config = args.config();
     config.validate()?;
-    let outputs = Outputs::check(
+    let (outputs, plot) = check_outputs(
         args.output.destinations(&args.data.stem(), "lrfind"),
         &[args.data.input()],
     )?;
@@ -36,8 +35,8 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
     };
     let naming = &cli::flag;
     let mut rendered = Vec::new();
-    if outputs.get(Setting::Plot).is_some() {
-        rendered.push((Setting::Plot, to_png(&report)));
+    if let Some(format) = plot {
+        rendered.push((Setting::Plot, render(&report, format)));
     }
     rendered.push((Setting::Json, Ok(report_json(&report, naming))));
     rendered.push((Setting::Csv, Ok(to_csv(&report))));

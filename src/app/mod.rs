@@ -12,7 +12,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{self, Command};
 use lrfind::error::{Result, Setting};
-use lrfind::output::Outputs;
+use lrfind::output::{Destination, Outputs};
+use lrfind::report::plot::Format;
 
 /// How a command ended, short of an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,23 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Analyze(args) => analyze::run(&args),
     }
+}
+
+/// Checks every output before any work (see [`Outputs::check`]) and reads the picture's format
+/// from the plot's extension, so that `--plot curve.jpg` is refused before training.
+pub fn check_outputs(
+    destinations: Vec<(Setting, Destination)>,
+    inputs: &[&std::path::Path],
+) -> Result<(Outputs, Option<Format>)> {
+    let outputs = Outputs::check(destinations, inputs)?;
+    let format = outputs
+        .get(Setting::Plot)
+        .map(|d| match d {
+            Destination::File(path) => Format::of_path(path),
+            Destination::Stdout => Format::of_path(std::path::Path::new("-")),
+        })
+        .transpose()?;
+    Ok((outputs, format))
 }
 
 /// A progress bar on stderr counting `unit`, hidden when stderr is not a terminal or the user

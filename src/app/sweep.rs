@@ -1,14 +1,13 @@
 //! `lrfind sweep CSV`: check the outputs, load the table, train at every LR of the grid, write up
 //! the report, write every output, print the summary.
 
-use super::{deliver, progress_bar, Outcome};
+use super::{check_outputs, deliver, progress_bar, Outcome};
 use crate::cli::SweepArgs;
 use lrfind::data::split::split;
 use lrfind::error::{Result, Setting};
-use lrfind::output::Outputs;
 use lrfind::report::csv::sweep_csv;
 use lrfind::report::json::to_json;
-use lrfind::report::plot::sweep_png;
+use lrfind::report::plot::render_sweep;
 use lrfind::report::sweep::SweepReport;
 use lrfind::report::text::sweep_text;
 use lrfind::report::ModelSummary;
@@ -19,7 +18,7 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     args.model.single()?;
     let config = args.config();
     config.validate()?;
-    let outputs = Outputs::check(
+    let (outputs, plot) = check_outputs(
         args.output.destinations(&args.data.stem(), "sweep"),
         &[args.data.input()],
     )?;
@@ -36,8 +35,8 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         result,
     );
     let mut rendered = Vec::new();
-    if outputs.get(Setting::Plot).is_some() {
-        rendered.push((Setting::Plot, sweep_png(&report)));
+    if let Some(format) = plot {
+        rendered.push((Setting::Plot, render_sweep(&report, format)));
     }
     rendered.push((Setting::Json, Ok(to_json(&report))));
     rendered.push((Setting::Csv, Ok(sweep_csv(&report))));

@@ -4,9 +4,11 @@
 //! configuration or per file), each with its runs. The writers (`text`, `json`, `csv`, `plot`)
 //! turn it into bytes and never open files; `crate::output` decides where the bytes go.
 
+pub mod axes;
 pub mod csv;
 pub mod json;
 pub mod plot;
+pub mod svg;
 pub mod sweep;
 pub mod text;
 
