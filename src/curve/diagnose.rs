@@ -9,7 +9,8 @@
 //! - `initial_loss_off`: a C-class softmax classifier starts near `ln C` (its logits start near 0
 //!   with lrfind's initialisation); a first loss off by more than `max(1, ln C / 2)` points at a
 //!   broken label or scaling.
-//! - `unstable`: repeated runs' picks spread over more than half a decade.
+//! - `unstable`: the middle half of repeated runs' picks spreads over more than a quarter of a
+//!   decade (for three runs: their picks spread over more than half a decade).
 
 use serde::Serialize;
 
@@ -141,12 +142,13 @@ pub fn diagnose(curve: &Curve, picks: &Suggestions, origin: &Origin) -> Vec<Diag
     out
 }
 
-/// The diagnostic for repeated runs that disagree, if they do.
-pub fn unstable(spread_decades: Option<f64>, runs: usize, origin: &Origin) -> Option<Diagnostic> {
-    let spread = spread_decades?;
-    is_unstable(Some(spread)).then(|| {
+/// The diagnostic for repeated runs that disagree, if they do: `iqr_decades` is the
+/// interquartile range of their picks.
+pub fn unstable(iqr_decades: Option<f64>, runs: usize, origin: &Origin) -> Option<Diagnostic> {
+    let iqr = iqr_decades?;
+    is_unstable(Some(iqr)).then(|| {
         let m = Message::new(format!(
-            "the {runs} runs' picks spread over {spread:.2} decades (more than {UNSTABLE_DECADES}); the curve is noisy: "
+            "the {runs} runs' picks spread over {iqr:.2} decades between their quartiles (more than {UNSTABLE_DECADES}); the curve is noisy: "
         ));
         diag(
             "unstable",
@@ -226,10 +228,10 @@ mod tests {
     }
 
     #[test]
-    fn unstable_above_half_a_decade() {
+    fn unstable_above_a_quarter_decade_between_quartiles() {
         let o = Origin::Recorded;
-        assert!(unstable(Some(0.4), 3, &o).is_none());
-        let found = unstable(Some(0.6), 3, &o).unwrap();
+        assert!(unstable(Some(0.2), 3, &o).is_none());
+        let found = unstable(Some(0.3), 3, &o).unwrap();
         assert_eq!(found.code, "unstable");
         assert_eq!(found.message.settings().count(), 0);
         assert!(unstable(None, 3, &o).is_none());

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Naming, Report, Settings};
+use crate::curve::consensus::quartiles;
 use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
 use crate::grid::GridConfig;
 use crate::model::Loss;
@@ -170,26 +171,58 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
     out
 }
 
-/// The repeated runs of one group: seeds, picks and their spread.
+/// Runs whose picks are listed one by one; more are summarised by their quartiles.
+const LISTED_RUNS: usize = 5;
+
+/// The repeated runs of one group: seeds, picks (each, or their quartiles for many runs) and
+/// their spread between quartiles.
 fn runs_line(out: &mut String, g: &Group) {
     if g.runs.len() < 2 {
         return;
     }
-    let picks: Vec<String> = g
-        .runs
-        .iter()
-        .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
-        .collect();
     let seeds = match (g.runs[0].seed, g.runs[g.runs.len() - 1].seed) {
         (Some(a), Some(b)) => format!(" (seeds {a}..{b})"),
         _ => String::new(),
     };
+    let picks: Vec<f64> = g
+        .runs
+        .iter()
+        .filter_map(|r| r.picks.headline.map(|s| s.lr))
+        .collect();
+    let listed = if g.runs.len() <= LISTED_RUNS {
+        g.runs
+            .iter()
+            .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        match quartiles(&picks) {
+            Some([q1, median, q3]) => {
+                let (lo, hi) = picks
+                    .iter()
+                    .fold((f64::INFINITY, 0f64), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+                let missing = match g.runs.len() - picks.len() {
+                    0 => String::new(),
+                    n => format!(", {n} without one"),
+                };
+                format!(
+                    "{} picks median {}, quartiles {} to {}, all from {} to {}{missing}",
+                    g.rule,
+                    fmt_lr(median),
+                    fmt_lr(q1),
+                    fmt_lr(q3),
+                    fmt_lr(lo),
+                    fmt_lr(hi)
+                )
+            }
+            None => "no run gave a pick".into(),
+        }
+    };
     let _ = writeln!(
         out,
-        "  runs       {}{seeds}: {}; spread {:.2} decades{}",
+        "  runs       {}{seeds}: {listed}; spread {:.2} decades between quartiles{}",
         g.runs.len(),
-        picks.join(", "),
-        g.spread_decades.unwrap_or(0.0),
+        g.iqr_decades.unwrap_or(0.0),
         if g.unstable { " — UNSTABLE" } else { "" }
     );
 }
