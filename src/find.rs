@@ -14,7 +14,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
 use crate::range_test::{run_many, RangeTestConfig, Run, Signal};
 use crate::train::fixed::{Budget, Training};
-use crate::train::race::{race, Candidate, Race};
+use crate::train::race::{race_with_progress, Candidate, Race};
 
 /// Range tests per run unless told otherwise: the median of three steadies the pick and shows
 /// its spread (docs/quality.md).
@@ -221,9 +221,12 @@ pub fn read_run(run: Run, config: &FindConfig) -> ReadRun {
     }
 }
 
-/// Runs the range tests of `config` on `dataset` and reads them.
+/// Runs the range tests of `config` on `dataset` and reads them. `progress` counts the range
+/// tests' steps, then the race's runs, each stage named in its prefix.
 pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> Result<Findings> {
     config.validate()?;
+    progress.set_prefix("range test");
+    progress.set_message("steps");
     let held_out = config
         .val_split
         .map(|f| split(dataset, f, config.range.seed));
@@ -259,7 +262,12 @@ pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> R
         let splits: Vec<Split> = (0..v.seeds as u64)
             .map(|s| split(dataset, fraction, config.range.seed + s))
             .collect();
-        verify(dataset, &splits, config, &candidates)
+        progress.reset();
+        progress.set_prefix("race");
+        progress.set_message("runs");
+        let raced = verify(dataset, &splits, config, &candidates, progress);
+        progress.finish_and_clear();
+        raced
     });
     Ok(Findings {
         runs,
@@ -326,7 +334,13 @@ fn divergence_lr(runs: &[ReadRun]) -> Option<f64> {
 }
 
 /// Races the candidate LRs.
-fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64]) -> Option<Race> {
+fn verify(
+    dataset: &Dataset,
+    splits: &[Split],
+    config: &FindConfig,
+    lrs: &[f64],
+    progress: &ProgressBar,
+) -> Option<Race> {
     let v = config.verify?;
     let training = Training {
         model: config.range.model.clone(),
@@ -334,12 +348,13 @@ fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64])
         batch_size: config.range.batch_size,
         budget: Budget::default(),
     };
-    race(
+    race_with_progress(
         dataset,
         splits,
         &Candidate::at_lrs(&training, lrs),
         v.first_steps,
         v.steps,
         config.range.seed,
+        progress,
     )
 }

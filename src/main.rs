@@ -9,11 +9,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let command = cli::Cli::parse().into_command();
+    let command = match cli::Cli::try_parse() {
+        Ok(cli) => cli.into_command(),
+        Err(e) => return cli::usage_error(e),
+    };
     match app::run(command) {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) => {
-            eprintln!("lrfind: error: {}", e.render(&cli::flag));
+            app::print_lrfind_error(&e);
             ExitCode::from(2)
         }
     }

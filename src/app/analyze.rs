@@ -1,13 +1,15 @@
 //! `lrfind analyze FILE...`: check the outputs, read every recorded curve, read them as lrfind
 //! reads its own, write every output, print the summary.
 
-use super::{check_outputs, deliver, Outcome};
+use super::{check_outputs, deliver, Console, Delivery, Outcome};
 use crate::cli::args::stem;
 use crate::cli::{self, AnalyzeArgs};
 use lrfind::analyze::analyze;
 use lrfind::curve::read::read_path;
 use lrfind::error::{Result, Setting};
-use lrfind::report::{csv::to_csv, json::report_json, plot::render, text::to_text};
+use lrfind::report::braille::curve_plot;
+use lrfind::report::plot::render;
+use lrfind::report::{csv::to_csv, json::report_json, text::to_text};
 
 /// Runs `lrfind analyze` with `args`.
 pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
@@ -18,6 +20,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
         args.output.destinations(&stem(&args.files[0]), "analyze"),
         &inputs,
     )?;
+    let console = Console::new(&args.output, &outputs);
     let logs = args
         .files
         .iter()
@@ -37,12 +40,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
         .no_suggestion
         .as_ref()
         .map(|m| m.render(naming));
-    deliver(&outputs, rendered, args.output.quiet, lr, why, |plot| {
-        to_text(&report, plot, naming)
-    })?;
-    Ok(if lr.is_some() {
-        Outcome::Suggested
-    } else {
-        Outcome::NoSuggestion
-    })
+    deliver(
+        &outputs,
+        &console,
+        Delivery {
+            rendered,
+            lr,
+            why,
+            text: |plot| to_text(&report, plot, naming),
+            plot: |t| curve_plot(&report, t),
+        },
+    )?;
+    Ok(Outcome::of(lr))
 }

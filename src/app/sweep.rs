@@ -1,17 +1,18 @@
-//! `lrfind sweep CSV`: check the outputs, load the table, train at every LR of the grid, write up
-//! the report, write every output, print the summary.
+//! `lrfind sweep CSV`: check the outputs, load the table and say what was made of it, train at
+//! every LR of the grid, write up the report, write every output, print the rest of the summary.
 
-use super::{check_outputs, deliver, progress_bar, Outcome};
+use super::{check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
 use crate::cli::SweepArgs;
 use lrfind::data::split::split;
 use lrfind::error::{Result, Setting};
+use lrfind::report::braille::sweep_plot;
 use lrfind::report::csv::sweep_csv;
 use lrfind::report::json::to_json;
 use lrfind::report::plot::render_sweep;
 use lrfind::report::sweep::SweepReport;
-use lrfind::report::text::sweep_text;
+use lrfind::report::text::{sweep_data_text, sweep_findings_text};
 use lrfind::report::ModelSummary;
-use lrfind::train::sweep::sweep;
+use lrfind::train::sweep::sweep_with_progress;
 
 /// Runs the sweep with `args`.
 pub fn run(args: &SweepArgs) -> Result<Outcome> {
@@ -22,12 +23,14 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         args.output.destinations(&args.data.stem(), "sweep"),
         &[args.data.input()],
     )?;
+    let console = Console::new(&args.output, &outputs);
     let mut dataset = args.data.load()?;
     let held_out = split(&dataset, config.val_split, config.seed);
     let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
     dataset.summary.notes.extend(batch_note);
-    let _bar = progress_bar(args.output.quiet, "sweep", "runs");
-    let result = sweep(&dataset, &held_out, &config)?;
+    console.say(&sweep_data_text(&dataset.summary));
+    let bar = progress_bar(args.output.quiet, "sweep", "runs");
+    let result = sweep_with_progress(&dataset, &held_out, &config, &bar)?;
     let report = SweepReport::new(
         dataset.summary.clone(),
         ModelSummary::new(&config.training.model, &dataset),
@@ -45,15 +48,14 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     });
     deliver(
         &outputs,
-        rendered,
-        args.output.quiet,
-        report.best_lr,
-        why,
-        |plot| sweep_text(&report, plot),
+        &console,
+        Delivery {
+            rendered,
+            lr: report.best_lr,
+            why,
+            text: |plot| sweep_findings_text(&report, plot),
+            plot: |t| sweep_plot(&report, t),
+        },
     )?;
-    Ok(if report.best_lr.is_some() {
-        Outcome::Suggested
-    } else {
-        Outcome::NoSuggestion
-    })
+    Ok(Outcome::of(report.best_lr))
 }

@@ -26,13 +26,13 @@ pub fn power_of_ten(k: i32) -> String {
     s
 }
 
-/// Ticks for a log10-LR axis from `a` to `b`: every decade when at least two fit (every second
+/// Ticks for a log10-LR axis from `a` to `b`: every decade when at least three fit (every second
 /// or fifth on a very wide axis), else the multiples 1, 2 and 5 of a power of ten (all of 1..9
 /// on an axis narrower than a decade), labelled `2×10⁻³`. An axis at least half a decade
 /// wide gets at least one tick.
 pub fn lr_ticks(a: f64, b: f64) -> Vec<Tick> {
     let decades: Vec<i32> = (a.ceil() as i32..=b.floor() as i32).collect();
-    if decades.len() >= 2 {
+    if decades.len() >= 3 {
         let every = match decades.len() {
             0..=13 => 1,
             14..=26 => 2,
@@ -152,6 +152,10 @@ mod tests {
         let wide = lr_ticks(-20.0, 5.0);
         assert_eq!(wide.len(), 13, "{:?}", labels(&wide));
         // Less than two decades: 1, 2 and 5 times a power of ten.
+        assert_eq!(
+            labels(&lr_ticks(-6.0, -5.0)),
+            ["10⁻⁶", "2×10⁻⁶", "5×10⁻⁶", "10⁻⁵"]
+        );
         assert_eq!(labels(&lr_ticks(-3.2, -2.1)), ["10⁻³", "2×10⁻³", "5×10⁻³"]);
         // Half a decade between two powers of ten still gets ticks.
         assert_eq!(labels(&lr_ticks(3.05, 3.55)), ["2×10³", "3×10³"]);

@@ -5,11 +5,13 @@
 //! turn it into bytes and never open files; `crate::output` decides where the bytes go.
 
 pub mod axes;
+pub mod braille;
 pub mod csv;
 pub mod json;
 pub mod plot;
 pub mod svg;
 pub mod sweep;
+pub mod terminal;
 pub mod text;
 
 use serde::Serialize;

@@ -34,7 +34,7 @@ use super::svg::{self, SvgBackend};
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Report, Settings};
 use crate::curve::rules::{slopes, Method, MIN_POINTS, MIN_RELATIVE_FALL, SKIP_FRACTION};
-use crate::curve::Point;
+use crate::curve::{Point, Stop};
 use crate::error::{Error, Result, Setting};
 use crate::model::Loss;
 use crate::range_test::Signal;
@@ -663,7 +663,7 @@ fn title(report: &Report) -> String {
 /// The LR axis, in log10: from the start of the range test (or the first recorded LR), in whole
 /// decades, to the last LR recorded. When no group has a suggestion, the axis zooms to where
 /// the curves are, at least half a decade wide, so a curve that failed at once is seen.
-fn x_range(report: &Report) -> (f64, f64) {
+pub(super) fn x_range(report: &Report) -> (f64, f64) {
     let lrs = || {
         report
             .groups
@@ -919,11 +919,15 @@ where
     }
 
     // Where the loss diverged.
-    if let Some(lr) = g.stop().divergence_lr() {
+    let end = match g.stop() {
+        Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged")),
+        Stop::Completed => None,
+    };
+    if let Some((lr, what)) = end {
         vertical(chart, lr, y, DIVERGED.mix(0.8).stroke_width(2), true)?;
         legend.push(entry(
             Swatch::Dashed(DIVERGED.mix(0.8), 2),
-            format!("diverged at {}", fmt_lr(lr)),
+            format!("{what} at {}", fmt_lr(lr)),
         ));
     }
 
@@ -954,8 +958,13 @@ where
     // The rules' picks (median over runs) on the curve; the headline rule's is the suggestion
     // unless the LR was raced.
     let raced = g.race.is_some();
+    let x_axis = chart.x_range();
     for (method, lr) in &g.suggestions {
         if !raced && *method == g.rule && g.suggested_lr.is_some() {
+            continue;
+        }
+        if !x_axis.contains(&lr.log10()) {
+            // minimum/10 can fall left of the first LR tested: not on this axis.
             continue;
         }
         let colour = rule_colour(*method);
@@ -1065,7 +1074,7 @@ where
 /// fall, which is what the suggestion reads, fills the picture. The other runs may run off too.
 /// A curve with too few points before divergence to read shows its raw loss, up to ten times
 /// where it started.
-fn y_range(report: &Report) -> (f64, f64) {
+pub(super) fn y_range(report: &Report) -> (f64, f64) {
     let shown = || report.groups.iter().map(|g| g.first());
     let before = || {
         shown().flat_map(|r| {

@@ -13,19 +13,63 @@ use crate::grid::GridConfig;
 use crate::model::Loss;
 use crate::range_test::Signal;
 
+/// How the lines a terminal colours begin (the terminal module finds them by these).
+pub mod marks {
+    /// The suggested LR.
+    pub const SUGGESTED: &str = "suggested LR  ";
+    /// No suggested LR.
+    pub const NO_SUGGESTION: &str = "no suggested LR: ";
+    /// A warning.
+    pub const WARNING: &str = "  warning    ";
+    /// The recommended configuration.
+    pub const RECOMMENDED: &str = "recommended   ";
+    /// A sweep's best LR.
+    pub const BEST: &str = "best LR  ";
+    /// A sweep without a best LR.
+    pub const NO_BEST: &str = "no best LR: ";
+    /// Picks that disagree.
+    pub const UNSTABLE: &str = " — UNSTABLE";
+}
+
 /// The summary as text, with settings named by `naming`. `plot` is where the picture went, if
-/// anywhere.
+/// anywhere. For a report of a CSV it is [`data_text`] then [`findings_text`], which the command
+/// line prints apart: the first before training, the second after.
 pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
-    let mut out = String::new();
-    let title = match (&report.data, report.sources.as_slice()) {
-        (Some(d), _) => d.file.clone(),
-        (None, [one]) => one.clone(),
-        (None, many) => format!("{} recorded curves", many.len()),
+    let mut out = match (&report.data, report.sources.as_slice()) {
+        (Some(d), _) => data_text(d),
+        (None, [one]) => format!(
+            "lrfind {} — {one}
+",
+            report.version
+        ),
+        (None, many) => format!(
+            "lrfind {} — {} recorded curves
+",
+            report.version,
+            many.len()
+        ),
     };
-    let _ = writeln!(out, "lrfind {} — {title}", report.version);
-    if let Some(d) = &report.data {
-        data_summary(&mut out, d);
-    }
+    out.push_str(&findings_text(report, plot, naming));
+    out
+}
+
+/// What lrfind made of the table: the title line, then the rows, columns, label and task, and
+/// the notes of reading it. Printed before training, so a wrong label shows at once.
+pub fn data_text(d: &DataSummary) -> String {
+    let mut out = format!(
+        "lrfind {} — {}
+",
+        env!("CARGO_PKG_VERSION"),
+        d.file
+    );
+    data_summary(&mut out, d);
+    out
+}
+
+/// The summary after the data: the model, the optimizer, how each curve ended, the runs or the
+/// groups' table, the suggestion, the warnings and where the plot went.
+pub fn findings_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
+    let mut out = String::new();
     if let Some(m) = &report.model {
         let units = match m.loss {
             Loss::Mse => " (on the standardised target)",
@@ -127,7 +171,12 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
                 ),
                 None => format!("{} rule{median}", g.rule),
             };
-            let _ = writeln!(out, "suggested LR  {}   ({how}{of}{optimizer})", fmt_lr(lr));
+            let _ = writeln!(
+                out,
+                "{}{}   ({how}{of}{optimizer})",
+                marks::SUGGESTED,
+                fmt_lr(lr)
+            );
             out.push('\n');
             let _ = writeln!(out, "  by rule");
             for (method, lr) in &g.suggestions {
@@ -140,7 +189,7 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
                 .no_suggestion
                 .as_ref()
                 .map_or("no rule gave an answer".to_string(), |m| m.render(naming));
-            let _ = writeln!(out, "no suggested LR: {why}");
+            let _ = writeln!(out, "{}{why}", marks::NO_SUGGESTION);
         }
     }
     let warnings: Vec<(&str, &crate::curve::diagnose::Diagnostic)> = report
@@ -158,7 +207,8 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
             };
             let _ = writeln!(
                 out,
-                "  warning    {whose}{} [{}]",
+                "{}{whose}{} [{}]",
+                marks::WARNING,
                 d.message.render(naming),
                 d.code
             );
@@ -223,7 +273,7 @@ fn runs_line(out: &mut String, g: &Group) {
         "  runs       {}{seeds}: {listed}; spread {:.2} decades between quartiles{}",
         g.runs.len(),
         g.iqr_decades.unwrap_or(0.0),
-        if g.unstable { " — UNSTABLE" } else { "" }
+        if g.unstable { marks::UNSTABLE } else { "" }
     );
 }
 
@@ -338,7 +388,8 @@ fn groups_table(out: &mut String, report: &Report) {
         };
         let _ = writeln!(
             out,
-            "\nrecommended   {} at LR {}   ({how})",
+            "\n{}{} at LR {}   ({how})",
+            marks::RECOMMENDED,
             r.label,
             fmt_lr(r.lr)
         );
@@ -485,17 +536,32 @@ fn short_list(items: &[String], max: usize) -> String {
 
 /// The summary of a sweep as text. `plot` is where the picture went, if anywhere.
 pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
+    let mut out = sweep_data_text(&report.data);
+    out.push_str(&sweep_findings_text(report, plot));
+    out
+}
+
+/// What lrfind made of the table, under the sweep's title line: printed before training.
+pub fn sweep_data_text(d: &DataSummary) -> String {
+    let mut out = format!(
+        "lrfind sweep {} — {}
+",
+        env!("CARGO_PKG_VERSION"),
+        d.file
+    );
+    data_summary(&mut out, d);
+    out
+}
+
+/// The sweep's summary after the data: the split, the model, the budget, every LR's loss and
+/// the best LR.
+pub fn sweep_findings_text(report: &SweepReport, plot: Option<&str>) -> String {
     let mut out = String::new();
-    let d = &report.data;
     let c = &report.config;
     let t = &c.training;
-    let _ = writeln!(out, "lrfind sweep {} — {}", report.version, d.file);
     let _ = writeln!(
         out,
-        "  data       {} rows, {} features, {}; {:.0}% held out for validation",
-        d.rows,
-        d.features,
-        d.task,
+        "  validation {:.0}% of rows held out",
         100.0 * c.val_split
     );
     let _ = writeln!(
@@ -541,7 +607,8 @@ pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
         (Some(lr), Some(loss)) => {
             let _ = writeln!(
                 out,
-                "best LR  {}   (lowest validation loss {loss:.4}, for {})",
+                "{}{}   (lowest validation loss {loss:.4}, for {})",
+                marks::BEST,
                 fmt_lr(lr),
                 report.optimizer
             );
@@ -549,7 +616,8 @@ pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
         _ => {
             let _ = writeln!(
                 out,
-                "no best LR: at every LR tried the runs diverged or did not improve on the untrained model (loss {:.4}); try lower LRs",
+                "{}at every LR tried the runs diverged or did not improve on the untrained model (loss {:.4}); try lower LRs",
+                marks::NO_BEST,
                 report.result.initial_loss
             );
         }
