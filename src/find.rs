@@ -222,7 +222,9 @@ pub fn read_run(run: Run, config: &FindConfig) -> ReadRun {
 }
 
 /// Runs the range tests of `config` on `dataset` and reads them. `progress` counts the range
-/// tests' steps, then the race's runs, each stage named in its prefix.
+/// tests' steps, then the race's runs, each stage named in its prefix. A stop requested through
+/// [`crate::interrupt`] ends the range tests where they are and skips (or drops) the race: the
+/// curves recorded are read as they stand.
 pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> Result<Findings> {
     config.validate()?;
     progress.set_prefix("range test");
@@ -255,6 +257,9 @@ pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> R
             .iter()
             .any(|r| r.curve.before_divergence().len() >= MIN_POINTS);
         if !readable {
+            return None;
+        }
+        if crate::interrupt::requested() {
             return None;
         }
         let candidates = v.candidates(minimum_lr(&runs), divergence_lr(&runs));

@@ -1,5 +1,6 @@
 //! The `lrfind` binary: parse the command line, run the command, print any error once, and exit
-//! with its code (0 an LR was suggested, 1 no usable LR, 2 a usage or input error).
+//! with its code (0 an LR was suggested, 1 no usable LR, 2 a usage or input error, 130
+//! interrupted by Ctrl-C).
 
 mod app;
 mod cli;

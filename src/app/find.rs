@@ -1,7 +1,8 @@
 //! `lrfind [find] CSV`: check the outputs, load the table and say what was made of it, run and
-//! read the range tests, write up the report, write every output, print the rest of the summary.
+//! read the range tests (Ctrl-C keeps the curve so far), write up the report, write every
+//! output, print the rest of the summary.
 
-use super::{check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
+use super::{catch_interrupt, check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
 use crate::cli::{self, FindArgs};
 use lrfind::data::split::split;
 use lrfind::error::{Result, Setting};
@@ -31,16 +32,24 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
         let note = lrfind::data::batch_note(config.range.batch_size, rows);
         dataset.summary.notes.extend(note);
     }
+    // Caught from here on, so that a Ctrl-C once the table is described keeps the curve.
+    catch_interrupt();
     console.say(&data_text(&dataset.summary));
-    let report = if grid.is_grid() {
+    let mut report = if grid.is_grid() {
         let bar = progress_bar(args.output.quiet, "grid", "configurations");
         let found = run_grid(&dataset, &grid, &bar)?;
         Report::of_grid(&dataset, grid, found)
     } else {
         let bar = progress_bar(args.output.quiet, "range test", "steps");
         let findings = find(&dataset, &config, &bar)?;
-        Report::of_find(&dataset, config, findings)
+        Report::of_find(&dataset, config.clone(), findings)
     };
+    if lrfind::interrupt::requested() && config.verify.is_some() && report.main().race.is_none() {
+        report.notes.push(format!(
+            "interrupted (Ctrl-C): the race of candidate LRs did not run to its end, so the suggestion is the {} rule's pick on the curves recorded",
+            config.rule
+        ));
+    }
     let naming = &cli::flag;
     let mut rendered = Vec::new();
     if let Some(format) = plot {

@@ -1,5 +1,5 @@
 //! What each command does, from parsed options to written outputs: one file per command. Shared
-//! here: the exit outcome, the progress bar, and how results reach the user (what was
+//! here: the exit outcome, the progress bar, Ctrl-C, and how results reach the user (what was
 //! made of the table before training; after it, the outputs written, then the summary, styled
 //! and followed by a plot of the curve on a terminal, or with `--quiet` the bare LR).
 
@@ -25,6 +25,9 @@ pub enum Outcome {
     Suggested,
     /// The command ran but gave no usable LR (exit code 1).
     NoSuggestion,
+    /// Ctrl-C stopped it; the outputs hold what was recorded (exit code 130, as a shell reports
+    /// a command ended by SIGINT).
+    Interrupted,
 }
 
 impl Outcome {
@@ -33,14 +36,16 @@ impl Outcome {
         match self {
             Outcome::Suggested => 0,
             Outcome::NoSuggestion => 1,
+            Outcome::Interrupted => 130,
         }
     }
 
-    /// The outcome of a command that gave `lr`.
+    /// The outcome of a command that gave `lr`, or was interrupted.
     fn of(lr: Option<f64>) -> Self {
-        match lr {
-            Some(_) => Outcome::Suggested,
-            None => Outcome::NoSuggestion,
+        match (lrfind::interrupt::requested(), lr) {
+            (true, _) => Outcome::Interrupted,
+            (false, Some(_)) => Outcome::Suggested,
+            (false, None) => Outcome::NoSuggestion,
         }
     }
 }
@@ -68,6 +73,18 @@ pub fn run(command: Command) -> Result<Outcome> {
 /// Prints `e` in the one error form (`lrfind: error: ...`), naming settings as flags.
 pub fn print_lrfind_error(e: &Error) {
     cli::print_error(&e.render(&cli::flag));
+}
+
+/// Ctrl-C: the first asks the range test to stop and keep what it recorded (the outputs are
+/// written for those steps, then the exit code is 130); a second exits at once.
+pub fn catch_interrupt() {
+    // Without a handler (one already set, or none possible) Ctrl-C keeps its default: exit.
+    let _ = ctrlc::set_handler(|| {
+        if lrfind::interrupt::requested() {
+            std::process::exit(130);
+        }
+        lrfind::interrupt::request();
+    });
 }
 
 /// Where the summary goes and what that stream shows: standard output (standard error when
@@ -225,6 +242,9 @@ where
         if let (true, Some(t)) = (console.term_plot, &console.terminal) {
             print_quietly(&format!("\n{}", (d.plot)(t)));
         }
+    }
+    if lrfind::interrupt::requested() {
+        eprintln!("lrfind: interrupted (Ctrl-C): the outputs hold what was recorded until then");
     }
     let last = failures.pop();
     for e in failures {

@@ -9,6 +9,8 @@
 //! - `initial_loss_off`: a C-class softmax classifier starts near `ln C` (its logits start near 0
 //!   with lrfind's initialisation); a first loss off by more than `max(1, ln C / 2)` points at a
 //!   broken label or scaling.
+//! - `interrupted`: the test was stopped by Ctrl-C before it diverged; the picks read a part of
+//!   the curve.
 //! - `unstable`: the middle half of repeated runs' picks spreads over more than a quarter of a
 //!   decade (for three runs: their picks spread over more than half a decade).
 
@@ -76,6 +78,12 @@ pub fn diagnose(curve: &Curve, picks: &Suggestions, origin: &Origin) -> Vec<Diag
             Message::new(
                 "the loss never diverged in this recording, so it may not show where the LR gets too high; record up to a higher LR",
             ),
+        )),
+        (Stop::Interrupted { lr }, _) => out.push(diag(
+            "interrupted",
+            Message::new(format!(
+                "the test was interrupted (Ctrl-C) at LR {lr:.2e}, before the loss diverged: every pick reads only the curve up to there"
+            )),
         )),
         (Stop::Diverged { lr } | Stop::NonFinite { lr }, _)
             if before < MIN_POINTS.max(planned / 10) =>
@@ -216,6 +224,18 @@ mod tests {
         off.push(100.0);
         let off = curve(&off, Stop::Diverged { lr: 1.0 });
         assert_eq!(codes(&off, 101, Some(3)), ["initial_loss_off"]);
+    }
+
+    #[test]
+    fn an_interrupted_curve_says_the_picks_read_part_of_it() {
+        let falling: Vec<f64> = (0..40).map(|i| 1.2 - 0.01 * i as f64).collect();
+        let c = curve(&falling, Stop::Interrupted { lr: 1e-4 });
+        assert_eq!(codes(&c, 1000, None), ["interrupted"]);
+        let short = curve(&[1.0, 0.9], Stop::Interrupted { lr: 1e-6 });
+        let why = suggest(&short).failure.unwrap();
+        let origin = Origin::Recorded;
+        let m = why.explain(&short.stop, &origin);
+        assert!(m.to_string().contains("interrupted after 2 steps"), "{m}");
     }
 
     #[test]

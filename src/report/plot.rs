@@ -918,9 +918,10 @@ where
         ));
     }
 
-    // Where the loss diverged.
+    // Where the loss diverged, or the test was interrupted.
     let end = match g.stop() {
         Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged")),
+        Stop::Interrupted { lr } => Some((lr, "interrupted (Ctrl-C)")),
         Stop::Completed => None,
     };
     if let Some((lr, what)) = end {

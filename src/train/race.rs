@@ -131,7 +131,8 @@ pub fn race(
 }
 
 /// [`race`], counting on `progress` each run (a candidate with one seed, through one round) of
-/// the runs planned.
+/// the runs planned. A stop requested through [`crate::interrupt`] drops the race (`None`) at
+/// the end of the round it is in.
 pub fn race_with_progress(
     dataset: &Dataset,
     splits: &[Split],
@@ -142,7 +143,7 @@ pub fn race_with_progress(
     progress: &ProgressBar,
 ) -> Option<Race> {
     let seeds = splits.len();
-    if candidates.is_empty() || seeds == 0 || steps == 0 {
+    if candidates.is_empty() || seeds == 0 || steps == 0 || crate::interrupt::requested() {
         return None;
     }
     let ends = round_ends(first, steps);
@@ -190,6 +191,9 @@ pub fn race_with_progress(
                 progress.inc(1);
             });
         });
+        if crate::interrupt::requested() {
+            return None;
+        }
         // Best first; ties keep the candidates' order.
         field.sort_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
         let lowest_near_best = |field: &[(usize, Vec<Contender>)]| {
