@@ -84,7 +84,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// The first quartile, the median and the third quartile of positive values, taken in log10
-/// (see [`quantile`]); `None` for no values.
+/// and interpolated linearly between the sorted values at rank `q (n - 1)` (R's and NumPy's
+/// default); `None` for no values.
 pub fn quartiles(values: &[f64]) -> Option<[f64; 3]> {
     let mut logs: Vec<f64> = values.iter().map(|v| v.log10()).collect();
     if logs.is_empty() {
@@ -95,7 +96,7 @@ pub fn quartiles(values: &[f64]) -> Option<[f64; 3]> {
 }
 
 /// The interquartile range of positive values in log10: the third quartile of `log10(v)` minus
-/// the first (see [`quantile`]); `None` for no values. Two or three values give half their
+/// the first (see [`quartiles`]); `None` for no values. Two or three values give half their
 /// range; many values give the spread of their middle half, whatever their outliers.
 pub fn iqr_decades(values: &[f64]) -> Option<f64> {
     quartiles(values).map(|[q1, _, q3]| (q3 / q1).log10())
