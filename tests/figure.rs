@@ -142,6 +142,10 @@ fn clusters() -> lrfind::data::Dataset {
 }
 
 fn found() -> Report {
+    found_with(None)
+}
+
+fn found_with(verify: Option<lrfind::find::VerifyConfig>) -> Report {
     let data = clusters();
     let range = RangeTestConfig::with_defaults(
         ModelConfig {
@@ -151,7 +155,7 @@ fn found() -> Report {
         OptimizerConfig::new(OptimizerKind::Adam),
     );
     let config = FindConfig {
-        verify: None,
+        verify,
         ..FindConfig::with_defaults(range)
     };
     let findings = find(&data, &config, &ProgressBar::hidden()).unwrap();
@@ -185,6 +189,50 @@ fn each_runs_pick_and_the_good_range_are_drawn() {
     // Left of the range, the chart is not shaded.
     let left = frame.pixel(a / 100.0, frame.y.1);
     assert!(!near(&rgb, (left.0, left.1 + 30), 2, greenish));
+}
+
+/// A raced LR: its candidates as triangles on the curve, the bests of the short and the long
+/// round outlined, in the race's purple.
+#[test]
+fn the_race_is_drawn() {
+    let verify = lrfind::find::VerifyConfig {
+        steps: 200,
+        seeds: 1,
+        ..Default::default()
+    };
+    let report = found_with(Some(verify));
+    let g = report.main();
+    let race = g.race.as_ref().expect("a race");
+    let (rgb, frame) = picture(&report).unwrap();
+    let purple = |c: [u8; 3]| {
+        let [r, g, b] = c.map(i32::from);
+        // The race's purple (blue over red), not the steepest rule's magenta (red = blue).
+        b > g + 40 && r > g + 20 && b > r + 10
+    };
+    let curve = g.first().curve.before_divergence();
+    let on_curve = |lr: f64| {
+        curve
+            .iter()
+            .min_by(|a, b| (a.lr / lr).ln().abs().total_cmp(&(b.lr / lr).ln().abs()))
+            .unwrap()
+            .smoothed_loss
+    };
+    let drawn = race
+        .entries
+        .iter()
+        .filter(|e| near(&rgb, frame.pixel(e.lr, on_curve(e.lr)), 8, purple))
+        .count();
+    assert!(
+        drawn * 4 >= race.entries.len() * 3,
+        "{drawn} of {}",
+        race.entries.len()
+    );
+    for lr in [race.short_lr, race.long_lr] {
+        assert!(
+            near(&rgb, frame.pixel(lr, on_curve(lr)), 14, purple),
+            "{lr}"
+        );
+    }
 }
 
 /// Several groups: each its own colour from the palette.

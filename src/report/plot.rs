@@ -1294,6 +1294,47 @@ mod tests {
         assert_eq!(good_range(&rising), None);
     }
 
+    /// The title is the file, the optimizer, the batch size and the initialisation: nothing
+    /// else (not the number of runs).
+    #[test]
+    fn the_title_names_what_the_suggestion_is_for() {
+        use crate::data::{csv::ReadOptions, load_reader, EncodeOptions};
+        use crate::find::{find, FindConfig};
+        use crate::model::ModelConfig;
+        use crate::optim::{OptimizerConfig, OptimizerKind};
+        use crate::range_test::RangeTestConfig;
+        let mut csv = String::from("x,label\n");
+        for i in 0..80 {
+            csv += &format!("{},{}\n", i as f64 / 40.0 - 1.0, i % 2);
+        }
+        let data = load_reader(
+            csv.as_bytes(),
+            Path::new("dir/t.csv"),
+            &ReadOptions::default(),
+            &EncodeOptions::default(),
+        )
+        .unwrap();
+        let range = RangeTestConfig {
+            batch_size: 16,
+            steps: Some(20),
+            ..RangeTestConfig::with_defaults(
+                ModelConfig {
+                    hidden: vec![4],
+                    ..ModelConfig::default()
+                },
+                OptimizerConfig::new(OptimizerKind::Sgd),
+            )
+        };
+        let config = FindConfig {
+            runs: 2,
+            verify: None,
+            ..FindConfig::with_defaults(range)
+        };
+        let findings = find(&data, &config, &indicatif::ProgressBar::hidden()).unwrap();
+        let report = Report::of_find(&data, config, findings);
+        assert_eq!(title(&report), "t.csv — sgd, batch size 16, pytorch init");
+    }
+
     #[test]
     fn lines_are_cut_where_they_leave_the_chart() {
         let parts = clip([(0.0, 0.5), (1.0, 1.5), (2.0, 3.0), (3.0, 0.5)], 0.0, 1.0);
