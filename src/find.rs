@@ -17,7 +17,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
 use crate::range_test::{run_many, RangeTestConfig, Run, Signal};
 use crate::train::fixed::{Budget, Training};
-use crate::train::race::{race, Candidate, Race};
+use crate::train::race::{race_with_progress, Candidate, Race};
 
 /// Range tests per run unless told otherwise: the median of three steadies the pick and shows
 /// its spread (docs/quality.md).
@@ -232,9 +232,14 @@ pub fn read_run(run: Run, config: &FindConfig) -> ReadRun {
     }
 }
 
-/// Runs the range tests of `config` on `dataset` and reads them.
+/// Runs the range tests of `config` on `dataset` and reads them. `progress` counts the range
+/// tests' steps, then the race's runs, each stage named in its prefix. A stop requested through
+/// [`crate::interrupt`] ends the range tests where they are and skips (or drops) the race: the
+/// curves recorded are read as they stand.
 pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> Result<Findings> {
     config.validate()?;
+    progress.set_prefix("range test");
+    progress.set_message("steps");
     let held_out = config
         .val_split
         .map(|f| try_split(dataset, Setting::ValSplit, f, config.range.seed))
@@ -266,12 +271,20 @@ pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> R
         if !readable {
             return None;
         }
+        if crate::interrupt::requested() {
+            return None;
+        }
         let candidates = v.candidates(minimum_lr(&runs), divergence_lr(&runs));
         let fraction = config.val_split.unwrap_or(VERIFY_SPLIT);
         let splits: Vec<Split> = (0..v.seeds as u64)
             .map(|s| capped(split(dataset, fraction, config.range.seed + s), s))
             .collect();
-        verify(dataset, &splits, config, &candidates)
+        progress.reset();
+        progress.set_prefix("race");
+        progress.set_message("runs");
+        let raced = verify(dataset, &splits, config, &candidates, progress);
+        progress.finish_and_clear();
+        raced
     });
     Ok(Findings {
         runs,
@@ -356,7 +369,13 @@ fn divergence_lr(runs: &[ReadRun]) -> Option<f64> {
 }
 
 /// Races the candidate LRs.
-fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64]) -> Option<Race> {
+fn verify(
+    dataset: &Dataset,
+    splits: &[Split],
+    config: &FindConfig,
+    lrs: &[f64],
+    progress: &ProgressBar,
+) -> Option<Race> {
     let v = config.verify?;
     let training = Training {
         model: config.range.model.clone(),
@@ -364,12 +383,13 @@ fn verify(dataset: &Dataset, splits: &[Split], config: &FindConfig, lrs: &[f64])
         batch_size: config.range.batch_size,
         budget: Budget::default(),
     };
-    race(
+    race_with_progress(
         dataset,
         splits,
         &Candidate::at_lrs(&training, lrs),
         v.first_steps,
         v.steps,
         config.range.seed,
+        progress,
     )
 }

@@ -53,6 +53,7 @@ pub mod data;
 pub mod error;
 pub mod find;
 pub mod grid;
+pub mod interrupt;
 pub mod model;
 pub mod optim;
 pub mod output;

@@ -70,7 +70,7 @@ impl Destination {
         }
         // The only sure test of writability is to write: a temporary file, removed at once.
         if let Err(e) = tempfile::Builder::new().prefix(".lrfind-").tempfile_in(dir) {
-            return refuse(format!("cannot write in {}: {e}", dir.display()));
+            return refuse(format!("cannot write in {}: {}", dir.display(), bare(e)));
         }
         Ok(())
     }
@@ -185,15 +185,20 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// What went wrong in `e`, without the path of the temporary file it may carry (tempfile's
+/// errors name it): messages name the output, never the temporary file.
+fn bare(e: std::io::Error) -> std::io::Error {
+    match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::from(e.kind()),
+    }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    // The error names the output, never the temporary file: keep only what went wrong.
     let err = |source: std::io::Error| Error::Output {
         file: path.to_path_buf(),
-        source: match source.raw_os_error() {
-            Some(code) => std::io::Error::from_raw_os_error(code),
-            None => std::io::Error::from(source.kind()),
-        },
+        source: bare(source),
     };
     let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()

@@ -243,3 +243,65 @@ fn outputs_are_checked_before_any_work() {
         .stderr(contains("--csv"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// An output that fails after training (here a file name longer than the file system takes)
+/// costs neither the other outputs nor the summary; the exit code is 2, and the message names
+/// the output, never the temporary file it was written through.
+#[cfg(unix)]
+#[test]
+fn an_output_failing_after_training_keeps_the_others_and_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join(format!("{}.json", "a".repeat(300)));
+    let (csv, plot) = (dir.path().join("c.csv"), dir.path().join("p.png"));
+    let out = lrfind()
+        .arg(data("iris.csv"))
+        .args(["--runs", "1", "--no-verify", "--json"])
+        .arg(&long)
+        .arg("--csv")
+        .arg(&csv)
+        .arg("--plot")
+        .arg(&plot)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(stdout.contains("suggested LR"), "{stdout}");
+    assert!(
+        stderr.starts_with("lrfind: error: cannot write"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("aaaa.json"), "{stderr}");
+    assert!(!stderr.contains(".lrfind-"), "{stderr}");
+    assert!(std::fs::metadata(&csv).unwrap().len() > 100);
+    assert_eq!(png_size(&plot), (1200, 800));
+    // Nothing half-written is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// A folder that takes no file is refused before any work, and the message does not show the
+/// temporary file the check tried to write.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_folder_is_refused_without_naming_a_temporary_file() {
+    for folder in ["/proc", "/sys"] {
+        let out = lrfind()
+            .arg(data("iris.csv"))
+            .args(["--no-plot", "--json", &format!("{folder}/r.json")])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("invalid --json: cannot write in {folder}")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains(".lrfind"), "{stderr}");
+    }
+}

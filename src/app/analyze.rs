@@ -1,24 +1,26 @@
 //! `lrfind analyze FILE...`: check the outputs, read every recorded curve, read them as lrfind
 //! reads its own, write every output, print the summary.
 
-use super::{deliver, Outcome};
+use super::{check_outputs, deliver, Console, Delivery, Outcome};
 use crate::cli::args::stem;
 use crate::cli::{self, AnalyzeArgs};
 use lrfind::analyze::analyze;
 use lrfind::curve::read::read_path;
 use lrfind::error::{Result, Setting};
-use lrfind::output::Outputs;
-use lrfind::report::{csv::to_csv, json::report_json, plot::to_png, text::to_text};
+use lrfind::report::braille::curve_plot;
+use lrfind::report::plot::render;
+use lrfind::report::{csv::to_csv, json::report_json, text::to_text};
 
 /// Runs `lrfind analyze` with `args`.
 pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
     let config = args.config();
     config.validate()?;
     let inputs: Vec<&std::path::Path> = args.files.iter().map(|f| f.as_path()).collect();
-    let outputs = Outputs::check(
+    let (outputs, plot) = check_outputs(
         args.output.destinations(&stem(&args.files[0]), "analyze"),
         &inputs,
     )?;
+    let console = Console::new(&args.output, &outputs);
     let logs = args
         .files
         .iter()
@@ -27,8 +29,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
     let report = analyze(&logs, &config)?;
     let naming = &cli::flag;
     let mut rendered = Vec::new();
-    if outputs.get(Setting::Plot).is_some() {
-        rendered.push((Setting::Plot, to_png(&report)));
+    if let Some(format) = plot {
+        rendered.push((Setting::Plot, render(&report, format)));
     }
     rendered.push((Setting::Json, Ok(report_json(&report, naming))));
     rendered.push((Setting::Csv, Ok(to_csv(&report))));
@@ -38,12 +40,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
         .no_suggestion
         .as_ref()
         .map(|m| m.render(naming));
-    deliver(&outputs, rendered, args.output.quiet, lr, why, |plot| {
-        to_text(&report, plot, naming)
-    })?;
-    Ok(if lr.is_some() {
-        Outcome::Suggested
-    } else {
-        Outcome::NoSuggestion
-    })
+    deliver(
+        &outputs,
+        &console,
+        Delivery {
+            rendered,
+            lr,
+            why,
+            text: |plot| to_text(&report, plot, naming),
+            plot: |t| curve_plot(&report, t),
+        },
+    )?;
+    Ok(Outcome::of(lr))
 }

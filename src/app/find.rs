@@ -1,45 +1,61 @@
-//! `lrfind [find] CSV`: check the outputs, load the table, run and read the range tests, write up
-//! the report, write every output, print the summary.
+//! `lrfind [find] CSV`: check the outputs, load the table and say what was made of it, run and
+//! read the range tests (Ctrl-C keeps the curve so far), write up the report, write every
+//! output, print the rest of the summary.
 
-use super::{deliver, progress_bar, Outcome};
+use super::{catch_interrupt, check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
 use crate::cli::{self, FindArgs};
+use lrfind::data::split::split;
 use lrfind::error::{Result, Setting};
 use lrfind::find::find;
 use lrfind::grid::run_grid;
-use lrfind::output::Outputs;
-use lrfind::report::{csv::to_csv, json::report_json, plot::to_png, text::to_text, Report};
+use lrfind::report::braille::curve_plot;
+use lrfind::report::plot::render;
+use lrfind::report::text::{data_text, findings_text};
+use lrfind::report::{csv::to_csv, json::report_json, Report};
 
 /// Runs the range test with `args`.
 pub fn run(args: &FindArgs) -> Result<Outcome> {
     let grid = args.grid();
     let config = args.config();
     config.validate()?;
-    let outputs = Outputs::check(
+    let (outputs, plot) = check_outputs(
         args.output.destinations(&args.data.stem(), "lrfind"),
         &[args.data.input()],
     )?;
+    let console = Console::new(&args.output, &outputs);
     let mut dataset = args
         .data
         .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
-    let report = if grid.is_grid() {
-        let bar = progress_bar(args.output.quiet, "configurations", "tested");
+    if !grid.is_grid() {
+        // The range test caps the batch at the training rows; say so when it will.
+        let rows = config.val_split.map_or(dataset.rows(), |f| {
+            split(&dataset, f, config.range.seed).train.len()
+        });
+        let note = lrfind::data::batch_note(config.range.batch_size, rows);
+        dataset.summary.notes.extend(note);
+    }
+    // Caught from here on, so that a Ctrl-C once the table is described keeps the curve.
+    catch_interrupt();
+    console.say(&data_text(&dataset.summary, &cli::flag));
+    let mut report = if grid.is_grid() {
+        let bar = progress_bar(args.output.quiet, "grid", "configurations");
         let found = run_grid(&dataset, &grid, &bar)?;
         Report::of_grid(&dataset, grid, found)
     } else {
         let bar = progress_bar(args.output.quiet, "range test", "steps");
         let findings = find(&dataset, &config, &bar)?;
-        // The range test caps the batch at the training rows; say so when it did.
-        let used = findings.runs[0].run.batch_size;
-        dataset
-            .summary
-            .notes
-            .extend(lrfind::data::batch_note(config.range.batch_size, used));
-        Report::of_find(&dataset, config, findings)
+        Report::of_find(&dataset, config.clone(), findings)
     };
+    if lrfind::interrupt::requested() && config.verify.is_some() && report.main().race.is_none() {
+        report.notes.push(format!(
+            "interrupted (Ctrl-C): the race of candidate LRs did not run to its end, so the suggestion is the {} rule's pick on the curves recorded",
+            config.rule
+        ));
+    }
     let naming = &cli::flag;
     let mut rendered = Vec::new();
-    if outputs.get(Setting::Plot).is_some() {
-        rendered.push((Setting::Plot, to_png(&report)));
+    if let Some(format) = plot {
+        rendered.push((Setting::Plot, render(&report, format)));
     }
     rendered.push((Setting::Json, Ok(report_json(&report, naming))));
     rendered.push((Setting::Csv, Ok(to_csv(&report))));
@@ -49,12 +65,16 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
         .no_suggestion
         .as_ref()
         .map(|m| m.render(naming));
-    deliver(&outputs, rendered, args.output.quiet, lr, why, |plot| {
-        to_text(&report, plot, naming)
-    })?;
-    Ok(if lr.is_some() {
-        Outcome::Suggested
-    } else {
-        Outcome::NoSuggestion
-    })
+    deliver(
+        &outputs,
+        &console,
+        Delivery {
+            rendered,
+            lr,
+            why,
+            text: |plot| findings_text(&report, plot, naming),
+            plot: |t| curve_plot(&report, t),
+        },
+    )?;
+    Ok(Outcome::of(lr))
 }

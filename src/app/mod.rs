@@ -1,6 +1,7 @@
 //! What each command does, from parsed options to written outputs: one file per command. Shared
-//! here: the exit outcome, the progress bar, and how results reach the user (outputs written,
-//! then the summary or, with `--quiet`, the bare LR).
+//! here: the exit outcome, the progress bar, Ctrl-C, and how results reach the user (what was
+//! made of the table before training; after it, the outputs written, then the summary, styled
+//! and followed by a plot of the curve on a terminal, or with `--quiet` the bare LR).
 
 pub mod analyze;
 pub mod find;
@@ -9,11 +10,14 @@ pub mod sweep;
 
 use std::io::{IsTerminal, Write};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
+use crate::cli::args::OutputArgs;
 use crate::cli::{self, Command};
-use lrfind::error::{Result, Setting};
-use lrfind::output::Outputs;
+use lrfind::error::{Error, Result, Setting};
+use lrfind::output::{Destination, Outputs};
+use lrfind::report::plot::Format;
+use lrfind::report::terminal::Terminal;
 
 /// How a command ended, short of an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,9 @@ pub enum Outcome {
     Suggested,
     /// The command ran but gave no usable LR (exit code 1).
     NoSuggestion,
+    /// Ctrl-C stopped it; the outputs hold what was recorded (exit code 130, as a shell reports
+    /// a command ended by SIGINT).
+    Interrupted,
 }
 
 impl Outcome {
@@ -30,6 +37,16 @@ impl Outcome {
         match self {
             Outcome::Suggested => 0,
             Outcome::NoSuggestion => 1,
+            Outcome::Interrupted => 130,
+        }
+    }
+
+    /// The outcome of a command that gave `lr`, or was interrupted.
+    fn of(lr: Option<f64>) -> Self {
+        match (lrfind::interrupt::requested(), lr) {
+            (true, _) => Outcome::Interrupted,
+            (false, Some(_)) => Outcome::Suggested,
+            (false, None) => Outcome::NoSuggestion,
         }
     }
 }
@@ -41,22 +58,135 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Completions(args) => {
+            cli::completions::print(args.shell);
+            Ok(Outcome::Suggested)
+        }
+        Command::Man => {
+            cli::completions::print_man().map_err(|source| Error::Output {
+                file: "<stdout>".into(),
+                source,
+            })?;
+            Ok(Outcome::Suggested)
+        }
     }
 }
 
-/// A progress bar on stderr counting `unit`, hidden when stderr is not a terminal or the user
-/// asked for quiet.
-pub fn progress_bar(quiet: bool, what: &str, unit: &str) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Prints `e` in the one error form (`lrfind: error: ...`), naming settings as flags.
+pub fn print_lrfind_error(e: &Error) {
+    cli::print_error(&e.render(&cli::flag));
+}
+
+/// Ctrl-C: the first asks the range test to stop and keep what it recorded (the outputs are
+/// written for those steps, then the exit code is 130); a second exits at once.
+pub fn catch_interrupt() {
+    // Without a handler (one already set, or none possible) Ctrl-C keeps its default: exit.
+    let _ = ctrlc::set_handler(|| {
+        if lrfind::interrupt::requested() {
+            std::process::exit(130);
+        }
+        lrfind::interrupt::request();
+    });
+}
+
+/// Where the summary goes and what that stream shows: standard output (standard error when
+/// standard output carries JSON or CSV); on a terminal, wrapped to its width, in colour unless
+/// NO_COLOR, and followed by a plot of the curve unless `--no-term-plot`. Anywhere else the
+/// summary's bytes are printed as written.
+pub struct Console {
+    quiet: bool,
+    to_stderr: bool,
+    terminal: Option<Terminal>,
+    term_plot: bool,
+}
+
+impl Console {
+    /// The console of a command with `output`'s options and `outputs`.
+    pub fn new(output: &OutputArgs, outputs: &Outputs) -> Self {
+        let to_stderr = outputs.stdout_taken();
+        let (is_terminal, term) = if to_stderr {
+            (std::io::stderr().is_terminal(), console::Term::stderr())
+        } else {
+            (std::io::stdout().is_terminal(), console::Term::stdout())
+        };
+        let terminal = is_terminal.then(|| Terminal {
+            width: term
+                .size_checked()
+                .map(|(_, w)| w as usize)
+                .filter(|w| *w >= 20)
+                .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+                .unwrap_or(80),
+            colour: cli::colour_wanted(),
+        });
+        Console {
+            quiet: output.quiet,
+            to_stderr,
+            term_plot: !to_stderr && !output.no_term_plot && terminal.is_some(),
+            terminal,
+        }
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+
+    /// Prints part of the summary now (what was made of the table, before training), unless
+    /// quiet.
+    pub fn say(&self, text: &str) {
+        if !self.quiet {
+            self.print(text);
+        }
+    }
+
+    fn print(&self, text: &str) {
+        let text = match &self.terminal {
+            Some(t) => t.style(text),
+            None => text.to_string(),
+        };
+        if self.to_stderr {
+            eprint!("{text}");
+        } else {
+            print_quietly(&text);
+        }
+    }
+}
+
+/// Checks every output before any work (see [`Outputs::check`]) and reads the picture's format
+/// from the plot's extension, so that `--plot curve.jpg` is refused before training.
+pub fn check_outputs(
+    destinations: Vec<(Setting, Destination)>,
+    inputs: &[&std::path::Path],
+) -> Result<(Outputs, Option<Format>)> {
+    let outputs = Outputs::check(destinations, inputs)?;
+    let format = outputs
+        .get(Setting::Plot)
+        .map(|d| match d {
+            Destination::File(path) => Format::of_path(path),
+            Destination::Stdout => Format::of_path(std::path::Path::new("-")),
+        })
+        .transpose()?;
+    Ok((outputs, format))
+}
+
+/// A progress bar on stderr, its stage named by its prefix and its unit by its message (the
+/// library renames both as a command moves from stage to stage). Hidden with `quiet`, and
+/// indicatif draws nothing when stderr is not a terminal: the loops only call `inc`.
+pub fn progress_bar(quiet: bool, stage: &'static str, unit: &'static str) -> ProgressBar {
+    let bar = ProgressBar::hidden();
     bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{what} {{bar:40}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)"
-        ))
-        .expect("valid template"),
+        ProgressStyle::with_template(
+            "{prefix:>10} {bar:40} {pos}/{len} {msg} ({rate}, {eta} left)",
+        )
+        .expect("valid template")
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        ),
     );
+    bar.set_prefix(stage);
+    bar.set_message(unit);
+    // Drawn from here on (when stderr is a terminal): the first frame has its stage and length.
+    if !quiet {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+    }
     bar
 }
 
@@ -79,27 +209,44 @@ pub fn quiet_lr(lr: f64) -> String {
     format!("{lr:.4e}")
 }
 
-/// Writes the rendered outputs and tells the user the result: with `quiet`, only `lr` on stdout
-/// (nothing when stdout carries JSON or CSV) and, without an LR, `why` in one line on stderr;
-/// otherwise the summary `text` renders given the plot's path, on stdout (on stderr when stdout
-/// carries JSON or CSV). An output that cannot be written does not stop the others or the
-/// summary; the first failure is returned after them.
-pub fn deliver(
-    outputs: &Outputs,
-    rendered: Vec<(Setting, Result<Vec<u8>>)>,
-    quiet: bool,
-    lr: Option<f64>,
-    why: Option<String>,
-    text: impl FnOnce(Option<&str>) -> String,
-) -> Result<()> {
-    let failed_plot = rendered
+/// What a command hands to [`deliver`]: its rendered outputs, its LR (or why there is none),
+/// and how to write its summary and draw its curve for a terminal.
+pub struct Delivery<T, P>
+where
+    T: FnOnce(Option<&str>) -> String,
+    P: FnOnce(&Terminal) -> String,
+{
+    /// Each output's bytes (or why it could not be rendered).
+    pub rendered: Vec<(Setting, Result<Vec<u8>>)>,
+    /// The LR found.
+    pub lr: Option<f64>,
+    /// Why there is none, in one line.
+    pub why: Option<String>,
+    /// The summary, given where the plot went.
+    pub text: T,
+    /// The curve, drawn for a terminal.
+    pub plot: P,
+}
+
+/// Writes the rendered outputs and tells the user the result: with `quiet`, only the LR on
+/// stdout (nothing when stdout carries JSON or CSV) and, without an LR, why in one line on
+/// stderr; otherwise the summary (see [`Console`]). An output that cannot be written does not
+/// stop the others or the summary; the first failure is returned after them, the others
+/// printed.
+pub fn deliver<T, P>(outputs: &Outputs, console: &Console, d: Delivery<T, P>) -> Result<()>
+where
+    T: FnOnce(Option<&str>) -> String,
+    P: FnOnce(&Terminal) -> String,
+{
+    let failed_plot = d
+        .rendered
         .iter()
         .any(|(s, r)| *s == Setting::Plot && r.is_err());
-    let mut failures = outputs.write(rendered);
-    if quiet {
-        match (lr, outputs.stdout_taken()) {
+    let mut failures = outputs.write(d.rendered);
+    if console.quiet {
+        match (d.lr, outputs.stdout_taken()) {
             (Some(lr), false) => print_quietly(&format!("{}\n", quiet_lr(lr))),
-            (None, _) => eprintln!("lrfind: no LR: {}", why.unwrap_or_default()),
+            (None, _) => eprintln!("lrfind: no LR: {}", d.why.unwrap_or_default()),
             _ => {}
         }
     } else {
@@ -107,16 +254,17 @@ pub fn deliver(
             .get(Setting::Plot)
             .filter(|_| !failed_plot && failures.is_empty())
             .map(|d| d.to_string());
-        let text = text(plot.as_deref());
-        if outputs.stdout_taken() {
-            eprint!("{text}");
-        } else {
-            print_quietly(&text);
+        console.print(&(d.text)(plot.as_deref()));
+        if let (true, Some(t)) = (console.term_plot, &console.terminal) {
+            print_quietly(&format!("\n{}", (d.plot)(t)));
         }
+    }
+    if lrfind::interrupt::requested() {
+        eprintln!("lrfind: interrupted (Ctrl-C): the outputs hold what was recorded until then");
     }
     let last = failures.pop();
     for e in failures {
-        eprintln!("lrfind: error: {}", e.render(&cli::flag));
+        print_lrfind_error(&e);
     }
     last.map_or(Ok(()), Err)
 }

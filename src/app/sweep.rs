@@ -1,36 +1,38 @@
-//! `lrfind sweep CSV`: check the outputs, load the table, train at every LR of the grid, write up
-//! the report, write every output, print the summary.
+//! `lrfind sweep CSV`: check the outputs, load the table and say what was made of it, train at
+//! every LR of the grid, write up the report, write every output, print the rest of the summary.
 
-use super::{deliver, progress_bar, Outcome};
+use super::{check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
 use crate::cli::SweepArgs;
 use lrfind::data::split::try_split;
 use lrfind::error::{Result, Setting};
-use lrfind::output::Outputs;
+use lrfind::report::braille::sweep_plot;
 use lrfind::report::csv::sweep_csv;
 use lrfind::report::json::to_json;
-use lrfind::report::plot::sweep_png;
+use lrfind::report::plot::render_sweep;
 use lrfind::report::sweep::SweepReport;
-use lrfind::report::text::sweep_text;
+use lrfind::report::text::{sweep_data_text, sweep_findings_text};
 use lrfind::report::ModelSummary;
-use lrfind::train::sweep::sweep;
+use lrfind::train::sweep::sweep_with_progress;
 
 /// Runs the sweep with `args`.
 pub fn run(args: &SweepArgs) -> Result<Outcome> {
     args.model.single()?;
     let config = args.config();
     config.validate()?;
-    let outputs = Outputs::check(
+    let (outputs, plot) = check_outputs(
         args.output.destinations(&args.data.stem(), "sweep"),
         &[args.data.input()],
     )?;
+    let console = Console::new(&args.output, &outputs);
     let mut dataset = args
         .data
         .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
     let held_out = try_split(&dataset, Setting::ValSplit, config.val_split, config.seed)?;
     let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
     dataset.summary.notes.extend(batch_note);
-    let _bar = progress_bar(args.output.quiet, "sweep", "runs");
-    let result = sweep(&dataset, &held_out, &config)?;
+    console.say(&sweep_data_text(&dataset.summary, &crate::cli::flag));
+    let bar = progress_bar(args.output.quiet, "sweep", "runs");
+    let result = sweep_with_progress(&dataset, &held_out, &config, &bar)?;
     let report = SweepReport::new(
         dataset.summary.clone(),
         ModelSummary::new(&config.training.model, &dataset),
@@ -38,8 +40,8 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
         result,
     );
     let mut rendered = Vec::new();
-    if outputs.get(Setting::Plot).is_some() {
-        rendered.push((Setting::Plot, sweep_png(&report)));
+    if let Some(format) = plot {
+        rendered.push((Setting::Plot, render_sweep(&report, format)));
     }
     rendered.push((Setting::Json, Ok(to_json(&report))));
     rendered.push((Setting::Csv, Ok(sweep_csv(&report))));
@@ -48,15 +50,14 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     });
     deliver(
         &outputs,
-        rendered,
-        args.output.quiet,
-        report.best_lr,
-        why,
-        |plot| sweep_text(&report, plot),
+        &console,
+        Delivery {
+            rendered,
+            lr: report.best_lr,
+            why,
+            text: |plot| sweep_findings_text(&report, plot),
+            plot: |t| sweep_plot(&report, t),
+        },
     )?;
-    Ok(if report.best_lr.is_some() {
-        Outcome::Suggested
-    } else {
-        Outcome::NoSuggestion
-    })
+    Ok(Outcome::of(report.best_lr))
 }

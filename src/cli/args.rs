@@ -25,7 +25,8 @@ pub struct DataArgs {
     /// in .gz is decompressed).
     // An `Option` only so that a command named instead leaves the top level's CSV unset; clap
     // requires it wherever it is parsed.
-    #[arg(value_name = "CSV", required = true)]
+    // Listed under "Arguments", at the top of the help, not under this group's heading.
+    #[arg(value_name = "CSV", required = true, help_heading = None::<&str>)]
     pub input: Option<PathBuf>,
 
     /// Field delimiter: a single character, or `tab` [default: detected among , ; tab |].
@@ -319,13 +320,19 @@ impl ModelArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
-    /// Where to write the PNG [default: <input stem>-<command>.png in the current folder].
+    /// Where to write the picture: its extension decides the format, .png or .svg [default:
+    /// <input stem>-<command>.png in the current folder].
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
 
-    /// Do not draw the PNG.
+    /// Do not draw the picture.
     #[arg(long, conflicts_with = "plot")]
     pub no_plot: bool,
+
+    /// Do not draw the curve in the terminal under the summary (it is drawn only when standard
+    /// output is a terminal).
+    #[arg(long)]
+    pub no_term_plot: bool,
 
     /// Write the full report as JSON to PATH (`-`: standard output, and nothing else goes there).
     #[arg(long, value_name = "PATH")]

@@ -1,25 +1,33 @@
 //! The command line: one tool, several commands (`lrfind [find] CSV`, `lrfind sweep CSV`,
-//! `lrfind analyze FILE...`), each
-//! with its options defined once, and the one place that names the library's settings as flags.
-//! Parsing only: what a command does is in `crate::app`.
+//! `lrfind analyze FILE...`, `lrfind completions SHELL`, `lrfind man`), each with its options
+//! defined once, the one place that names the library's settings as flags, and the one form of
+//! an error (`lrfind: error: ...`, exit code 2; help and version exit 0). Parsing only: what a
+//! command does is in `crate::app`.
 
 pub mod analyze;
 pub mod args;
+pub mod completions;
 pub mod find;
 pub mod schedule;
 pub mod sweep;
 
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 use lrfind::error::Setting;
+use lrfind::report::terminal::{paint, Paint};
 
 pub use self::analyze::AnalyzeArgs;
+pub use self::completions::CompletionsArgs;
 pub use self::find::FindArgs;
 pub use self::schedule::ScheduleArgs;
 pub use self::sweep::SweepArgs;
 
-/// Finds a good starting learning rate: Leslie Smith's LR range test on a CSV, with a PNG of the
-/// loss curve and the suggested LR.
+/// Finds a good starting learning rate: Leslie Smith's LR range test on a CSV, with a picture of
+/// the loss curve and the suggested LR.
 #[derive(Debug, Parser)]
 #[command(
     name = "lrfind",
@@ -28,7 +36,7 @@ pub use self::sweep::SweepArgs;
     long_about = None,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    override_usage = "lrfind [OPTIONS] <CSV>\n       lrfind <COMMAND> [OPTIONS] <INPUT>...",
+    override_usage = USAGE,
     after_help = "`lrfind CSV` is `lrfind find CSV`. `lrfind <COMMAND> --help` lists a command's options."
 )]
 pub struct Cli {
@@ -39,6 +47,14 @@ pub struct Cli {
     #[command(flatten)]
     pub find: Box<FindArgs>,
 }
+
+/// Every way to call lrfind, one command a line.
+const USAGE: &str = "lrfind [OPTIONS] <CSV>
+       lrfind find [OPTIONS] <CSV>
+       lrfind sweep [OPTIONS] <CSV>
+       lrfind analyze [OPTIONS] <FILE>...
+       lrfind completions <SHELL>
+       lrfind man";
 
 /// lrfind's commands.
 #[derive(Debug, Subcommand)]
@@ -52,12 +68,45 @@ pub enum Command {
     /// The LR at every step of a schedule (onecycle, cosine, ...) from --lr or a range test:
     /// shown, exported, drawn, written as code, and raced by training.
     Schedule(Box<ScheduleArgs>),
+    /// Print a completion script for a shell (bash, zsh, fish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `lrfind man > lrfind.1`.
+    Man,
 }
 
 impl Cli {
     /// The command to run: the one named, or the range test.
     pub fn into_command(self) -> Command {
         self.command.unwrap_or(Command::Find(self.find))
+    }
+}
+
+/// Whether colour is welcome: NO_COLOR unset or empty (no-color.org).
+pub fn colour_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Prints `message` as every error is printed: `lrfind: error: message`, with `error:` in red on
+/// a terminal.
+pub fn print_error(message: &str) {
+    let colour = std::io::stderr().is_terminal() && colour_wanted();
+    eprintln!("lrfind: {} {message}", paint("error:", Paint::Bad, colour));
+}
+
+/// Prints a parse error from clap in lrfind's form and gives the exit code: help and version
+/// are printed as they are, exit 0; anything else is a usage error, exit 2.
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+            print_error(message.trim_end());
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -9,7 +9,10 @@
 //! - `initial_loss_off`: a C-class softmax classifier starts near `ln C` (its logits start near 0
 //!   with lrfind's initialisation); a first loss off by more than `max(1, ln C / 2)` points at a
 //!   broken label or scaling.
-//! - `unstable`: repeated runs' picks spread over more than half a decade.
+//! - `interrupted`: the test was stopped by Ctrl-C before it diverged; the picks read a part of
+//!   the curve.
+//! - `unstable`: the middle half of repeated runs' picks spreads over more than a quarter of a
+//!   decade (for three runs: their picks spread over more than half a decade).
 
 use serde::Serialize;
 
@@ -76,6 +79,12 @@ pub fn diagnose(curve: &Curve, picks: &Suggestions, origin: &Origin) -> Vec<Diag
                 "the loss never diverged in this recording, so it may not show where the LR gets too high; record up to a higher LR",
             ),
         )),
+        (Stop::Interrupted { lr }, _) => out.push(diag(
+            "interrupted",
+            Message::new(format!(
+                "the test was interrupted (Ctrl-C) at LR {lr:.2e}, before the loss diverged: every pick reads only the curve up to there"
+            )),
+        )),
         (Stop::Diverged { lr } | Stop::NonFinite { lr }, _)
             if before < MIN_POINTS.max(planned / 10) =>
         {
@@ -141,12 +150,13 @@ pub fn diagnose(curve: &Curve, picks: &Suggestions, origin: &Origin) -> Vec<Diag
     out
 }
 
-/// The diagnostic for repeated runs that disagree, if they do.
-pub fn unstable(spread_decades: Option<f64>, runs: usize, origin: &Origin) -> Option<Diagnostic> {
-    let spread = spread_decades?;
-    is_unstable(Some(spread)).then(|| {
+/// The diagnostic for repeated runs that disagree, if they do: `iqr_decades` is the
+/// interquartile range of their picks.
+pub fn unstable(iqr_decades: Option<f64>, runs: usize, origin: &Origin) -> Option<Diagnostic> {
+    let iqr = iqr_decades?;
+    is_unstable(Some(iqr)).then(|| {
         let m = Message::new(format!(
-            "the {runs} runs' picks spread over {spread:.2} decades (more than {UNSTABLE_DECADES}); the curve is noisy: "
+            "the {runs} runs' picks spread over {iqr:.2} decades between their quartiles (more than {UNSTABLE_DECADES}); the curve is noisy: "
         ));
         diag(
             "unstable",
@@ -217,6 +227,18 @@ mod tests {
     }
 
     #[test]
+    fn an_interrupted_curve_says_the_picks_read_part_of_it() {
+        let falling: Vec<f64> = (0..40).map(|i| 1.2 - 0.01 * i as f64).collect();
+        let c = curve(&falling, Stop::Interrupted { lr: 1e-4 });
+        assert_eq!(codes(&c, 1000, None), ["interrupted"]);
+        let short = curve(&[1.0, 0.9], Stop::Interrupted { lr: 1e-6 });
+        let why = suggest(&short).failure.unwrap();
+        let origin = Origin::Recorded;
+        let m = why.explain(&short.stop, &origin);
+        assert!(m.to_string().contains("interrupted after 2 steps"), "{m}");
+    }
+
+    #[test]
     fn a_recorded_curve_gets_no_advice_about_the_range_test() {
         let flat = curve(&[1.0; 60], Stop::Completed);
         let found = diagnose(&flat, &suggest(&flat), &Origin::Recorded);
@@ -226,10 +248,10 @@ mod tests {
     }
 
     #[test]
-    fn unstable_above_half_a_decade() {
+    fn unstable_above_a_quarter_decade_between_quartiles() {
         let o = Origin::Recorded;
-        assert!(unstable(Some(0.4), 3, &o).is_none());
-        let found = unstable(Some(0.6), 3, &o).unwrap();
+        assert!(unstable(Some(0.2), 3, &o).is_none());
+        let found = unstable(Some(0.3), 3, &o).unwrap();
         assert_eq!(found.code, "unstable");
         assert_eq!(found.message.settings().count(), 0);
         assert!(unstable(None, 3, &o).is_none());

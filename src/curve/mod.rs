@@ -54,6 +54,11 @@ pub enum Stop {
     },
     /// The curve reached its end without diverging.
     Completed,
+    /// The run was stopped from outside (Ctrl-C) after the step at this LR, the last point.
+    Interrupted {
+        /// The LR of the last step recorded.
+        lr: f64,
+    },
 }
 
 impl Stop {
@@ -61,7 +66,7 @@ impl Stop {
     pub fn divergence_lr(&self) -> Option<f64> {
         match *self {
             Stop::Diverged { lr } | Stop::NonFinite { lr } => Some(lr),
-            Stop::Completed => None,
+            Stop::Completed | Stop::Interrupted { .. } => None,
         }
     }
 }
@@ -72,6 +77,7 @@ impl std::fmt::Display for Stop {
             Stop::Diverged { lr } => write!(f, "diverged at LR {lr:.3e}"),
             Stop::NonFinite { lr } => write!(f, "non-finite loss at LR {lr:.3e}"),
             Stop::Completed => f.write_str("reached the end LR without diverging"),
+            Stop::Interrupted { lr } => write!(f, "interrupted (Ctrl-C) at LR {lr:.3e}"),
         }
     }
 }

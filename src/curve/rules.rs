@@ -99,6 +99,14 @@ impl NoSuggestion {
     pub fn explain(&self, stop: &Stop, origin: &Origin) -> Message {
         let own = matches!(origin, Origin::RangeTest { .. });
         match (self, stop) {
+            (NoSuggestion::TooFewPoints { points }, Stop::Interrupted { .. }) => {
+                Message::new(format!(
+                    "the test was interrupted after {points} steps, too few to read; let it run longer"
+                ))
+            }
+            (NoSuggestion::NeverFalls, Stop::Interrupted { .. }) => Message::new(
+                "the test was interrupted before the smoothed loss fell; let it run longer",
+            ),
             (NoSuggestion::TooFewPoints { points }, Stop::Completed) if own => {
                 Message::new(format!("only {points} steps ran; use more "))
                     .setting(Setting::Steps)

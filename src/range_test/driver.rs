@@ -83,11 +83,23 @@ pub struct Recording {
 }
 
 /// Runs the range test of `ramp` with `step`, which trains one step at the LR it is given and
-/// returns that step's loss. `progress` is advanced once per step.
+/// returns that step's loss. `progress` is advanced once per step. A stop requested through
+/// [`crate::interrupt`] ends it after the step it is on, keeping what was recorded.
 pub fn drive(
+    ramp: &Ramp,
+    step: impl FnMut(f64) -> f64,
+    progress: &ProgressBar,
+) -> Result<Recording> {
+    drive_until(ramp, step, progress, crate::interrupt::requested)
+}
+
+/// [`drive`], stopping after any step at which `stop()` says so: the recording then ends
+/// [`Stop::Interrupted`] at that step's LR.
+pub fn drive_until(
     ramp: &Ramp,
     mut step: impl FnMut(f64) -> f64,
     progress: &ProgressBar,
+    stop_requested: impl Fn() -> bool,
 ) -> Result<Recording> {
     ramp.validate()?;
     let schedule = ramp.schedule()?;
@@ -100,6 +112,10 @@ pub fn drive(
         samples.push(Sample { step: i, lr, loss });
         if let Some(s) = watch.observe(lr, loss) {
             stop = s;
+            break;
+        }
+        if stop_requested() && i + 1 < schedule.steps() {
+            stop = Stop::Interrupted { lr };
             break;
         }
     }
@@ -138,6 +154,29 @@ mod tests {
         assert!(r.samples[19].loss.is_nan());
         assert!(matches!(r.stop, Stop::NonFinite { .. }));
         assert_eq!(r.planned_steps, 50);
+    }
+
+    #[test]
+    fn an_interruption_keeps_the_steps_recorded() {
+        let calls = std::cell::Cell::new(0);
+        let r = drive_until(
+            &Ramp::default(),
+            |_| {
+                calls.set(calls.get() + 1);
+                1.0
+            },
+            &ProgressBar::hidden(),
+            || calls.get() >= 7,
+        )
+        .unwrap();
+        assert_eq!(r.samples.len(), 7);
+        assert_eq!(
+            r.stop,
+            Stop::Interrupted {
+                lr: r.samples[6].lr
+            }
+        );
+        assert_eq!(r.planned_steps, DEFAULT_STEPS);
     }
 
     #[test]

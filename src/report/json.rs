@@ -165,6 +165,7 @@ fn group_value(g: &Group, naming: Naming) -> Value {
         Value::Array(g.runs.iter().map(run_value).collect()),
     );
     v.insert("spread_decades".into(), json!(g.spread_decades));
+    v.insert("iqr_decades".into(), json!(g.iqr_decades));
     v.insert("unstable".into(), json!(g.unstable));
     v.insert(
         "diagnostics".into(),

@@ -4,12 +4,16 @@
 //! configuration or per file), each with its runs. The writers (`text`, `json`, `csv`, `plot`)
 //! turn it into bytes and never open files; `crate::output` decides where the bytes go.
 
+pub mod axes;
+pub mod braille;
 pub mod csv;
 pub mod json;
 pub mod plot;
 pub mod schedule;
 pub mod schedule_plot;
+pub mod svg;
 pub mod sweep;
+pub mod terminal;
 pub mod text;
 
 use serde::Serialize;
@@ -135,7 +139,9 @@ pub struct Group {
     pub no_suggestion: Option<Message>,
     /// `log10(max/min)` of the runs' picks.
     pub spread_decades: Option<f64>,
-    /// Whether the spread is too wide to trust one number.
+    /// The interquartile range of the runs' picks, in decades.
+    pub iqr_decades: Option<f64>,
+    /// Whether the picks' interquartile range is too wide to trust one number.
     pub unstable: bool,
     /// What looks wrong.
     pub diagnostics: Vec<Diagnostic>,
@@ -152,7 +158,7 @@ impl Group {
         let first = &runs[0];
         let mut diagnostics = diagnose(&first.curve, &first.picks, origin);
         if runs.len() > 1 {
-            diagnostics.extend(unstable(agreed.spread_decades, runs.len(), origin));
+            diagnostics.extend(unstable(agreed.iqr_decades, runs.len(), origin));
         }
         let failure: Option<NoSuggestion> = picks
             .iter()
@@ -166,7 +172,8 @@ impl Group {
             suggestions: agreed.by_method,
             no_suggestion: failure.map(|f| f.explain(&first.curve.stop, origin)),
             spread_decades: agreed.spread_decades,
-            unstable: is_unstable(agreed.spread_decades),
+            iqr_decades: agreed.iqr_decades,
+            unstable: is_unstable(agreed.iqr_decades),
             diagnostics,
             race: None,
             runs,

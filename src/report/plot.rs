@@ -1,20 +1,41 @@
-//! The PNG: loss against learning rate on a log10 axis, raw per-step loss faint, smoothed loss
-//! bold, the suggestion marked and labelled, the other rules' picks and the divergence point
-//! marked. Text uses DejaVu Sans, which ships inside the `dejavu` crate, so a machine without
-//! system fonts draws the same picture. The plot only reads the report: it never recomputes a
-//! suggestion.
+//! The picture of a report, as PNG or SVG (the file's extension decides): loss against learning
+//! rate on a log10 axis, with what the numbers mean drawn on it. docs/figure.md shows one and
+//! explains every mark.
+//!
+//! - One group (a range test, or one recorded file): the loss at each step (thin, pale), the
+//!   smoothed loss of the run shown (bold), the other runs' smoothed losses (pale), the validation
+//!   loss (dashed); the good range (see [`good_range`]) shaded; each run's own pick as a short
+//!   tick on the LR axis, so their spread shows; each rule's pick; the suggestion as a red line
+//!   with its value written beside it; the candidates of the race and its short- and long-run
+//!   bests when the LR was raced; where the loss diverged. Without a suggestion, the LR axis
+//!   zooms to where the curve is.
+//! - Several groups (files, or configurations of a grid): one colour per group, each group's
+//!   smoothed loss (its validation loss dashed) and its suggestion; the recommended
+//!   configuration drawn bolder.
+//!
+//! The legend stands in its own panel right of the chart, so it never covers a curve. Text uses
+//! DejaVu Sans, which ships inside the `dejavu` crate, so a machine without system fonts draws the
+//! same picture (and the SVG draws its text as glyph outlines, see `svg`). The plot only reads the
+//! report: it never recomputes a suggestion.
 
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
 use std::sync::Once;
 
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
+use super::axes::{linear_ticks, lr_minor, lr_ticks, midpoints, Tick};
+use super::svg::{self, SvgBackend};
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Report, Settings};
-use crate::curve::rules::Method;
-use crate::curve::Point;
-use crate::error::{Error, Result};
+use crate::curve::rules::{slopes, Method, MIN_POINTS, MIN_RELATIVE_FALL, SKIP_FRACTION};
+use crate::curve::{Point, Stop};
+use crate::error::{Error, Result, Setting};
 use crate::model::Loss;
 use crate::range_test::Signal;
 
@@ -22,6 +43,10 @@ use crate::range_test::Signal;
 pub const WIDTH: u32 = 1200;
 /// Height of the picture in pixels.
 pub const HEIGHT: u32 = 800;
+/// Width of the legend panel, right of the chart.
+const LEGEND_WIDTH: u32 = 330;
+/// Height of the title band.
+const TITLE_HEIGHT: u32 = 52;
 
 pub(crate) const FONT: &str = "sans-serif";
 const RAW: RGBColor = RGBColor(150, 180, 220);
@@ -30,10 +55,11 @@ pub(crate) const PICK: RGBColor = RGBColor(205, 30, 40);
 pub(crate) const DIVERGED: RGBColor = RGBColor(110, 110, 110);
 const VAL: RGBColor = RGBColor(0, 150, 150);
 const VERIFIED: RGBColor = RGBColor(120, 40, 160);
+const BAND: RGBColor = RGBColor(60, 170, 90);
 
 /// One colour per group when several share the picture (Okabe & Ito's palette, safe for colour
 /// blindness), cycled past eight.
-pub(crate) const PALETTE: [RGBColor; 8] = [
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -52,6 +78,37 @@ fn rule_colour(method: Method) -> RGBColor {
     }
 }
 
+/// A picture's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A PNG of [`WIDTH`] x [`HEIGHT`] pixels.
+    Png,
+    /// An SVG of the same size, its text drawn as outlines.
+    Svg,
+}
+
+impl Format {
+    /// The format a file's extension names: `.png` or `.svg`, in any case. Any other extension is
+    /// refused, naming the plot setting, so that a typo is caught before any work.
+    pub fn of_path(path: &Path) -> Result<Format> {
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("png") => Ok(Format::Png),
+            Some("svg") => Ok(Format::Svg),
+            _ => Err(Error::config(
+                Setting::Plot,
+                format!(
+                    "{} does not end in .png or .svg; the extension decides the picture's format",
+                    path.display()
+                ),
+            )),
+        }
+    }
+}
+
 pub(crate) fn register_fonts() -> Result<()> {
     static REGISTER: Once = Once::new();
     let mut failed = false;
@@ -66,20 +123,100 @@ pub(crate) fn register_fonts() -> Result<()> {
     Ok(())
 }
 
-/// Draws the report's curve and returns it as PNG bytes.
+pub(crate) type DrawResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn plot_error(e: Box<dyn std::error::Error>) -> Error {
+    Error::Plot(e.to_string())
+}
+
+/// Where the chart lies in the picture and what its axes span, so that a point of a curve can
+/// be found among the pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// The plotting area in pixels: left, top, right, bottom (exclusive).
+    pub area: (i32, i32, i32, i32),
+    /// log10 of the LR at the left and right edges.
+    pub x: (f64, f64),
+    /// The loss at the bottom and top edges.
+    pub y: (f64, f64),
+}
+
+impl Frame {
+    /// The pixel where the point (`lr`, `loss`) is drawn.
+    pub fn pixel(&self, lr: f64, loss: f64) -> (i32, i32) {
+        let (left, top, right, bottom) = self.area;
+        let fx = (lr.log10() - self.x.0) / (self.x.1 - self.x.0);
+        let fy = (loss - self.y.0) / (self.y.1 - self.y.0);
+        (
+            left + (fx * (right - 1 - left) as f64).round() as i32,
+            bottom - 1 - (fy * (bottom - 1 - top) as f64).round() as i32,
+        )
+    }
+}
+
+/// Draws the report in `format`.
+pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
+    match format {
+        Format::Png => to_png(report),
+        Format::Svg => to_svg(report),
+    }
+}
+
+/// Draws the report and returns it as PNG bytes.
 pub fn to_png(report: &Report) -> Result<Vec<u8>> {
-    register_fonts()?;
-    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
-    draw(report, &mut rgb).map_err(|e| Error::Plot(e.to_string()))?;
+    let (rgb, _) = picture(report)?;
     encode_png(&rgb)
 }
 
+/// Draws the report and returns it as SVG bytes.
+pub fn to_svg(report: &Report) -> Result<Vec<u8>> {
+    register_fonts()?;
+    svg_bytes(|root| draw(report, root).map(|_| ()))
+}
+
+/// The report drawn into an RGB buffer of [`WIDTH`] x [`HEIGHT`] pixels (three bytes each, row
+/// by row), with where its chart lies.
+pub fn picture(report: &Report) -> Result<(Vec<u8>, Frame)> {
+    register_fonts()?;
+    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    let frame = {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(report, &root).map_err(plot_error)?
+    };
+    Ok((rgb, frame))
+}
+
+/// Draws a sweep (validation loss against fixed LR) in `format`.
+pub fn render_sweep(report: &SweepReport, format: Format) -> Result<Vec<u8>> {
+    register_fonts()?;
+    match format {
+        Format::Png => {
+            let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+            {
+                let root =
+                    BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+                draw_sweep(report, &root).map_err(plot_error)?;
+            }
+            encode_png(&rgb)
+        }
+        Format::Svg => svg_bytes(|root| draw_sweep(report, root)),
+    }
+}
+
+/// Draws a sweep and returns it as PNG bytes.
+pub fn sweep_png(report: &SweepReport) -> Result<Vec<u8>> {
+    render_sweep(report, Format::Png)
+}
+
+/// The PNG of an RGB buffer: compressed at the best level with adaptive filtering (a third of
+/// the default size for these flat-coloured pictures; a few tens of milliseconds).
 fn encode_png(rgb: &[u8]) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
+    encoder.set_compression(png::Compression::Best);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
     let mut writer = encoder
         .write_header()
         .map_err(|e| Error::Plot(e.to_string()))?;
@@ -90,58 +227,229 @@ fn encode_png(rgb: &[u8]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-pub(crate) type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
-type LogLrChart<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+fn svg_bytes(
+    draw: impl FnOnce(&DrawingArea<SvgBackend<'_>, Shift>) -> DrawResult,
+) -> Result<Vec<u8>> {
+    let text = Rc::new(RefCell::new(String::new()));
+    let mut buf = String::new();
+    {
+        let root = SvgBackend::new(&mut buf, (WIDTH, HEIGHT), Rc::clone(&text)).into_drawing_area();
+        draw(&root).map_err(plot_error)?;
+        root.present().map_err(|e| Error::Plot(e.to_string()))?;
+    }
+    let text = text.borrow();
+    Ok(svg::finish(buf, &text).into_bytes())
+}
 
-/// A chart with log10(LR) from `x.0` to `x.1` (whole decades) across and loss up, labelled,
-/// with one tick per decade: the frame every lrfind picture shares.
-fn log_lr_chart<'a, 'b>(
-    root: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+/// A linear axis with lrfind's own ticks: bold gridlines and labels at `ticks`, faint gridlines
+/// at `light`.
+struct Axis {
+    range: (f64, f64),
+    ticks: Vec<Tick>,
+    light: Vec<f64>,
+}
+
+impl Ranged for Axis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    /// As plotters maps an `f64` range.
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let (a, b) = self.range;
+        let t = (v - a) / (b - a);
+        let length = (limit.1 - limit.0) as f64;
+        if length >= 0.0 {
+            limit.0 + (length * t + 1e-3).floor() as i32
+        } else {
+            limit.0 + (length * t - 1e-3).ceil() as i32
+        }
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.ticks.iter().map(|t| t.at).collect()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.0..self.range.1
+    }
+}
+
+impl ValueFormatter<f64> for Axis {
+    fn format_ext(&self, value: &f64) -> String {
+        tick_label(&self.ticks, *value)
+    }
+}
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
+
+/// The picture's parts: the title across the top, the chart's area, the legend's panel.
+fn layout<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     title: &str,
+) -> DrawResult<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>)>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (w, _) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 16),
+        TextStyle::from((FONT, 24).into_font().style(FontStyle::Bold))
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let body = root.margin(TITLE_HEIGHT, 0, 0, 0);
+    let (w, _) = body.dim_in_pixel();
+    Ok(body.split_horizontally(w - LEGEND_WIDTH))
+}
+
+/// The label of the tick nearest `v`.
+fn tick_label(ticks: &[Tick], v: f64) -> String {
+    ticks
+        .iter()
+        .min_by(|a, b| (a.at - v).abs().total_cmp(&(b.at - v).abs()))
+        .map_or(String::new(), |t| t.label.clone())
+}
+
+/// The chart every lrfind picture shares: log10(LR) from `x.0` to `x.1` across, labelled as
+/// powers of ten, and `y_desc` from `y.0` to `y.1` up, at round values.
+fn chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
     y_desc: &str,
     x: (f64, f64),
     y: (f64, f64),
-) -> std::result::Result<LogLrChart<'a, 'b>, Box<dyn std::error::Error>> {
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 28).into_font().style(FontStyle::Bold))
-        .margin(24)
-        .x_label_area_size(60)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x.0..x.1, y.0..y.1)?;
+) -> DrawResult<Chart<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let x_axis = Axis {
+        range: x,
+        ticks: lr_ticks(x.0, x.1),
+        light: lr_minor(x.0, x.1),
+    };
+    let y_ticks = linear_ticks(y.0, y.1, 8);
+    let y_axis = Axis {
+        range: y,
+        light: midpoints(&y_ticks),
+        ticks: y_ticks,
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(8)
+        .margin_left(12)
+        .margin_right(20)
+        .margin_bottom(12)
+        .x_label_area_size(58)
+        .y_label_area_size(76)
+        .build_cartesian_2d(x_axis, y_axis)?;
     chart
         .configure_mesh()
-        .x_desc("learning rate (log scale)")
+        .x_desc("learning rate")
         .y_desc(y_desc)
-        .x_labels((x.1 - x.0) as usize + 1)
-        .x_label_formatter(&|x| {
-            if (x - x.round()).abs() < 1e-9 {
-                format!("1e{}", x.round() as i32)
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|y| format!("{y:.3}"))
         .label_style((FONT, 18))
-        .axis_desc_style((FONT, 20))
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
+        .axis_desc_style((FONT, 19))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(214, 214, 214))
         .draw()?;
     Ok(chart)
 }
 
-/// The legend box every picture shares.
-fn draw_legend<'a, 'b: 'a>(
-    chart: &mut LogLrChart<'a, 'b>,
-    position: SeriesLabelPosition,
-) -> DrawResult {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FONT, 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .draw()?;
+/// The chart's frame in pixels.
+fn frame_of<DB: DrawingBackend>(chart: &Chart<'_, DB>, x: (f64, f64), y: (f64, f64)) -> Frame {
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    Frame {
+        area: (xs.start, ys.start, xs.end, ys.end),
+        x,
+        y,
+    }
+}
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+enum Swatch {
+    Line(RGBAColor, u32),
+    Dashed(RGBAColor, u32),
+    Band(RGBAColor),
+    Dot(RGBAColor, u32),
+    Ring(RGBAColor, u32),
+    Square(RGBAColor),
+    Triangle(RGBAColor),
+    Tick(RGBAColor),
+    Cross(RGBAColor),
+}
+
+/// One line of the legend (more when its text holds newlines).
+struct Entry {
+    swatch: Swatch,
+    text: String,
+    bold: bool,
+}
+
+fn entry(swatch: Swatch, text: impl Into<String>) -> Entry {
+    Entry {
+        swatch,
+        text: text.into(),
+        bold: false,
+    }
+}
+
+fn rgba(c: RGBColor) -> RGBAColor {
+    c.mix(1.0)
+}
+
+/// The legend, in its own panel: one row per entry, a swatch and its text.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[Entry]) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    const ROW: i32 = 25;
+    let mut y = 24;
+    for e in entries {
+        let (cx, cy) = (24, y);
+        match e.swatch {
+            Swatch::Line(c, w) => area.draw(&PathElement::new(
+                vec![(6, cy), (42, cy)],
+                c.stroke_width(w),
+            ))?,
+            Swatch::Dashed(c, w) => {
+                for x in [6, 20, 34] {
+                    area.draw(&PathElement::new(
+                        vec![(x, cy), (x + 9, cy)],
+                        c.stroke_width(w),
+                    ))?
+                }
+            }
+            Swatch::Band(c) => {
+                area.draw(&Rectangle::new([(8, cy - 9), (40, cy + 9)], c.filled()))?
+            }
+            Swatch::Dot(c, r) => area.draw(&Circle::new((cx, cy), r, c.filled()))?,
+            Swatch::Ring(c, r) => area.draw(&Circle::new((cx, cy), r, c.stroke_width(3)))?,
+            Swatch::Square(c) => area.draw(&Rectangle::new(
+                [(cx - 7, cy - 7), (cx + 7, cy + 7)],
+                c.stroke_width(3),
+            ))?,
+            Swatch::Triangle(c) => area.draw(&TriangleMarker::new((cx, cy), 7, c.filled()))?,
+            Swatch::Tick(c) => area.draw(&PathElement::new(
+                vec![(cx, cy - 9), (cx, cy + 9)],
+                c.stroke_width(2),
+            ))?,
+            Swatch::Cross(c) => area.draw(&Cross::new((cx, cy), 7, c.stroke_width(3)))?,
+        }
+        let font = (FONT, 17).into_font().style(if e.bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        });
+        let style = TextStyle::from(font).pos(Pos::new(HPos::Left, VPos::Center));
+        for line in e.text.lines() {
+            area.draw(&Text::new(line.to_string(), (52, y), style.clone()))?;
+            y += ROW;
+        }
+        y += 4;
+    }
     Ok(())
 }
 
@@ -152,97 +460,92 @@ fn loss_units(loss: Loss) -> &'static str {
     }
 }
 
-/// Draws a sweep (validation loss against fixed LR) and returns it as PNG bytes.
-pub fn sweep_png(report: &SweepReport) -> Result<Vec<u8>> {
-    register_fonts()?;
-    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
-    draw_sweep(report, &mut rgb).map_err(|e| Error::Plot(e.to_string()))?;
-    encode_png(&rgb)
+/// The parts of the polyline through `points` that lie between `lo` and `hi` in y, cut where
+/// it crosses either bound (a curve past divergence runs off the top instead of along it).
+/// Non-finite points break the line.
+fn clip(points: impl IntoIterator<Item = (f64, f64)>, lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+    let inside = |y: f64| (lo..=hi).contains(&y);
+    let cross = |a: (f64, f64), b: (f64, f64), bound: f64| {
+        let t = (bound - a.1) / (b.1 - a.1);
+        (a.0 + t * (b.0 - a.0), bound)
+    };
+    let mut parts = Vec::new();
+    let mut part: Vec<(f64, f64)> = Vec::new();
+    let mut prev: Option<(f64, f64)> = None;
+    for p in points {
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            parts.push(std::mem::take(&mut part));
+            prev = None;
+            continue;
+        }
+        match prev {
+            None if inside(p.1) => part.push(p),
+            None => {}
+            Some(a) => match (inside(a.1), inside(p.1)) {
+                (true, true) => part.push(p),
+                (true, false) => {
+                    part.push(cross(a, p, if p.1 > hi { hi } else { lo }));
+                    parts.push(std::mem::take(&mut part));
+                }
+                (false, true) => {
+                    part.push(cross(a, p, if a.1 > hi { hi } else { lo }));
+                    part.push(p);
+                }
+                (false, false) => {
+                    // From above to below (or back) in one step: the part between the bounds.
+                    if (a.1 > hi) != (p.1 > hi) {
+                        let (first, second) = if a.1 > hi { (hi, lo) } else { (lo, hi) };
+                        parts.push(vec![cross(a, p, first), cross(a, p, second)]);
+                    }
+                }
+            },
+        }
+        prev = Some(p);
+    }
+    parts.push(part);
+    parts.retain(|p| p.len() > 1);
+    parts
 }
 
-fn draw_sweep(report: &SweepReport, rgb: &mut [u8]) -> DrawResult {
-    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let points = &report.result.points;
-    let training = &report.config.training;
-    let title = format!(
-        "LR sweep: {}, {}, batch size {}, {} init, {} seeds",
-        file_name(&report.data.file),
-        training.optimizer.kind,
-        training.batch_size,
-        report.model.init,
-        report.config.seeds
-    );
-    let lrs = points.iter().map(|p| p.lr.log10());
-    let x0 = lrs.clone().fold(f64::INFINITY, f64::min).floor();
-    let x1 = lrs.fold(f64::NEG_INFINITY, f64::max).ceil().max(x0 + 1.0);
-    let l0 = report.result.initial_loss;
-    let lo = points
-        .iter()
-        .map(|p| p.mean_loss - p.sd_loss)
-        .fold(f64::INFINITY, f64::min)
-        .min(l0);
-    let hi = points
-        .iter()
-        .map(|p| p.mean_loss + p.sd_loss)
-        .fold(l0, f64::max);
-    let pad = ((hi - lo) * 0.08).max(1e-6);
-    let (lo, hi) = ((lo - pad).max(0.0), hi + pad);
-    let y_desc = format!(
-        "best validation {}",
-        loss_units(report.model.loss).trim_start_matches("loss ")
-    );
-    let mut chart = log_lr_chart(&root, &title, &y_desc, (x0, x1), (lo, hi))?;
-
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(x0, l0), (x1, l0)],
-            DIVERGED.mix(0.6).stroke_width(2),
-        )))?
-        .label(format!("untrained model {l0:.3}"))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], DIVERGED.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(
-            points.iter().map(|p| (p.lr.log10(), p.mean_loss)),
-            SMOOTH.stroke_width(3),
-        ))?
-        .label("mean over seeds (± one sd)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.stroke_width(3)));
-    chart.draw_series(points.iter().map(|p| {
-        let x = p.lr.log10();
-        PathElement::new(
-            vec![(x, p.mean_loss - p.sd_loss), (x, p.mean_loss + p.sd_loss)],
-            SMOOTH.mix(0.5).stroke_width(2),
-        )
-    }))?;
-    chart.draw_series(points.iter().map(|p| {
-        let colour = if p.diverged > 0 { DIVERGED } else { SMOOTH };
-        Circle::new((p.lr.log10(), p.mean_loss), 5, colour.filled())
-    }))?;
-    if points.iter().any(|p| p.diverged > 0) {
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.diverged > 0)
-                    .map(|p| Cross::new((p.lr.log10(), p.mean_loss), 9, DIVERGED.stroke_width(3))),
-            )?
-            .label("some seeds diverged")
-            .legend(|(x, y)| Cross::new((x + 12, y), 6, DIVERGED.stroke_width(2)));
+/// Draws the polyline through `points`, clipped to the chart's loss range.
+fn draw_line<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    (lo, hi): (f64, f64),
+    style: ShapeStyle,
+    dashed: bool,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    for part in clip(points, lo, hi) {
+        if dashed {
+            chart.draw_series(DashedLineSeries::new(part, 10, 6, style))?;
+        } else {
+            chart.draw_series(LineSeries::new(part, style))?;
+        }
     }
-    if let (Some(lr), Some(loss)) = (report.best_lr, report.result.best_loss) {
-        chart
-            .draw_series(std::iter::once(Circle::new(
-                (lr.log10(), loss),
-                10,
-                PICK.filled(),
-            )))?
-            .label(format!("best LR {}", fmt_lr(lr)))
-            .legend(|(x, y)| Circle::new((x + 12, y), 6, PICK.filled()));
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    root.present()?;
     Ok(())
+}
+
+/// A vertical line across the chart at `lr`.
+fn vertical<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    lr: f64,
+    (lo, hi): (f64, f64),
+    style: ShapeStyle,
+    dashed: bool,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    draw_line(
+        chart,
+        [(lr.log10(), lo), (lr.log10(), hi)],
+        (lo, hi),
+        style,
+        dashed,
+    )
 }
 
 /// The smoothed loss at the point of `curve` nearest to `lr` (in log10 LR).
@@ -250,6 +553,7 @@ fn smoothed_near(curve: &[Point], lr: f64) -> Option<f64> {
     let x = lr.log10();
     curve
         .iter()
+        .filter(|p| p.smoothed_loss.is_finite())
         .min_by(|a, b| {
             (a.lr.log10() - x)
                 .abs()
@@ -276,272 +580,773 @@ fn marked_curve<'a>(report: &Report, g: &'a Group) -> &'a [Point] {
     }
 }
 
-/// The picture's title: what was tested, with what.
+/// A good range is where the smoothed loss falls at least this fraction as fast (per decade of
+/// LR) as it does at its steepest.
+pub const STEADY_FRACTION: f64 = 0.5;
+
+/// The good range of a curve: the LRs, around the steepest fall of the smoothed loss, where it
+/// keeps falling at least [`STEADY_FRACTION`] as fast per decade of LR as at its steepest.
+///
+/// It reads the curve as the `steepest` rule does (`curve::rules`): the slope at each point is
+/// the central difference of the smoothed loss in log10 LR, the first 10% of the points (the
+/// start-up) are skipped, and nothing past the lowest smoothed loss counts. From the steepest
+/// point the range grows to either side while the slope stays at least half as steep. The
+/// smoothed loss is lag-free (zero-phase), so the range sits where the loss really falls; the
+/// steepest pick lies inside it. `points` are the curve before divergence; `None` when the curve
+/// is too short for the rules or never falls by 1% of where it starts.
+pub fn good_range(points: &[Point]) -> Option<(f64, f64)> {
+    let n = points.len();
+    if n < MIN_POINTS || points.iter().any(|p| !p.smoothed_loss.is_finite()) {
+        return None;
+    }
+    let skip = (n as f64 * SKIP_FRACTION).ceil() as usize;
+    let min =
+        (0..n).min_by(|&a, &b| points[a].smoothed_loss.total_cmp(&points[b].smoothed_loss))?;
+    if min <= skip {
+        return None;
+    }
+    let slope = slopes(points);
+    let (k, steepest) = (skip..=min)
+        .map(|i| (i, slope[i]))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    if steepest >= 0.0 {
+        return None;
+    }
+    let limit = STEADY_FRACTION * steepest;
+    let (mut a, mut b) = (k, k);
+    while a > skip && slope[a - 1] <= limit {
+        a -= 1;
+    }
+    while b < min && slope[b + 1] <= limit {
+        b += 1;
+    }
+    let start = points[skip].smoothed_loss;
+    let fall = points[a].smoothed_loss - points[b].smoothed_loss;
+    (b > a && fall > MIN_RELATIVE_FALL * start.abs()).then(|| (points[a].lr, points[b].lr))
+}
+
+/// The picture's title: the file, the optimizer, the batch size and the initialisation.
 fn title(report: &Report) -> String {
     let what = match (&report.data, report.sources.as_slice()) {
         (Some(d), _) => file_name(&d.file),
-        (None, [one]) => file_name(one),
+        (None, many) if (1..=3).contains(&many.len()) => many
+            .iter()
+            .map(|s| file_name(s))
+            .collect::<Vec<_>>()
+            .join(", "),
         (None, many) => format!("{} recorded curves", many.len()),
     };
-    let mut parts = vec![what];
+    let mut parts = Vec::new();
     if let Some(o) = &report.optimizer {
         parts.push(o.kind.to_string());
     }
-    if let Some(b) = report.main().first().batch_size {
-        parts.push(format!("batch size {b}"));
+    let batches: Vec<usize> = report
+        .groups
+        .iter()
+        .filter_map(|g| g.first().batch_size)
+        .collect();
+    if let Some(&b) = batches.first() {
+        if batches.iter().all(|&x| x == b) {
+            parts.push(format!("batch size {b}"));
+        }
     }
     if let Some(m) = &report.model {
         parts.push(format!("{} init", m.init));
     }
-    let runs = report.main().runs.len();
-    if report.groups.len() == 1 && runs > 1 {
-        parts.push(format!("{runs} runs"));
+    if parts.is_empty() {
+        what
+    } else {
+        format!("{what} — {}", parts.join(", "))
     }
-    format!("LR range test: {}", parts.join(", "))
 }
 
-fn draw(report: &Report, rgb: &mut [u8]) -> DrawResult {
-    let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let all_points = || {
+/// The LR axis, in log10: from the start of the range test (or the first recorded LR), in whole
+/// decades, to the last LR recorded. When no group has a suggestion, the axis zooms to where
+/// the curves are, at least half a decade wide, so a curve that failed at once is seen.
+pub(super) fn x_range(report: &Report) -> (f64, f64) {
+    let lrs = || {
         report
             .groups
             .iter()
             .flat_map(|g| g.runs.iter().flat_map(|r| r.curve.points.iter()))
+            .map(|p| p.lr)
+            .filter(|lr| lr.is_finite() && *lr > 0.0)
     };
-    let first_lr = all_points().map(|p| p.lr).fold(f64::INFINITY, f64::min);
-    let last_lr = all_points().map(|p| p.lr).fold(f64::NEG_INFINITY, f64::max);
-    let first_lr = match &report.settings {
+    let first = lrs().fold(f64::INFINITY, f64::min);
+    let last = lrs().fold(f64::NEG_INFINITY, f64::max);
+    if report.groups.iter().all(|g| g.suggested_lr.is_none()) && first.is_finite() {
+        let (a, b) = (first.log10(), last.log10());
+        let pad = 0.04 * (b - a);
+        let (a, b) = (a - pad, b + pad);
+        if b - a < 0.5 {
+            let mid = 0.5 * (a + b);
+            return (mid - 0.25, mid + 0.25);
+        }
+        return (a, b);
+    }
+    let start = match &report.settings {
         Settings::Find(c) => c.range.start_lr,
         Settings::Grid(g) => g.base.range.start_lr,
-        Settings::Read(_) if first_lr.is_finite() => first_lr,
+        Settings::Read(_) if first.is_finite() => first,
         Settings::Read(_) => 1e-6,
     };
     // A start written as 9.99999e-7 is still the 1e-6 decade.
-    let x0 = (first_lr.log10() + 1e-6).floor();
-    let x1 = last_lr.max(first_lr).log10().ceil().max(x0 + 1.0);
-    let (lo, hi) = y_range(report);
-
-    let units = report.model.as_ref().map_or("loss", |m| loss_units(m.loss));
-    let mut chart = log_lr_chart(&root, &title(report), units, (x0, x1), (lo, hi))?;
-    let xy = |lr: f64, y: f64| (lr.log10(), y.clamp(lo, hi));
-    if report.groups.len() == 1 {
-        draw_group_in_detail(&root, &mut chart, report, report.main(), xy, (lo, hi))?;
-    } else {
-        for (i, g) in report.groups.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            let first = g.first();
-            chart
-                .draw_series(LineSeries::new(
-                    first
-                        .curve
-                        .before_divergence()
-                        .iter()
-                        .map(|p| xy(p.lr, p.smoothed_loss)),
-                    colour.stroke_width(3),
-                ))?
-                .label(match g.suggested_lr {
-                    Some(lr) => format!("{}: suggested {}", g.label, fmt_lr(lr)),
-                    None => format!("{}: no suggestion", g.label),
-                })
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-                });
-            if let Some(v) = &first.val_curve {
-                chart.draw_series(DashedLineSeries::new(
-                    v.before_divergence()
-                        .iter()
-                        .map(|p| xy(p.lr, p.smoothed_loss)),
-                    8,
-                    5,
-                    colour.stroke_width(2),
-                ))?;
-            }
-            if let Some(lr) = g.suggested_lr {
-                let y = smoothed_near(marked_curve(report, g), lr)
-                    .unwrap_or(lo)
-                    .clamp(lo, hi);
-                chart.draw_series(std::iter::once(Circle::new(
-                    (lr.log10(), y),
-                    9,
-                    colour.filled(),
-                )))?;
-            }
-        }
-    }
-    if report.groups.iter().all(|g| g.suggested_lr.is_none()) {
-        let pos = chart.backend_coord(&(x0, hi));
-        root.draw(&Text::new(
-            "no suggested LR — see the summary",
-            (pos.0 + 12, pos.1 + 12),
-            (FONT, 22).into_font().color(&PICK),
-        ))?;
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
-    root.present()?;
-    Ok(())
+    let x0 = (start.log10() + 1e-6).floor();
+    let x1 = last.max(start).log10().ceil().max(x0 + 1.0);
+    (x0, x1)
 }
 
-/// One group drawn with everything it holds: every step's loss, the smoothed loss of each run,
-/// the validation curve, each rule's pick, the verified LR and the divergence point.
-fn draw_group_in_detail<'a, 'b: 'a>(
-    root: &DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
-    chart: &mut LogLrChart<'a, 'b>,
-    report: &Report,
-    g: &Group,
-    xy: impl Fn(f64, f64) -> (f64, f64) + Copy,
-    (lo, hi): (f64, f64),
-) -> DrawResult {
-    let first = g.first();
-    let curve = &first.curve.points;
-    let runs = g.runs.len();
-    chart
-        .draw_series(LineSeries::new(
-            curve
-                .iter()
-                .filter(|p| p.loss.is_finite())
-                .map(|p| xy(p.lr, p.loss)),
-            RAW.stroke_width(1),
-        ))?
-        .label("loss per step")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], RAW.stroke_width(2)));
-    for (i, r) in g.runs.iter().enumerate().skip(1) {
-        let series = chart.draw_series(LineSeries::new(
-            r.curve
-                .before_divergence()
-                .iter()
-                .map(|p| xy(p.lr, p.smoothed_loss)),
-            SMOOTH.mix(0.3).stroke_width(2),
-        ))?;
-        if i == 1 {
-            series.label("smoothed loss, other runs").legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.mix(0.3).stroke_width(2))
-            });
-        }
+fn draw<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> DrawResult<Frame>
+where
+    DB::ErrorType: 'static,
+{
+    let x = x_range(report);
+    let y = y_range(report);
+    let units = report.model.as_ref().map_or("loss", |m| loss_units(m.loss));
+    let (plot_area, legend_area) = layout(root, &title(report))?;
+    let mut chart = chart(&plot_area, units, x, y)?;
+    let mut legend = Vec::new();
+    if report.groups.len() == 1 {
+        draw_group_in_detail(&mut chart, report, report.main(), y, &mut legend)?;
+    } else {
+        draw_groups(&mut chart, report, y, &mut legend)?;
     }
-    chart
-        .draw_series(LineSeries::new(
+    if report.groups.iter().all(|g| g.suggested_lr.is_none()) {
+        chart.plotting_area().draw(
+            &(EmptyElement::at((x.0, y.1))
+                + Text::new(
+                    "no suggested LR — see the summary",
+                    (14, 12),
+                    (FONT, 22).into_font().color(&PICK),
+                )),
+        )?;
+    }
+    draw_legend(&legend_area, &legend)?;
+    let frame = frame_of(&chart, x, y);
+    root.present()?;
+    Ok(frame)
+}
+
+/// Several groups: one colour each, their smoothed curves (validation dashed), their
+/// suggestions, the recommended configuration bolder.
+fn draw_groups<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    report: &Report,
+    y: (f64, f64),
+    legend: &mut Vec<Entry>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (lo, hi) = y;
+    let recommended = report
+        .grid
+        .as_ref()
+        .and_then(|g| g.recommended.as_ref())
+        .map(|r| r.label.as_str());
+    for (i, g) in report.groups.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let chosen = recommended == Some(g.label.as_str());
+        let width = match (recommended, chosen) {
+            (_, true) => 6,
+            (Some(_), false) => 2,
+            (None, _) => 3,
+        };
+        let first = g.first();
+        draw_line(
+            chart,
             first
                 .curve
                 .before_divergence()
                 .iter()
-                .map(|p| xy(p.lr, p.smoothed_loss)),
-            SMOOTH.stroke_width(3),
-        ))?
-        .label(if runs > 1 {
+                .map(|p| (p.lr.log10(), p.smoothed_loss)),
+            y,
+            colour.stroke_width(width),
+            false,
+        )?;
+        if let Some(v) = &first.val_curve {
+            draw_line(
+                chart,
+                v.before_divergence()
+                    .iter()
+                    .map(|p| (p.lr.log10(), p.smoothed_loss)),
+                y,
+                colour.stroke_width(width.min(3)),
+                true,
+            )?;
+        }
+        let mut text = g.label.clone();
+        match g.suggested_lr {
+            Some(lr) => {
+                let at = smoothed_near(marked_curve(report, g), lr)
+                    .unwrap_or(lo)
+                    .clamp(lo, hi);
+                let r = if chosen { 11 } else { 8 };
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((lr.log10(), at))
+                        + Circle::new((0, 0), r + 2, WHITE.filled())
+                        + Circle::new((0, 0), r, colour.filled()),
+                ))?;
+                text.push_str(&format!("\n  suggested {}", fmt_lr(lr)));
+            }
+            None => text.push_str("\n  no suggestion"),
+        }
+        if chosen {
+            text.push_str(", recommended");
+        }
+        legend.push(Entry {
+            swatch: Swatch::Line(rgba(colour), width.min(5)),
+            text,
+            bold: chosen,
+        });
+    }
+    if report.groups.iter().any(|g| g.first().val_curve.is_some()) {
+        legend.push(entry(
+            Swatch::Dashed(rgba(DIVERGED), 2),
+            "validation loss (dashed)",
+        ));
+    }
+    legend.push(entry(
+        Swatch::Dot(rgba(DIVERGED), 7),
+        "each group's suggestion",
+    ));
+    Ok(())
+}
+
+/// One group drawn with everything it holds.
+fn draw_group_in_detail<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    report: &Report,
+    g: &Group,
+    y: (f64, f64),
+    legend: &mut Vec<Entry>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (lo, hi) = y;
+    let first = g.first();
+    let marked = marked_curve(report, g);
+    let on_curve = |lr: f64| smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
+    let runs = g.runs.len();
+
+    // Underneath everything: the good range.
+    let band = good_range(marked);
+    if let Some((a, b)) = band {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(a.log10(), lo), (b.log10(), hi)],
+            BAND.mix(0.13).filled(),
+        )))?;
+    }
+
+    // The curves: each step's loss, the other runs, the run shown, the validation loss.
+    draw_line(
+        chart,
+        first.curve.points.iter().map(|p| (p.lr.log10(), p.loss)),
+        y,
+        RAW.stroke_width(1),
+        false,
+    )?;
+    if first.curve.before_divergence().len() < MIN_POINTS {
+        // Too short a curve to read: each step's loss as a dot, so that every one shows.
+        chart.draw_series(
+            first
+                .curve
+                .points
+                .iter()
+                .filter(|p| (lo..=hi).contains(&p.loss))
+                .map(|p| Circle::new((p.lr.log10(), p.loss), 4, SMOOTH.filled())),
+        )?;
+    }
+    legend.push(entry(Swatch::Line(rgba(RAW), 2), "loss at each step"));
+    for r in g.runs.iter().skip(1) {
+        draw_line(
+            chart,
+            r.curve
+                .before_divergence()
+                .iter()
+                .map(|p| (p.lr.log10(), p.smoothed_loss)),
+            y,
+            SMOOTH.mix(0.3).stroke_width(2),
+            false,
+        )?;
+    }
+    draw_line(
+        chart,
+        first
+            .curve
+            .before_divergence()
+            .iter()
+            .map(|p| (p.lr.log10(), p.smoothed_loss)),
+        y,
+        SMOOTH.stroke_width(3),
+        false,
+    )?;
+    legend.push(entry(
+        Swatch::Line(rgba(SMOOTH), 3),
+        if runs > 1 {
             "smoothed loss, first run"
         } else {
             "smoothed loss"
-        })
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SMOOTH.stroke_width(3)));
+        },
+    ));
+    if runs > 1 {
+        legend.push(entry(
+            Swatch::Line(SMOOTH.mix(0.3), 2),
+            format!("smoothed loss, other {} runs", runs - 1),
+        ));
+    }
     if let Some(v) = first.val_curve.as_ref().filter(|v| !v.points.is_empty()) {
-        chart
-            .draw_series(LineSeries::new(
-                v.before_divergence()
-                    .iter()
-                    .map(|p| xy(p.lr, p.smoothed_loss)),
-                VAL.stroke_width(3),
-            ))?
-            .label("validation loss (smoothed)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], VAL.stroke_width(3)));
+        draw_line(
+            chart,
+            v.before_divergence()
+                .iter()
+                .map(|p| (p.lr.log10(), p.smoothed_loss)),
+            y,
+            VAL.stroke_width(3),
+            true,
+        )?;
+        legend.push(entry(
+            Swatch::Dashed(rgba(VAL), 3),
+            "validation loss, smoothed",
+        ));
+    }
+    if let Some((a, b)) = band {
+        legend.push(entry(
+            Swatch::Band(BAND.mix(0.25)),
+            format!("falls steadily: {} to {}", fmt_lr(a), fmt_lr(b)),
+        ));
     }
 
-    let marked = marked_curve(report, g);
-    // Other rules first, so the headline is drawn on top.
-    let mut picks: Vec<(Method, f64)> = g.suggestions.clone();
+    // Where the loss diverged, or the test was interrupted.
+    let end = match g.stop() {
+        Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged")),
+        Stop::Interrupted { lr } => Some((lr, "interrupted (Ctrl-C)")),
+        Stop::Completed => None,
+    };
+    if let Some((lr, what)) = end {
+        vertical(chart, lr, y, DIVERGED.mix(0.8).stroke_width(2), true)?;
+        legend.push(entry(
+            Swatch::Dashed(DIVERGED.mix(0.8), 2),
+            format!("{what} at {}", fmt_lr(lr)),
+        ));
+    }
+
+    // Each run's own pick, as a tick on the LR axis.
+    let picks: Vec<f64> = g
+        .runs
+        .iter()
+        .filter_map(|r| r.picks.headline.map(|p| p.lr))
+        .collect();
+    if !picks.is_empty() && (runs > 1 || g.race.is_some()) {
+        let top = lo + 0.05 * (hi - lo);
+        for lr in &picks {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(lr.log10(), lo), (lr.log10(), top)],
+                PICK.mix(0.75).stroke_width(2),
+            )))?;
+        }
+        legend.push(entry(
+            Swatch::Tick(PICK.mix(0.75)),
+            if runs > 1 {
+                format!("each run's {} pick ({})", g.rule, picks.len())
+            } else {
+                format!("the {} pick", g.rule)
+            },
+        ));
+    }
+
+    // The rules' picks (median over runs) on the curve; the headline rule's is the suggestion
+    // unless the LR was raced.
     let raced = g.race.is_some();
-    picks.sort_by_key(|(m, _)| *m == g.rule);
-    for (method, lr) in picks {
-        let headline = !raced && method == g.rule;
-        let colour = if headline { PICK } else { rule_colour(method) };
-        let x = lr.log10();
-        let y = smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x, lo), (x, hi)],
-            colour
-                .mix(if headline { 0.9 } else { 0.5 })
-                .stroke_width(if headline { 3 } else { 2 }),
+    let x_axis = chart.x_range();
+    for (method, lr) in &g.suggestions {
+        if !raced && *method == g.rule && g.suggested_lr.is_some() {
+            continue;
+        }
+        if !x_axis.contains(&lr.log10()) {
+            // minimum/10 can fall left of the first LR tested: not on this axis.
+            continue;
+        }
+        let colour = rule_colour(*method);
+        chart.draw_series(std::iter::once(Circle::new(
+            (lr.log10(), on_curve(*lr)),
+            6,
+            colour.filled(),
         )))?;
-        let label = if headline {
-            let median = if runs > 1 { ", median of runs" } else { "" };
-            format!("suggested {} ({method}{median})", fmt_lr(lr))
-        } else {
-            format!("{method} {}", fmt_lr(lr))
-        };
-        let size = if headline { 10 } else { 7 };
-        chart
-            .draw_series(std::iter::once(Circle::new((x, y), size, colour.filled())))?
-            .label(label)
-            .legend(move |(px, py)| Circle::new((px + 12, py), 6, colour.filled()));
+        let median = if runs > 1 { ", median" } else { "" };
+        legend.push(entry(
+            Swatch::Dot(rgba(colour), 6),
+            format!("{method} {}{median}", fmt_lr(*lr)),
+        ));
     }
+
+    // The race's candidates.
     if let Some(r) = &g.race {
-        let x = r.winner.log10();
-        let y = smoothed_near(marked, r.winner).unwrap_or(lo).clamp(lo, hi);
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x, lo), (x, hi)],
-            PICK.mix(0.9).stroke_width(3),
-        )))?;
-        chart
-            .draw_series(r.entries.iter().map(|e| {
-                let y = smoothed_near(marked, e.lr).unwrap_or(lo).clamp(lo, hi);
-                TriangleMarker::new((e.lr.log10(), y), 7, VERIFIED.filled())
-            }))?
-            .label(format!("raced candidates ({})", r.entries.len()))
-            .legend(|(px, py)| TriangleMarker::new((px + 12, py), 7, VERIFIED.filled()));
-        chart
-            .draw_series(std::iter::once(Circle::new((x, y), 10, PICK.filled())))?
-            .label(format!("suggested {} (trained best)", fmt_lr(r.winner)))
-            .legend(|(px, py)| Circle::new((px + 12, py), 6, PICK.filled()));
+        chart.draw_series(r.entries.iter().map(|e| {
+            TriangleMarker::new(
+                (e.lr.log10(), on_curve(e.lr)),
+                6,
+                VERIFIED.mix(0.6).filled(),
+            )
+        }))?;
+        legend.push(entry(
+            Swatch::Triangle(VERIFIED.mix(0.6)),
+            format!("LRs raced ({}, {} runs each)", r.entries.len(), r.seeds),
+        ));
     }
+
+    // The suggestion, on top: a line, a dot on the curve and its value.
     if let Some(lr) = g.suggested_lr {
-        let text = format!("suggested LR {}", fmt_lr(lr));
-        let pos = chart.backend_coord(&(lr.log10(), hi));
-        root.draw(&Text::new(
-            text,
-            (pos.0 + 8, pos.1 + 8),
-            (FONT, 22).into_font().style(FontStyle::Bold).color(&PICK),
+        vertical(chart, lr, y, PICK.mix(0.85).stroke_width(2), false)?;
+        let at = on_curve(lr);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((lr.log10(), at))
+                + Circle::new((0, 0), 12, WHITE.filled())
+                + Circle::new((0, 0), 9, PICK.filled()),
         ))?;
     }
-    if let Some(lr) = g.stop().divergence_lr() {
-        let x = lr.log10();
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(x, lo), (x, hi)],
-                DIVERGED.mix(0.8).stroke_width(2),
-            )))?
-            .label(format!("diverged at {}", fmt_lr(lr)))
-            .legend(|(px, py)| {
-                PathElement::new(vec![(px, py), (px + 24, py)], DIVERGED.stroke_width(2))
-            });
+    // The race's bests of the short and the long runs, outlined so the suggestion between them
+    // shows through.
+    if let Some(r) = &g.race {
+        chart.draw_series(std::iter::once(Circle::new(
+            (r.short_lr.log10(), on_curve(r.short_lr)),
+            13,
+            VERIFIED.stroke_width(3),
+        )))?;
+        legend.push(entry(
+            Swatch::Ring(rgba(VERIFIED), 8),
+            format!("best after {} steps: {}", r.first_steps, fmt_lr(r.short_lr)),
+        ));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((r.long_lr.log10(), on_curve(r.long_lr)))
+                + Rectangle::new([(-11, -11), (11, 11)], VERIFIED.stroke_width(3)),
+        ))?;
+        legend.push(entry(
+            Swatch::Square(rgba(VERIFIED)),
+            format!("best after {} steps: {}", r.steps, fmt_lr(r.long_lr)),
+        ));
+    }
+    if let Some(lr) = g.suggested_lr {
+        let at = on_curve(lr);
+        let (px, py) = chart.backend_coord(&(lr.log10(), at));
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let text = fmt_lr(lr);
+        let font = (FONT, 22).into_font().style(FontStyle::Bold);
+        let (w, h) = chart
+            .plotting_area()
+            .estimate_text_size(&text, &TextStyle::from(font.clone()))
+            .map(|(w, h)| (w as i32, h as i32))?;
+        // Up and to the right of the dot, unless that leaves the chart.
+        let dx = if px + 18 + w + 6 < xs.end {
+            18
+        } else {
+            -18 - w
+        };
+        let dy = if py - 44 > ys.start { -44 } else { 22 };
+        chart.plotting_area().draw(
+            &(EmptyElement::at((lr.log10(), at))
+                + Rectangle::new(
+                    [(dx - 5, dy - 3), (dx + w + 5, dy + h + 3)],
+                    WHITE.mix(0.9).filled(),
+                )
+                + Text::new(text, (dx, dy), font.color(&PICK))),
+        )?;
+        let how = match &g.race {
+            Some(_) => "halfway between the bests".to_string(),
+            None if runs > 1 => format!("{} rule, median of {runs} runs", g.rule),
+            None => format!("{} rule", g.rule),
+        };
+        legend.insert(
+            0,
+            Entry {
+                swatch: Swatch::Dot(rgba(PICK), 8),
+                text: format!("suggested {}\n  {how}", fmt_lr(lr)),
+                bold: true,
+            },
+        );
     }
     Ok(())
 }
 
-/// The loss axis: from a little below the lowest loss to a little above the highest smoothed
-/// loss before divergence (the loss at divergence can be far higher; it is clipped so the fall,
-/// which is what the suggestion reads, fills the picture).
-fn y_range(report: &Report) -> (f64, f64) {
+/// The loss axis, from the curves shown in full (each group's first run and its validation
+/// curve): from a little below the lowest loss to a little above the highest smoothed loss
+/// before divergence. The loss at divergence can be far higher; it runs off the top so that the
+/// fall, which is what the suggestion reads, fills the picture. The other runs may run off too.
+/// A curve with too few points before divergence to read shows its raw loss, up to ten times
+/// where it started.
+pub(super) fn y_range(report: &Report) -> (f64, f64) {
+    let shown = || report.groups.iter().map(|g| g.first());
     let before = || {
-        report.groups.iter().flat_map(|g| {
-            g.runs.iter().flat_map(|r| {
-                let val = r
-                    .val_curve
-                    .as_ref()
-                    .map_or(&[][..], |v| v.before_divergence());
-                r.curve.before_divergence().iter().chain(val)
-            })
+        shown().flat_map(|r| {
+            let val = r
+                .val_curve
+                .as_ref()
+                .map_or(&[][..], |v| v.before_divergence());
+            r.curve.before_divergence().iter().chain(val)
         })
     };
-    let lo = before()
+    let finite = |l: &f64| l.is_finite();
+    let mut lo = before()
         .map(|p| p.loss.min(p.smoothed_loss))
+        .filter(finite)
         .fold(f64::INFINITY, f64::min);
-    let hi = before()
+    let mut hi = before()
         .map(|p| p.smoothed_loss)
+        .filter(finite)
         .fold(f64::NEG_INFINITY, f64::max);
+    if before().count() < MIN_POINTS * report.groups.len() {
+        let raw = || {
+            shown()
+                .flat_map(|r| r.curve.points.iter().map(|p| p.loss))
+                .filter(finite)
+        };
+        let cap = raw()
+            .next()
+            .map_or(f64::INFINITY, |first| 10.0 * first.abs());
+        lo = raw().fold(lo, f64::min);
+        hi = raw().filter(|l| *l <= cap).fold(hi, f64::max);
+    }
+    // A loss that is never negative gets no negative axis, whatever the smoother's overshoot.
+    let nonnegative = shown().all(|r| {
+        r.curve
+            .points
+            .iter()
+            .all(|p| p.loss.is_nan() || p.loss >= 0.0)
+    });
+    let (lo, hi) = padded(lo, hi);
+    (if nonnegative { lo.max(0.0) } else { lo }, hi)
+}
+
+/// `lo` to `hi` with a margin of 8% of the span (5% of the value for a single value), not below
+/// zero for a loss that is not.
+fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
     }
-    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let span = hi - lo;
+    let pad = if span > 1e-9 * hi.abs().max(1.0) {
+        0.08 * span
+    } else {
+        0.05 * hi.abs().max(1e-3)
+    };
     let floor = if lo >= 0.0 { 0.0 } else { f64::NEG_INFINITY };
     ((lo - pad).max(floor), hi + pad)
+}
+
+fn draw_sweep<DB: DrawingBackend>(report: &SweepReport, root: &DrawingArea<DB, Shift>) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let points = &report.result.points;
+    let training = &report.config.training;
+    let title = format!(
+        "{} — {}, batch size {}, {} init",
+        file_name(&report.data.file),
+        training.optimizer.kind,
+        training.batch_size,
+        report.model.init,
+    );
+    let lrs = points.iter().map(|p| p.lr.log10());
+    let x0 = lrs.clone().fold(f64::INFINITY, f64::min).floor();
+    let x1 = lrs.fold(f64::NEG_INFINITY, f64::max).ceil().max(x0 + 1.0);
+    let l0 = report.result.initial_loss;
+    let lo = points
+        .iter()
+        .map(|p| p.mean_loss - p.sd_loss)
+        .fold(f64::INFINITY, f64::min)
+        .min(l0);
+    let hi = points
+        .iter()
+        .map(|p| p.mean_loss + p.sd_loss)
+        .fold(l0, f64::max);
+    let y = padded(lo, hi);
+    let y_desc = format!(
+        "best validation {}",
+        loss_units(report.model.loss).trim_start_matches("loss ")
+    );
+    let (plot_area, legend_area) = layout(root, &title)?;
+    let mut chart = chart(&plot_area, &y_desc, (x0, x1), y)?;
+    let mut legend = Vec::new();
+
+    draw_line(
+        &mut chart,
+        [(x0, l0), (x1, l0)],
+        y,
+        DIVERGED.mix(0.7).stroke_width(2),
+        true,
+    )?;
+    legend.push(entry(
+        Swatch::Dashed(DIVERGED.mix(0.7), 2),
+        format!("untrained model: {l0:.3}"),
+    ));
+    draw_line(
+        &mut chart,
+        points.iter().map(|p| (p.lr.log10(), p.mean_loss)),
+        y,
+        SMOOTH.stroke_width(3),
+        false,
+    )?;
+    legend.push(entry(
+        Swatch::Line(rgba(SMOOTH), 3),
+        format!("mean over {} seeds, ± one sd", report.config.seeds),
+    ));
+    for p in points {
+        let x = p.lr.log10();
+        draw_line(
+            &mut chart,
+            [(x, p.mean_loss - p.sd_loss), (x, p.mean_loss + p.sd_loss)],
+            y,
+            SMOOTH.mix(0.5).stroke_width(2),
+            false,
+        )?;
+    }
+    chart.draw_series(points.iter().map(|p| {
+        let colour = if p.diverged > 0 { DIVERGED } else { SMOOTH };
+        Circle::new((p.lr.log10(), p.mean_loss), 5, colour.filled())
+    }))?;
+    if points.iter().any(|p| p.diverged > 0) {
+        chart.draw_series(
+            points
+                .iter()
+                .filter(|p| p.diverged > 0)
+                .map(|p| Cross::new((p.lr.log10(), p.mean_loss), 9, DIVERGED.stroke_width(3))),
+        )?;
+        legend.push(entry(Swatch::Cross(rgba(DIVERGED)), "some seeds diverged"));
+    }
+    if let (Some(lr), Some(loss)) = (report.best_lr, report.result.best_loss) {
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((lr.log10(), loss))
+                + Circle::new((0, 0), 12, WHITE.filled())
+                + Circle::new((0, 0), 9, PICK.filled()),
+        ))?;
+        legend.insert(
+            0,
+            Entry {
+                swatch: Swatch::Dot(rgba(PICK), 8),
+                text: format!("best LR {}\n  lowest validation loss {loss:.3}", fmt_lr(lr)),
+                bold: true,
+            },
+        );
+    }
+    draw_legend(&legend_area, &legend)?;
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(i: usize, x: f64, loss: f64) -> Point {
+        Point {
+            step: i,
+            lr: 10f64.powf(x),
+            loss,
+            smoothed_loss: loss,
+        }
+    }
+
+    #[test]
+    fn the_extension_decides_the_format() {
+        assert_eq!(Format::of_path(Path::new("a/b.png")).unwrap(), Format::Png);
+        assert_eq!(Format::of_path(Path::new("b.SVG")).unwrap(), Format::Svg);
+        for bad in ["b.jpg", "b", "b.png.txt"] {
+            let e = Format::of_path(Path::new(bad)).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::Config {
+                        setting: Setting::Plot,
+                        ..
+                    }
+                ),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    /// A logistic fall from 2 to 0 centred at 10^-3, over 10^-6 to 10^0: steepest at the centre,
+    /// half as steep where the logistic's slope is half its peak, at ±0.88 of its scale. A drop
+    /// at the very start (start-up noise) is not the range, however steep.
+    #[test]
+    fn the_good_range_is_where_the_fall_is_at_least_half_the_steepest() {
+        let curve: Vec<Point> = (0..=600)
+            .map(|i| {
+                let x = -6.0 + 0.01 * i as f64;
+                let start_up = if i < 10 { 1.0 - 0.1 * i as f64 } else { 0.0 };
+                pt(i, x, 2.0 / (1.0 + ((x + 3.0) / 0.5).exp()) + start_up)
+            })
+            .collect();
+        let (a, b) = good_range(&curve).unwrap();
+        // s(x) = sech^2((x + 3) / (2 * 0.5)) / (2 * 0.5) peaks at x = -3; half of it where
+        // cosh^2 = 2, i.e. |x + 3| = acosh(sqrt 2) = 0.8814.
+        assert!((a.log10() + 3.8814).abs() < 0.011, "{}", a.log10());
+        assert!((b.log10() + 2.1186).abs() < 0.011, "{}", b.log10());
+        // A flat curve, or one that only rises, has none.
+        let flat: Vec<Point> = (0..100)
+            .map(|i| pt(i, -6.0 + 0.05 * i as f64, 1.0))
+            .collect();
+        assert_eq!(good_range(&flat), None);
+        let rising: Vec<Point> = (0..100)
+            .map(|i| pt(i, -6.0 + 0.05 * i as f64, 1.0 + 0.01 * i as f64))
+            .collect();
+        assert_eq!(good_range(&rising), None);
+    }
+
+    /// The title is the file, the optimizer, the batch size and the initialisation: nothing
+    /// else (not the number of runs).
+    #[test]
+    fn the_title_names_what_the_suggestion_is_for() {
+        use crate::data::{csv::ReadOptions, load_reader, EncodeOptions};
+        use crate::find::{find, FindConfig};
+        use crate::model::ModelConfig;
+        use crate::optim::{OptimizerConfig, OptimizerKind};
+        use crate::range_test::RangeTestConfig;
+        let mut csv = String::from("x,label\n");
+        for i in 0..80 {
+            csv += &format!("{},{}\n", i as f64 / 40.0 - 1.0, i % 2);
+        }
+        let data = load_reader(
+            csv.as_bytes(),
+            Path::new("dir/t.csv"),
+            &ReadOptions::default(),
+            &EncodeOptions::default(),
+        )
+        .unwrap();
+        let range = RangeTestConfig {
+            batch_size: 16,
+            steps: Some(20),
+            ..RangeTestConfig::with_defaults(
+                ModelConfig {
+                    hidden: vec![4],
+                    ..ModelConfig::default()
+                },
+                OptimizerConfig::new(OptimizerKind::Sgd),
+            )
+        };
+        let config = FindConfig {
+            runs: 2,
+            verify: None,
+            ..FindConfig::with_defaults(range)
+        };
+        let findings = find(&data, &config, &indicatif::ProgressBar::hidden()).unwrap();
+        let report = Report::of_find(&data, config, findings);
+        assert_eq!(title(&report), "t.csv — sgd, batch size 16, pytorch init");
+    }
+
+    #[test]
+    fn lines_are_cut_where_they_leave_the_chart() {
+        let parts = clip([(0.0, 0.5), (1.0, 1.5), (2.0, 3.0), (3.0, 0.5)], 0.0, 1.0);
+        assert_eq!(
+            parts,
+            vec![vec![(0.0, 0.5), (0.5, 1.0)], vec![(2.8, 1.0), (3.0, 0.5)]]
+        );
+        let gap = clip(
+            [(0.0, 0.5), (1.0, f64::NAN), (2.0, 0.5), (3.0, 0.6)],
+            0.0,
+            1.0,
+        );
+        assert_eq!(gap, vec![vec![(2.0, 0.5), (3.0, 0.6)]]);
+    }
 }

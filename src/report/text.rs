@@ -7,24 +7,69 @@ use std::fmt::Write;
 
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Naming, Report, Settings};
+use crate::curve::consensus::quartiles;
 use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
 use crate::grid::GridConfig;
 use crate::model::Loss;
 use crate::range_test::Signal;
 
+/// How the lines a terminal colours begin (the terminal module finds them by these).
+pub mod marks {
+    /// The suggested LR.
+    pub const SUGGESTED: &str = "suggested LR  ";
+    /// No suggested LR.
+    pub const NO_SUGGESTION: &str = "no suggested LR: ";
+    /// A warning.
+    pub const WARNING: &str = "  warning    ";
+    /// The recommended configuration.
+    pub const RECOMMENDED: &str = "recommended   ";
+    /// A sweep's best LR.
+    pub const BEST: &str = "best LR  ";
+    /// A sweep without a best LR.
+    pub const NO_BEST: &str = "no best LR: ";
+    /// Picks that disagree.
+    pub const UNSTABLE: &str = " — UNSTABLE";
+}
+
 /// The summary as text, with settings named by `naming`. `plot` is where the picture went, if
-/// anywhere.
+/// anywhere. For a report of a CSV it is [`data_text`] then [`findings_text`], which the command
+/// line prints apart: the first before training, the second after.
 pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
-    let mut out = String::new();
-    let title = match (&report.data, report.sources.as_slice()) {
-        (Some(d), _) => d.file.clone(),
-        (None, [one]) => one.clone(),
-        (None, many) => format!("{} recorded curves", many.len()),
+    let mut out = match (&report.data, report.sources.as_slice()) {
+        (Some(d), _) => data_text(d, naming),
+        (None, [one]) => format!(
+            "lrfind {} — {one}
+",
+            report.version
+        ),
+        (None, many) => format!(
+            "lrfind {} — {} recorded curves
+",
+            report.version,
+            many.len()
+        ),
     };
-    let _ = writeln!(out, "lrfind {} — {title}", report.version);
-    if let Some(d) = &report.data {
-        data_summary(&mut out, d, naming);
-    }
+    out.push_str(&findings_text(report, plot, naming));
+    out
+}
+
+/// What lrfind made of the table: the title line, then the rows, columns, label and task, and
+/// the notes of reading it. Printed before training, so a wrong label shows at once.
+pub fn data_text(d: &DataSummary, naming: Naming) -> String {
+    let mut out = format!(
+        "lrfind {} — {}
+",
+        env!("CARGO_PKG_VERSION"),
+        d.file
+    );
+    data_summary(&mut out, d, naming);
+    out
+}
+
+/// The summary after the data: the model, the optimizer, how each curve ended, the runs or the
+/// groups' table, the suggestion, the warnings and where the plot went.
+pub fn findings_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
+    let mut out = String::new();
     if let Some(m) = &report.model {
         let units = match m.loss {
             Loss::Mse => " (on the standardised target)",
@@ -126,7 +171,12 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
                 ),
                 None => format!("{} rule{median}", g.rule),
             };
-            let _ = writeln!(out, "suggested LR  {}   ({how}{of}{optimizer})", fmt_lr(lr));
+            let _ = writeln!(
+                out,
+                "{}{}   ({how}{of}{optimizer})",
+                marks::SUGGESTED,
+                fmt_lr(lr)
+            );
             out.push('\n');
             let _ = writeln!(out, "  by rule");
             for (method, lr) in &g.suggestions {
@@ -139,7 +189,7 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
                 .no_suggestion
                 .as_ref()
                 .map_or("no rule gave an answer".to_string(), |m| m.render(naming));
-            let _ = writeln!(out, "no suggested LR: {why}");
+            let _ = writeln!(out, "{}{why}", marks::NO_SUGGESTION);
         }
     }
     let warnings: Vec<(&str, &crate::curve::diagnose::Diagnostic)> = report
@@ -157,7 +207,8 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
             };
             let _ = writeln!(
                 out,
-                "  warning    {whose}{} [{}]",
+                "{}{whose}{} [{}]",
+                marks::WARNING,
                 d.message.render(naming),
                 d.code
             );
@@ -170,27 +221,59 @@ pub fn to_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
     out
 }
 
-/// The repeated runs of one group: seeds, picks and their spread.
+/// Runs whose picks are listed one by one; more are summarised by their quartiles.
+const LISTED_RUNS: usize = 5;
+
+/// The repeated runs of one group: seeds, picks (each, or their quartiles for many runs) and
+/// their spread between quartiles.
 fn runs_line(out: &mut String, g: &Group) {
     if g.runs.len() < 2 {
         return;
     }
-    let picks: Vec<String> = g
-        .runs
-        .iter()
-        .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
-        .collect();
     let seeds = match (g.runs[0].seed, g.runs[g.runs.len() - 1].seed) {
         (Some(a), Some(b)) => format!(" (seeds {a}..{b})"),
         _ => String::new(),
     };
+    let picks: Vec<f64> = g
+        .runs
+        .iter()
+        .filter_map(|r| r.picks.headline.map(|s| s.lr))
+        .collect();
+    let listed = if g.runs.len() <= LISTED_RUNS {
+        g.runs
+            .iter()
+            .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        match quartiles(&picks) {
+            Some([q1, median, q3]) => {
+                let (lo, hi) = picks
+                    .iter()
+                    .fold((f64::INFINITY, 0f64), |(lo, hi), &p| (lo.min(p), hi.max(p)));
+                let missing = match g.runs.len() - picks.len() {
+                    0 => String::new(),
+                    n => format!(", {n} without one"),
+                };
+                format!(
+                    "{} picks median {}, quartiles {} to {}, all from {} to {}{missing}",
+                    g.rule,
+                    fmt_lr(median),
+                    fmt_lr(q1),
+                    fmt_lr(q3),
+                    fmt_lr(lo),
+                    fmt_lr(hi)
+                )
+            }
+            None => "no run gave a pick".into(),
+        }
+    };
     let _ = writeln!(
         out,
-        "  runs       {}{seeds}: {}; spread {:.2} decades{}",
+        "  runs       {}{seeds}: {listed}; spread {:.2} decades between quartiles{}",
         g.runs.len(),
-        picks.join(", "),
-        g.spread_decades.unwrap_or(0.0),
-        if g.unstable { " — UNSTABLE" } else { "" }
+        g.iqr_decades.unwrap_or(0.0),
+        if g.unstable { marks::UNSTABLE } else { "" }
     );
 }
 
@@ -305,7 +388,8 @@ fn groups_table(out: &mut String, report: &Report) {
         };
         let _ = writeln!(
             out,
-            "\nrecommended   {} at LR {}   ({how})",
+            "\n{}{} at LR {}   ({how})",
+            marks::RECOMMENDED,
             r.label,
             fmt_lr(r.lr)
         );
@@ -451,18 +535,33 @@ fn short_list(items: &[String], max: usize) -> String {
 }
 
 /// The summary of a sweep as text. `plot` is where the picture went, if anywhere.
-pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
+pub fn sweep_text(report: &SweepReport, plot: Option<&str>, naming: Naming) -> String {
+    let mut out = sweep_data_text(&report.data, naming);
+    out.push_str(&sweep_findings_text(report, plot));
+    out
+}
+
+/// What lrfind made of the table, under the sweep's title line: printed before training.
+pub fn sweep_data_text(d: &DataSummary, naming: Naming) -> String {
+    let mut out = format!(
+        "lrfind sweep {} — {}
+",
+        env!("CARGO_PKG_VERSION"),
+        d.file
+    );
+    data_summary(&mut out, d, naming);
+    out
+}
+
+/// The sweep's summary after the data: the split, the model, the budget, every LR's loss and
+/// the best LR.
+pub fn sweep_findings_text(report: &SweepReport, plot: Option<&str>) -> String {
     let mut out = String::new();
-    let d = &report.data;
     let c = &report.config;
     let t = &c.training;
-    let _ = writeln!(out, "lrfind sweep {} — {}", report.version, d.file);
     let _ = writeln!(
         out,
-        "  data       {} rows, {} features, {}; {:.0}% held out for validation",
-        d.rows,
-        d.features,
-        d.task,
+        "  validation {:.0}% of rows held out",
         100.0 * c.val_split
     );
     let _ = writeln!(
@@ -508,7 +607,8 @@ pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
         (Some(lr), Some(loss)) => {
             let _ = writeln!(
                 out,
-                "best LR  {}   (lowest validation loss {loss:.4}, for {})",
+                "{}{}   (lowest validation loss {loss:.4}, for {})",
+                marks::BEST,
                 fmt_lr(lr),
                 report.optimizer
             );
@@ -516,7 +616,8 @@ pub fn sweep_text(report: &SweepReport, plot: Option<&str>) -> String {
         _ => {
             let _ = writeln!(
                 out,
-                "no best LR: at every LR tried the runs diverged or did not improve on the untrained model (loss {:.4}); try lower LRs",
+                "{}at every LR tried the runs diverged or did not improve on the untrained model (loss {:.4}); try lower LRs",
+                marks::NO_BEST,
                 report.result.initial_loss
             );
         }

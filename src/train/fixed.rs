@@ -7,6 +7,7 @@
 //! [`DIVERGE_FACTOR`] times the untrained model's; it stops there and counts as no better than
 //! not training (its loss is taken as the untrained loss `L0`).
 
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -242,13 +243,39 @@ pub fn measure(
     seed: u64,
     seeds: usize,
 ) -> Vec<Measured> {
+    measure_with_progress(
+        dataset,
+        split,
+        training,
+        lrs,
+        seed,
+        seeds,
+        &ProgressBar::hidden(),
+    )
+}
+
+/// [`measure`], counting finished runs on `progress` (of `lrs.len() * seeds`).
+pub fn measure_with_progress(
+    dataset: &Dataset,
+    split: &Split,
+    training: &Training,
+    lrs: &[f64],
+    seed: u64,
+    seeds: usize,
+    progress: &ProgressBar,
+) -> Vec<Measured> {
     let jobs: Vec<(f64, u64)> = lrs
         .iter()
         .flat_map(|&lr| (0..seeds as u64).map(move |s| (lr, seed + s)))
         .collect();
+    progress.set_length(jobs.len() as u64);
     let runs: Vec<FixedRun> = jobs
         .par_iter()
-        .map(|&(lr, s)| train_fixed(dataset, split, training, lr, s))
+        .map(|&(lr, s)| {
+            let run = train_fixed(dataset, split, training, lr, s);
+            progress.inc(1);
+            run
+        })
         .collect();
     runs.chunks(seeds)
         .zip(lrs)

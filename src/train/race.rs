@@ -10,6 +10,7 @@
 //! race costs about `first * n * (1 + 1/2 + ...)`, at most `2 first n + steps`, steps per seed
 //! instead of `n * steps`.
 
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -118,12 +119,44 @@ pub fn race(
     steps: usize,
     seed: u64,
 ) -> Option<Race> {
+    race_with_progress(
+        dataset,
+        splits,
+        candidates,
+        first,
+        steps,
+        seed,
+        &ProgressBar::hidden(),
+    )
+}
+
+/// [`race`], counting on `progress` each run (a candidate with one seed, through one round) of
+/// the runs planned. A stop requested through [`crate::interrupt`] drops the race (`None`) at
+/// the end of the round it is in.
+pub fn race_with_progress(
+    dataset: &Dataset,
+    splits: &[Split],
+    candidates: &[Candidate],
+    first: usize,
+    steps: usize,
+    seed: u64,
+    progress: &ProgressBar,
+) -> Option<Race> {
     let seeds = splits.len();
-    if candidates.is_empty() || seeds == 0 || steps == 0 {
+    if candidates.is_empty() || seeds == 0 || steps == 0 || crate::interrupt::requested() {
         return None;
     }
     let ends = round_ends(first, steps);
     let rounds = ends.len();
+    // The field halves after every round but the last, which keeps one.
+    let planned: usize = (0..rounds)
+        .scan(candidates.len(), |field, _| {
+            let now = *field;
+            *field = now.div_ceil(2);
+            Some(now)
+        })
+        .sum();
+    progress.set_length((planned * seeds) as u64);
     let mut field: Vec<(usize, Vec<Contender>)> = candidates
         .iter()
         .enumerate()
@@ -153,9 +186,14 @@ pub fn race(
             let scale = candidates[*i].steps_scale;
             let until = ((until as f64 * scale).round() as usize).max(1);
             let every = ((every as f64 * scale).round() as usize).max(1);
-            runs.par_iter_mut()
-                .for_each(|c| c.advance(dataset, until, every));
+            runs.par_iter_mut().for_each(|c| {
+                c.advance(dataset, until, every);
+                progress.inc(1);
+            });
         });
+        if crate::interrupt::requested() {
+            return None;
+        }
         // Best first; ties keep the candidates' order.
         field.sort_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
         let lowest_near_best = |field: &[(usize, Vec<Contender>)]| {
@@ -319,8 +357,12 @@ mod tests {
         assert!(r.entries.iter().any(|e| e.steps == 50));
         let huge = r.entries.iter().find(|e| e.lr == 1e1).unwrap();
         assert!(huge.diverged > 0 || huge.mean_loss >= r.entries[0].mean_loss);
-        // Deterministic: the same race again gives the same standings.
-        assert_eq!(race(&d, &s, &candidates, 50, 200, 0).unwrap(), r);
+        // Deterministic: the same race again gives the same standings; its progress counts every
+        // run of every round: 5, 3 and 2 candidates, each with 2 seeds.
+        let bar = ProgressBar::hidden();
+        let again = race_with_progress(&d, &s, &candidates, 50, 200, 0, &bar).unwrap();
+        assert_eq!(again, r);
+        assert_eq!((bar.position(), bar.length()), (20, Some(20)));
         assert!(race(&d, &s, &[], 50, 200, 0).is_none());
     }
 

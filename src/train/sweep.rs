@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::fixed::{measure, Measured, Training};
+use indicatif::ProgressBar;
+
+use super::fixed::{measure_with_progress, Measured, Training};
 use crate::data::split::Split;
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
@@ -86,15 +88,27 @@ pub struct SweepResult {
 
 /// Runs the sweep of `config` on `split` of `dataset`.
 pub fn sweep(dataset: &Dataset, split: &Split, config: &SweepConfig) -> Result<SweepResult> {
+    sweep_with_progress(dataset, split, config, &ProgressBar::hidden())
+}
+
+/// [`sweep`], counting its runs (one per LR and seed) on `progress`.
+pub fn sweep_with_progress(
+    dataset: &Dataset,
+    split: &Split,
+    config: &SweepConfig,
+    progress: &ProgressBar,
+) -> Result<SweepResult> {
     config.validate()?;
-    let points = measure(
+    let points = measure_with_progress(
         dataset,
         split,
         &config.training,
         &config.lrs,
         config.seed,
         config.seeds,
+        progress,
     );
+    progress.finish_and_clear();
     let initial_loss = points[0].initial_loss;
     let best = points
         .iter()
@@ -134,6 +148,47 @@ mod tests {
         let b = Budget::default();
         assert_eq!(b.steps(10), 500);
         assert_eq!(b.steps(100), 1000);
+    }
+
+    #[test]
+    fn the_progress_counts_every_run() {
+        let mut csv = String::from("x,label\n");
+        for i in 0..60 {
+            csv += &format!(
+                "{},{}\n",
+                i as f64 / 30.0 - 1.0,
+                if i % 2 == 0 { "a" } else { "b" }
+            );
+        }
+        let t = crate::data::csv::read(
+            csv.as_bytes(),
+            std::path::Path::new("t.csv"),
+            &Default::default(),
+        )
+        .unwrap();
+        let d = crate::data::encode(t, &crate::data::EncodeOptions::default()).unwrap();
+        let training = Training {
+            model: crate::model::ModelConfig {
+                hidden: vec![4],
+                ..Default::default()
+            },
+            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
+            batch_size: 16,
+            budget: Budget {
+                epochs: 1,
+                min_steps: 5,
+            },
+        };
+        let config = SweepConfig {
+            lrs: vec![1e-3, 1e-2, 1e-1],
+            seeds: 2,
+            ..SweepConfig::with_defaults(training)
+        };
+        let held_out = crate::data::split::split(&d, config.val_split, 0);
+        let bar = ProgressBar::hidden();
+        let r = sweep_with_progress(&d, &held_out, &config, &bar).unwrap();
+        assert_eq!(r.points.len(), 3);
+        assert_eq!((bar.position(), bar.length()), (6, Some(6)));
     }
 
     #[test]
