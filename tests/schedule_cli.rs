@@ -582,3 +582,19 @@ fn bad_input_is_refused_naming_the_flag_and_the_value() {
         "at least 1",
     );
 }
+
+#[test]
+fn the_plot_is_a_png_and_anything_else_is_refused_before_any_work() {
+    for name in ["s.svg", "s.jpg"] {
+        let dir = tempfile::tempdir().unwrap();
+        lrfind()
+            .args([
+                "schedule", "cosine", "--lr", "0.01", "--steps", "100", "--plot",
+            ])
+            .arg(dir.path().join(name))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--plot"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{name}");
+    }
+}

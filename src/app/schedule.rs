@@ -14,6 +14,7 @@ use lrfind::error::{Error, Message, Result, Setting};
 use lrfind::find::{find, FindConfig, Findings};
 use lrfind::output::Outputs;
 use lrfind::range_test::RangeTestConfig;
+use lrfind::report::plot::Format;
 use lrfind::report::schedule::{
     schedule_csv, schedule_json, schedule_text, LrSource, ScheduleEntry, ScheduleReport,
     StepsSource,
@@ -75,7 +76,13 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
         (None, true) => ("race".to_string(), "schedule"),
     };
     let inputs: Vec<&Path> = request.input.iter().map(|p| p.as_path()).collect();
-    let outputs = Outputs::check(args.output.destinations(&stem, suffix), &inputs)?;
+    let (outputs, format) = super::check_outputs(args.output.destinations(&stem, suffix), &inputs)?;
+    if format == Some(Format::Svg) {
+        return Err(Error::config(
+            Setting::Plot,
+            "lrfind schedule draws PNG only; give a name ending in .png",
+        ));
+    }
     let quiet = args.output.quiet;
 
     let report = match &request.input {
