@@ -207,6 +207,10 @@ impl Group {
                 ))
                 .setting(Setting::Target));
             }
+            // The suggestion was trained, not read off the runs' picks: their spread no longer
+            // makes it unstable (it still shows in the runs line and the JSON).
+            group.unstable = false;
+            group.diagnostics.retain(|d| d.code != "unstable");
             group.race = Some(r);
         }
         group

@@ -240,11 +240,12 @@ fn runs_line(out: &mut String, g: &Group) {
         .filter_map(|r| r.picks.headline.map(|s| s.lr))
         .collect();
     let listed = if g.runs.len() <= LISTED_RUNS {
-        g.runs
+        let picks: Vec<String> = g
+            .runs
             .iter()
             .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        format!("{} picks {}", g.rule, picks.join(", "))
     } else {
         match quartiles(&picks) {
             Some([q1, median, q3]) => {
