@@ -92,7 +92,7 @@ def mnist5k():
 
 
 def teacher(rows, features, classes, noise, seed, scales=None):
-    """Rows from a random one-hidden-layer "teacher" network, as examples/quality.rs makes them.
+    """Rows from a random one-hidden-layer "teacher" network, as the first quality benchmark (examples/quality.rs, since removed) made them.
 
     x ~ N(0, 1) (times a per-column scale when given); h = tanh(x W1) with W1 ~ N(0, 1/features)
     and 16 hidden units; o = h W2 + noise * N(0, 1) with W2 ~ N(0, 9/16). A classifier's label is
