@@ -2,30 +2,22 @@
 //! read the range tests (Ctrl-C keeps the curve so far), write up the report, write every
 //! output, print the rest of the summary.
 
-use super::{catch_interrupt, check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
+use super::{catch_interrupt, deliver_report, open_table, progress_bar, Outcome};
 use crate::cli::{self, FindArgs};
 use lrfind::data::split::split;
-use lrfind::error::{Result, Setting};
+use lrfind::error::Result;
 use lrfind::find::find;
 use lrfind::grid::run_grid;
-use lrfind::report::braille::curve_plot;
-use lrfind::report::plot::render;
 use lrfind::report::text::{data_text, findings_text};
-use lrfind::report::{csv::to_csv, json::report_json, Report};
+use lrfind::report::Report;
 
 /// Runs the range test with `args`.
 pub fn run(args: &FindArgs) -> Result<Outcome> {
     let grid = args.grid();
     let config = args.config();
     config.validate()?;
-    let (outputs, plot) = check_outputs(
-        args.output.destinations(&args.data.stem(), "lrfind"),
-        &[args.data.input()],
-    )?;
-    let console = Console::new(&args.output, &outputs);
-    let mut dataset = args
-        .data
-        .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
+    let (outputs, plot, console, mut dataset) =
+        open_table(&args.data, &args.output, args.model.seed, "lrfind")?;
     if !grid.is_grid() {
         // The range test caps the batch at the training rows; say so when it will.
         let rows = config.val_split.map_or(dataset.rows(), |f| {
@@ -52,29 +44,7 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
             config.rule
         ));
     }
-    let naming = &cli::flag;
-    let mut rendered = Vec::new();
-    if let Some(format) = plot {
-        rendered.push((Setting::Plot, render(&report, format)));
-    }
-    rendered.push((Setting::Json, Ok(report_json(&report, naming))));
-    rendered.push((Setting::Csv, Ok(to_csv(&report))));
-    let lr = report.suggested_lr();
-    let why = report
-        .main()
-        .no_suggestion
-        .as_ref()
-        .map(|m| m.render(naming));
-    deliver(
-        &outputs,
-        &console,
-        Delivery {
-            rendered,
-            lr,
-            why,
-            text: |plot| findings_text(&report, plot, naming),
-            plot: |t| curve_plot(&report, t),
-        },
-    )?;
-    Ok(Outcome::of(lr))
+    deliver_report(&report, plot, &outputs, &console, |plot| {
+        findings_text(&report, plot, &cli::flag)
+    })
 }

@@ -12,12 +12,15 @@ use std::io::{IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::cli::args::OutputArgs;
+use crate::cli::args::{DataArgs, OutputArgs};
 use crate::cli::{self, Command};
+use lrfind::data::Dataset;
 use lrfind::error::{Error, Result, Setting};
 use lrfind::output::{Destination, Outputs};
-use lrfind::report::plot::Format;
+use lrfind::report::braille::curve_plot;
+use lrfind::report::plot::{render, Format};
 use lrfind::report::terminal::Terminal;
+use lrfind::report::{csv::to_csv, json::report_json, Report};
 
 /// How a command ended, short of an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +270,59 @@ where
         print_lrfind_error(&e);
     }
     last.map_or(Ok(()), Err)
+}
+
+/// The start every command on a CSV shares: its outputs checked against its input before any
+/// work (the plot named `<stem>-<command>.png` by default), the console, and the table loaded with a reading
+/// progress bar.
+pub fn open_table(
+    data: &DataArgs,
+    output: &OutputArgs,
+    seed: u64,
+    command: &str,
+) -> Result<(Outputs, Option<Format>, Console, Dataset)> {
+    let (outputs, plot) =
+        check_outputs(output.destinations(&data.stem(), command), &[data.input()])?;
+    let console = Console::new(output, &outputs);
+    let dataset = data.load(seed, &reading_bar(output.quiet))?;
+    Ok((outputs, plot, console, dataset))
+}
+
+/// Renders a curve report's outputs (the plot in `plot`'s format, the JSON, the CSV), delivers
+/// them with the summary `text` writes, and gives the outcome: the end `find` and `analyze`
+/// share.
+pub fn deliver_report(
+    report: &Report,
+    plot: Option<Format>,
+    outputs: &Outputs,
+    console: &Console,
+    text: impl FnOnce(Option<&str>) -> String,
+) -> Result<Outcome> {
+    let naming = &cli::flag;
+    let mut rendered = Vec::new();
+    if let Some(format) = plot {
+        rendered.push((Setting::Plot, render(report, format)));
+    }
+    rendered.push((Setting::Json, Ok(report_json(report, naming))));
+    rendered.push((Setting::Csv, Ok(to_csv(report))));
+    let lr = report.suggested_lr();
+    let why = report
+        .main()
+        .no_suggestion
+        .as_ref()
+        .map(|m| m.render(naming));
+    deliver(
+        outputs,
+        console,
+        Delivery {
+            rendered,
+            lr,
+            why,
+            text,
+            plot: |t| curve_plot(report, t),
+        },
+    )?;
+    Ok(Outcome::of(lr))
 }
 
 /// Prints to stdout; a closed pipe (`lrfind x.csv | head -1`) is not an error.

@@ -1,7 +1,7 @@
 //! `lrfind sweep CSV`: check the outputs, load the table and say what was made of it, train at
 //! every LR of the grid, write up the report, write every output, print the rest of the summary.
 
-use super::{check_outputs, deliver, progress_bar, Console, Delivery, Outcome};
+use super::{deliver, open_table, progress_bar, Delivery, Outcome};
 use crate::cli::SweepArgs;
 use lrfind::data::split::try_split;
 use lrfind::error::{Result, Setting};
@@ -19,14 +19,8 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     args.model.single()?;
     let config = args.config();
     config.validate()?;
-    let (outputs, plot) = check_outputs(
-        args.output.destinations(&args.data.stem(), "sweep"),
-        &[args.data.input()],
-    )?;
-    let console = Console::new(&args.output, &outputs);
-    let mut dataset = args
-        .data
-        .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
+    let (outputs, plot, console, mut dataset) =
+        open_table(&args.data, &args.output, args.model.seed, "sweep")?;
     let held_out = try_split(&dataset, Setting::ValSplit, config.val_split, config.seed)?;
     let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
     dataset.summary.notes.extend(batch_note);

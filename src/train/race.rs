@@ -305,7 +305,7 @@ fn entry(candidate: &Candidate, runs: &[Contender]) -> Entry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data::split::split;
     use crate::data::{csv, encode, EncodeOptions};
@@ -315,8 +315,14 @@ mod tests {
     use std::path::Path;
 
     fn dataset() -> Dataset {
+        xor_dataset(300)
+    }
+
+    /// `rows` rows of two features in [-1, 1] and an XOR-like label (the sign of their product):
+    /// a small table that needs a hidden layer, for the races' tests.
+    pub(crate) fn xor_dataset(rows: usize) -> Dataset {
         let mut s = String::from("x,y,label\n");
-        for i in 0..300 {
+        for i in 0..rows {
             let (x, y) = (
                 ((i * 37) % 101) as f64 / 50.0 - 1.0,
                 ((i * 59) % 103) as f64 / 51.0 - 1.0,

@@ -657,22 +657,11 @@ fn entry(entrant: &Entrant, runs: Vec<RaceRun>) -> RaceEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{csv, encode, EncodeOptions};
     use crate::optim::OptimizerKind;
     use crate::schedule::{assert_setting, CyclicMode};
-    use std::path::Path;
 
     fn dataset() -> Dataset {
-        let mut s = String::from("x,y,label\n");
-        for i in 0..200 {
-            let (x, y) = (
-                ((i * 37) % 101) as f64 / 50.0 - 1.0,
-                ((i * 59) % 103) as f64 / 51.0 - 1.0,
-            );
-            s += &format!("{x},{y},{}\n", if x * y > 0.0 { "a" } else { "b" });
-        }
-        let t = csv::read(s.as_bytes(), Path::new("t.csv"), &Default::default()).unwrap();
-        encode(t, &EncodeOptions::default()).unwrap()
+        crate::train::race::tests::xor_dataset(200)
     }
 
     fn config(steps: usize) -> RaceConfig {
