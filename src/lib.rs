@@ -4,14 +4,21 @@
 //! The pipeline runs one way:
 //!
 //! ```text
-//! find:    CSV --> data (Table, Dataset) --> model + optim --> range_test (Run) --> curve (smooth,
-//!          divergence, rules, consensus, diagnose) --> report (Report: groups of curves) --> text |
-//!          JSON | CSV | PNG, written by output
-//! sweep:   CSV --> data --> train (fixed-LR runs over a grid) --> report (SweepReport) --> output
+//! find:     CSV --> data (Table, Dataset) --> model + optim --> range_test (Run) --> curve (smooth,
+//!           divergence, rules, consensus, diagnose) --> train::race (candidate LRs trained)
+//!           --> report (Report: groups of curves) --> text | JSON | CSV | PNG | SVG, by output
+//! grid:     CSV --> data --> one find per (weight decay, momentum, batch size) --> Smith's
+//!           reading + train::race of the configurations --> report (one group each) --> output
+//! analyze:  recorded (LR, loss) file --> curve::read --> curve (smooth, divergence, rules,
+//!           diagnose) --> report --> output
+//! sweep:    CSV --> data --> train::sweep (fixed-LR runs over a grid) --> report (SweepReport)
+//! schedule: an LR (given, or from a find) --> schedule (each kind's formula, step by step)
+//!           --> report (ScheduleReport) | train::schedule_race (kinds trained side by side)
 //! ```
 //!
-//! [`find`] ties the range tests and their reading together; [`range_test::driver`] runs the test
-//! on any model given a step closure.
+//! [`find`] ties the range tests, their reading and the race together; [`grid`] runs a find per
+//! configuration; [`analyze`] reads a curve recorded elsewhere; [`range_test::driver`] runs the
+//! test on any model given a step closure.
 //!
 //! Used as a library:
 //!
