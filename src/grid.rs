@@ -146,7 +146,9 @@ impl GridConfig {
                 b,
                 "is not a batch size: it must be at least 1",
             )?;
-            if self.is_grid() {
+            // One batch size is clamped to the rows, as in a single test; in a list, sizes clamped
+            // to the same rows would compare nothing.
+            if k.batch_size.len() > 1 {
                 check(
                     Setting::BatchSize,
                     b <= train_rows,

@@ -135,6 +135,31 @@ fn one_value_behaves_as_before() {
 }
 
 #[test]
+fn a_table_smaller_than_the_batch_runs_a_list_with_the_batch_capped() {
+    // 30 rows: the default batch of 64 is capped to the rows, as in a single test.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.csv");
+    let mut csv = String::from("x,y,label\n");
+    for i in 0..30 {
+        let (x, y) = (
+            ((i * 37) % 101) as f64 / 50.0 - 1.0,
+            ((i * 59) % 103) as f64 / 51.0,
+        );
+        csv += &format!("{x},{y},{}\n", if x > 0.0 { "a" } else { "b" });
+    }
+    std::fs::write(&path, csv).unwrap();
+    let r = json_report(
+        lrfind()
+            .arg(&path)
+            .args(["--weight-decay", "0,1e-3", "--runs", "1"]),
+    );
+    assert_eq!(r["groups"].as_array().unwrap().len(), 2);
+    assert!(r["recommended"]["lr"].is_number(), "{}", r["recommended"]);
+    let notes = r["data"]["notes"].to_string();
+    assert!(notes.contains("batch"), "{notes}");
+}
+
+#[test]
 fn bad_lists_name_the_flag_and_the_value() {
     for (args, flag, value) in [
         (vec!["--weight-decay", "0,x"], "--weight-decay", "x"),

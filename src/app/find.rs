@@ -18,7 +18,7 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
     config.validate()?;
     let (outputs, plot, console, mut dataset) =
         open_table(&args.data, &args.output, args.model.seed, "lrfind")?;
-    if !grid.is_grid() {
+    if grid.knobs.batch_size.len() == 1 {
         // The range test caps the batch at the training rows; say so when it will.
         let rows = config.val_split.map_or(dataset.rows(), |f| {
             split(&dataset, f, config.range.seed).train.len()
