@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The ground truth for a suggested learning rate: real PyTorch training, and the regret of a pick.
 
-This file owns the regret benchmark that replaces examples/quality.rs. For every table of
-bench/data/manifest.json (written by bench/datasets.py) and each optimizer it
+This file owns the regret benchmark (it replaced examples/quality.rs, which scored lrfind against
+its own sweep). For every table of bench/data/manifest.json (written by bench/datasets.py) and
+each optimizer it
 
 1. trains lrfind's default model in PyTorch at every LR of a fixed grid, under two budgets, and
    finds the best loss any fixed LR reaches;
@@ -26,6 +27,8 @@ The protocol, exactly:
   one torch.optim optimizer: every update rule used here is elementwise, so each seed's slice
   follows exactly the trajectory it would alone; only the overhead is shared.
 - Optimizers: `adam` (torch.optim.Adam defaults) and `sgd` (torch.optim.SGD, momentum 0.9).
+  Weight decay (0 unless asked for, as in bench/disciplined.py) is torch.optim's
+  `weight_decay=`: an L2 term added to the gradient of every parameter, biases included.
 - Budgets: long = max(10 epochs, 500 steps), validated after every epoch; short = 100 steps,
   validated every 10 steps. Both also validate before the first step and after the last.
 - A run's loss L is the lowest validation loss it reached (what early stopping keeps, the
@@ -40,8 +43,8 @@ The protocol, exactly:
   outside 1e-5..1). A method that gives no LR scores regret 1 and is counted as "no pick".
 
 Every trained (table, optimizer, budget, LR to 6 significant digits, seed) result is cached under
-bench/results/cache/train/, keyed also by the CSV's content hash, so reruns and new picks train
-only what is new. Every lrfind run's full JSON (curves included) is kept under
+bench/results/cache/train/, keyed also by the CSV's content hash (and by the weight decay when it
+is not 0, in a file of its own), so reruns and new picks train only what is new. Every lrfind run's full JSON (curves included) is kept under
 bench/results/cache/lrfind/<tag>/ for prototyping rules in Python.
 
 Library use (from the repository root, `sys.path.insert(0, "bench")`):
@@ -242,11 +245,13 @@ def build_mlp(sizes):
     return nn.Sequential(*layers)
 
 
-def make_optimizer(opt, params, lr):
+def make_optimizer(opt, params, lr, weight_decay=0.0):
+    """The benchmark's torch.optim optimizer; `weight_decay` is torch.optim's (an L2 term added
+    to the gradient), 0 by default."""
     if opt == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     if opt == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=SGD_MOMENTUM)
+        return torch.optim.SGD(params, lr=lr, momentum=SGD_MOMENTUM, weight_decay=weight_decay)
     raise ValueError(f"unknown optimizer {opt!r}")
 
 
@@ -308,12 +313,14 @@ def initial_losses(table, seeds=SEEDS):
         return stacked_loss(table, stacked_forward(weights, biases, table.x_val), table.y_val).tolist()
 
 
-def train_runs(table, opt, budget, lr, seeds):
-    """Trains one model per seed at constant `lr` (see the module doc); one result per seed:
-    {"best": L, "initial", "diverged", "steps"}."""
+def train_runs(table, opt, budget, lr, seeds, weight_decay=0.0):
+    """Trains one model per seed at constant `lr` (and torch.optim's `weight_decay`, elementwise
+    like the rest of the update, so the stacked seeds stay independent; see the module doc); one
+    result per seed: {"best": L, "initial", "diverged", "steps"}. L is the validation loss
+    itself, without the L2 term."""
     budget = BUDGETS[budget]
     weights, biases = stacked_init(table.sizes, seeds)
-    optimizer = make_optimizer(opt, weights + biases, lr)
+    optimizer = make_optimizer(opt, weights + biases, lr, weight_decay)
     steps, every = budget.steps(table.per_epoch), budget.eval_every(table.per_epoch)
     order = batch_order(table, seeds, steps)
 
@@ -357,12 +364,20 @@ def _write_json(path, data):
     os.replace(tmp, path)
 
 
+def wd_key(weight_decay):
+    """A weight decay to 6 significant digits, as it names its cache file (`1.00000e-04`)."""
+    return f"{round_lr(weight_decay):.5e}"
+
+
 class RunCache:
     """Trained results of one (table, optimizer, budget), keyed by LR (6 significant digits) and
-    seed, in bench/results/cache/train/<protocol>/<table>-<csv hash>/<opt>-<budget>.json."""
+    seed, in bench/results/cache/train/<protocol>/<table>-<csv hash>/<opt>-<budget>.json; with a
+    weight decay other than 0, in <opt>-wd<weight decay>-<budget>.json (weight decay 0 keeps the
+    original file, so nothing trained before it was a parameter is retrained)."""
 
-    def __init__(self, table, opt, budget):
-        self.path = CACHE / "train" / PROTOCOL / f"{table.name}-{table.digest}" / f"{opt}-{budget}.json"
+    def __init__(self, table, opt, budget, weight_decay=0.0):
+        wd = f"-wd{wd_key(weight_decay)}" if weight_decay else ""
+        self.path = CACHE / "train" / PROTOCOL / f"{table.name}-{table.digest}" / f"{opt}{wd}-{budget}.json"
         self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
 
     @staticmethod
@@ -383,9 +398,9 @@ class RunCache:
 
 
 def _train_task(task):
-    """Worker: one (table, optimizer, budget, LR) for the seeds not cached yet."""
-    name, opt, budget, lr, seeds = task
-    return task, train_runs(load_table(name), opt, budget, lr, seeds)
+    """Worker: one (table, optimizer, budget, LR[, weight decay]) for the seeds not cached yet."""
+    name, opt, budget, lr, seeds, *wd = task
+    return task, train_runs(load_table(name), opt, budget, lr, seeds, *wd)
 
 
 def one_thread():
@@ -407,20 +422,24 @@ def run_pool(tasks, worker, workers):
 
 
 def train_missing(requests, workers=WORKERS, progress=None):
-    """Trains every (table, optimizer, budget, LR) of `requests` for the seeds not yet cached."""
+    """Trains every (table, optimizer, budget, LR) or (table, optimizer, budget, LR, weight decay)
+    of `requests` for the seeds not yet cached."""
     caches, tasks = {}, []
-    for name, opt, budget, lr in dict.fromkeys((n, o, b, round_lr(lr)) for n, o, b, lr in requests):
+    keys = dict.fromkeys((n, o, b, round_lr(lr), round_lr(wd[0]) if wd else 0.0)
+                         for n, o, b, lr, *wd in requests)
+    for name, opt, budget, lr, wd in keys:
         table = load_table(name)
-        cache = caches.setdefault((name, opt, budget), RunCache(table, opt, budget))
+        cache = caches.setdefault((name, opt, budget, wd), RunCache(table, opt, budget, wd))
         seeds = cache.missing(lr)
         if seeds:
-            tasks.append((name, opt, budget, lr, tuple(seeds)))
+            # Weight decay 0 keeps the original 5-tuple task.
+            tasks.append((name, opt, budget, lr, tuple(seeds)) + ((wd,) if wd else ()))
     # Longest first, so the workers finish together.
     tasks.sort(key=lambda t: -BUDGETS[t[2]].steps(load_table(t[0]).per_epoch))
     start = time.time()
     for done, (task, results) in enumerate(run_pool(tasks, _train_task, workers), 1):
-        name, opt, budget, lr, seeds = task
-        cache = caches[(name, opt, budget)]
+        name, opt, budget, lr, seeds, *wd = task
+        cache = caches[(name, opt, budget, wd[0] if wd else 0.0)]
         for seed, result in zip(seeds, results):
             cache.put(lr, seed, result)
         cache.save()
@@ -431,17 +450,17 @@ def train_missing(requests, workers=WORKERS, progress=None):
 # ---------------------------------------------------------------------------------- the scores
 
 
-def losses_at(name, opt, budget, lr):
-    """Each seed's L at `lr`, training what is not cached."""
-    train_missing([(name, opt, budget, lr)], workers=1)
-    cache = RunCache(load_table(name), opt, budget)
+def losses_at(name, opt, budget, lr, weight_decay=0.0):
+    """Each seed's L at `lr` (and `weight_decay`), training what is not cached."""
+    train_missing([(name, opt, budget, lr, weight_decay)], workers=1)
+    cache = RunCache(load_table(name), opt, budget, round_lr(weight_decay))
     return [cache.get(lr, s)["best"] for s in SEEDS]
 
 
-def grid_losses(name, opt, budget, workers=WORKERS):
-    """{grid LR: L(lr)}, the mean over seeds of each run's L."""
-    train_missing([(name, opt, budget, lr) for lr in GRID], workers=workers)
-    cache = RunCache(load_table(name), opt, budget)
+def grid_losses(name, opt, budget, workers=WORKERS, weight_decay=0.0):
+    """{grid LR: L(lr)}, the mean over seeds of each run's L (at `weight_decay`)."""
+    train_missing([(name, opt, budget, lr, weight_decay) for lr in GRID], workers=workers)
+    cache = RunCache(load_table(name), opt, budget, round_lr(weight_decay))
     return {lr: statistics.fmean(cache.get(lr, s)["best"] for s in SEEDS) for lr in GRID}
 
 

@@ -18,11 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import oracle  # noqa: E402
 
 
-def best_alone(table, opt, lr, seed, steps=100, every=10):
+def best_alone(table, opt, lr, seed, steps=100, every=10, weight_decay=0.0):
     """Best validation loss of one plain model, trained as the short budget says."""
     torch.manual_seed(seed)
     model = oracle.build_mlp(table.sizes)
-    optimizer = oracle.make_optimizer(opt, model.parameters(), lr)
+    optimizer = oracle.make_optimizer(opt, model.parameters(), lr, weight_decay)
     loss_fn = oracle.loss_fn(table)
 
     def target(y):
