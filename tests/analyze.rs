@@ -155,6 +155,25 @@ fn standard_input_and_the_csv_export() {
 }
 
 #[test]
+fn fuzzer_finds_read_without_a_crash() {
+    // fuzz_near_equal_lrs.tsv: LRs that differ in the 16th digit once aborted on a 180 TB
+    // allocation (the divergence window followed the points per decade).
+    let file = "fuzz_near_equal_lrs.tsv";
+    let out = lrfind()
+        .arg("analyze")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(log(file)))
+        .args(["--no-plot", "--smoothing", "0.05"])
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(0..=2)),
+        "{file}: {code:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn malformed_logs_say_where_and_what_with_exit_2() {
     for (file, message) in [
         (

@@ -22,6 +22,9 @@ use super::Stop;
 pub const CONSECUTIVE: usize = 3;
 
 /// Watches losses one by one and says when the curve has diverged.
+/// The widest running median the watch keeps, in points.
+pub const MAX_WINDOW: usize = 1 << 16;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watch {
     factor: f64,
@@ -41,7 +44,8 @@ impl Watch {
         Watch {
             factor,
             window: window.max(1),
-            recent: VecDeque::with_capacity(window.max(1)),
+            // Grown as points come: a window wider than the curve holds only the curve.
+            recent: VecDeque::with_capacity(window.clamp(1, 1024)),
             best: f64::INFINITY,
             seen: 0,
             over: 0,
@@ -50,9 +54,12 @@ impl Watch {
         }
     }
 
-    /// A watch for a curve smoothed at `width` decades with `points_per_decade` points.
+    /// A watch for a curve smoothed at `width` decades with `points_per_decade` points. The
+    /// window is capped at [`MAX_WINDOW`] points: a recording whose LRs barely move (a fuzzer's,
+    /// or a log with repeated LRs) has an enormous density that no window needs to match.
     pub fn for_curve(width: f64, points_per_decade: f64, factor: f64) -> Self {
-        let tau = (width * points_per_decade).round().max(1.0) as usize;
+        let half = (MAX_WINDOW / 2) as f64;
+        let tau = (width * points_per_decade).round().clamp(1.0, half) as usize;
         Watch::new(2 * tau + 1, factor)
     }
 
@@ -108,6 +115,19 @@ impl Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lrs_that_barely_move_get_a_bounded_window() {
+        // Found by the analyze fuzzer: LRs 1e-15 decades apart asked for a window of 1e14 points.
+        for ppd in [1e15, f64::INFINITY, f64::NAN] {
+            let w = Watch::for_curve(0.05, ppd, 4.0);
+            assert!(
+                w.window <= MAX_WINDOW + 1 && w.window >= 1,
+                "{ppd}: {}",
+                w.window
+            );
+        }
+    }
 
     #[test]
     fn a_median_above_the_threshold_diverges() {
