@@ -165,7 +165,7 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>> {
 /// Draws the report and returns it as PNG bytes.
 pub fn to_png(report: &Report) -> Result<Vec<u8>> {
     let (rgb, _) = picture(report)?;
-    encode_png(&rgb)
+    encode_png(&rgb, (WIDTH, HEIGHT), png::Compression::Best)
 }
 
 /// Draws the report and returns it as SVG bytes.
@@ -197,7 +197,7 @@ pub fn render_sweep(report: &SweepReport, format: Format) -> Result<Vec<u8>> {
                     BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
                 draw_sweep(report, &root).map_err(plot_error)?;
             }
-            encode_png(&rgb)
+            encode_png(&rgb, (WIDTH, HEIGHT), png::Compression::Best)
         }
         Format::Svg => svg_bytes(|root| draw_sweep(report, root)),
     }
@@ -208,22 +208,24 @@ pub fn sweep_png(report: &SweepReport) -> Result<Vec<u8>> {
     render_sweep(report, Format::Png)
 }
 
-/// The PNG of an RGB buffer: compressed at the best level with adaptive filtering (a third of
-/// the default size for these flat-coloured pictures; a few tens of milliseconds).
-fn encode_png(rgb: &[u8]) -> Result<Vec<u8>> {
+/// The PNG of a `width` x `height` RGB buffer, with adaptive filtering at `compression`. The
+/// range test's figure uses the best level (a third of the default size for these flat-coloured
+/// pictures, for a few tens of milliseconds); the schedules' figure the default one.
+pub(crate) fn encode_png(
+    rgb: &[u8],
+    (width, height): (u32, u32),
+    compression: png::Compression,
+) -> Result<Vec<u8>> {
+    let plot = |e: png::EncodingError| Error::Plot(e.to_string());
     let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Best);
+    encoder.set_compression(compression);
     encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
-    let mut writer = encoder
-        .write_header()
-        .map_err(|e| Error::Plot(e.to_string()))?;
-    writer
-        .write_image_data(rgb)
-        .map_err(|e| Error::Plot(e.to_string()))?;
-    writer.finish().map_err(|e| Error::Plot(e.to_string()))?;
+    let mut writer = encoder.write_header().map_err(plot)?;
+    writer.write_image_data(rgb).map_err(plot)?;
+    writer.finish().map_err(plot)?;
     Ok(bytes)
 }
 
