@@ -273,8 +273,8 @@ where
 }
 
 /// The start every command on a CSV shares: its outputs checked against its input before any
-/// work (the plot named `<stem>-<command>.png` by default), the console, and the table loaded with a reading
-/// progress bar.
+/// work (the plot named `<stem>-<command>.png` by default), the console, and the table loaded
+/// with a reading progress bar.
 pub fn open_table(
     data: &DataArgs,
     output: &OutputArgs,

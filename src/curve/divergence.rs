@@ -21,10 +21,10 @@ use super::Stop;
 /// Steps in a row above the threshold that make a divergence: one noisy batch does not.
 pub const CONSECUTIVE: usize = 3;
 
-/// Watches losses one by one and says when the curve has diverged.
 /// The widest running median the watch keeps, in points.
 pub const MAX_WINDOW: usize = 1 << 16;
 
+/// Watches losses one by one and says when the curve has diverged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watch {
     factor: f64,
