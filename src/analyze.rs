@@ -53,6 +53,7 @@ fn read_run(run: &RecordedRun, config: &AnalyzeConfig) -> RunCurve {
         picks,
         planned_steps: None,
         batch_size: None,
+        cut_short: false,
     }
 }
 

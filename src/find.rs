@@ -3,35 +3,31 @@
 //! point behind the command; the result is written up by `report`.
 
 use indicatif::ProgressBar;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::curve::consensus::{consensus, log_median, Consensus};
 use crate::curve::diagnose::Origin;
 use crate::curve::rules::{suggest_points, Method, Suggestions, HEADLINE, MIN_POINTS};
-use crate::curve::Curve;
-use crate::data::split::{check_fraction, split, try_split, Split};
+use crate::curve::{Curve, Stop};
+use crate::data::split::{check_fraction, try_split};
 use crate::data::Dataset;
+use crate::engine::builtin::{Builtin, Holdout};
+use crate::engine::{Engine, RangeJob, Setup};
 use crate::error::{Error, Result, Setting};
-use crate::range_test::{run_many, RangeTestConfig, Run, Signal};
-use crate::train::fixed::{Budget, Training};
-use crate::train::race::{race_with_progress, Candidate, Race};
+use crate::range_test::{RangeTestConfig, Run, Signal, MIN_DEFAULT_STEPS};
+use crate::train::race::{race, Candidate, Ledger, Race, RacePlan};
 
 /// Range tests per run unless told otherwise: the median of three steadies the pick and shows
 /// its spread (docs/quality.md).
 pub const DEFAULT_RUNS: usize = 3;
 /// Held-out fraction used for verification when no validation split is asked for.
 pub const VERIFY_SPLIT: f64 = 0.2;
-/// The most held-out rows a race measures: enough to rank LRs (the standard error of a mean loss
-/// over 4,096 rows is about 1.6% of its spread), and it keeps the race's cost independent of the
-/// table's size.
-pub const RACE_VAL_ROWS: usize = 4096;
-/// The most training rows a race draws its batches from: more than its longest run sees (800
-/// steps of 64 rows), so a larger table gains nothing from more, and every run keeps its own
-/// shuffled copy.
-pub const RACE_TRAIN_ROWS: usize = 65_536;
+/// Times the race is widened when its winner is the lowest (or highest) LR it raced: each time
+/// by [`EXTEND_BY`] more candidates past that end.
+pub const MAX_EXTENSIONS: usize = 2;
+/// Candidates added past an end of the race each time it is widened: half a decade at the
+/// default four a decade.
+pub const EXTEND_BY: usize = 2;
 
 /// How the candidates are verified by training: a race of short runs with successive halving.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -185,8 +181,37 @@ pub struct ReadRun {
     pub curve: Curve,
     /// Its validation curve, with a split.
     pub val_curve: Option<Curve>,
-    /// Every rule's pick on the curve the suggestion reads.
+    /// Every rule's pick on the curve the suggestion reads (none for a run cut short).
     pub picks: Suggestions,
+    /// Interrupted well before the run that got furthest: its picks read a shorter curve than
+    /// the others', so they are left out.
+    pub cut_short: bool,
+}
+
+/// Where the race's winner sits against the LRs it raced, and what was done about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edges {
+    /// LRs added below the candidates the curve gave, because the lowest of them won.
+    pub added_below: Vec<f64>,
+    /// LRs added above them, because the highest won.
+    pub added_above: Vec<f64>,
+    /// Still at an end after widening: which end and why the race was not widened further.
+    pub at_end: Option<AtEnd>,
+}
+
+/// A winner at an end of the LRs raced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AtEnd {
+    /// The lowest LR raced won, and the race was widened as often as it is: the best may lie
+    /// lower.
+    LowestAfterWidening,
+    /// The lowest LR raced won, and it is the range test's first LR.
+    LowestAtStart,
+    /// The highest LR raced won, and it is within a grid step of where the range test diverged.
+    HighestBelowDivergence,
+    /// The highest LR raced won, and the race was widened as often as it is.
+    HighestAfterWidening,
 }
 
 /// What the range tests found.
@@ -194,10 +219,14 @@ pub struct ReadRun {
 pub struct Findings {
     /// Every run, in seed order (the first is the one shown in detail).
     pub runs: Vec<ReadRun>,
-    /// Their agreement.
+    /// Their agreement (over the runs not cut short).
     pub consensus: Consensus,
     /// The race of candidates around the curves' minimum, if verified.
     pub race: Option<Race>,
+    /// Whether the race's winner was at an end of the candidates, and what was done.
+    pub edges: Option<Edges>,
+    /// Why no race ran though one was asked for, when the engine could not measure one.
+    pub no_race: Option<String>,
     /// Where the first run came from, for advice.
     pub origin: Origin,
 }
@@ -229,70 +258,265 @@ pub fn read_run(run: Run, config: &FindConfig) -> ReadRun {
         curve,
         val_curve,
         picks,
+        cut_short: false,
     }
 }
 
-/// Runs the range tests of `config` on `dataset` and reads them. `progress` counts the range
-/// tests' steps, then the race's runs, each stage named in its prefix. A stop requested through
-/// [`crate::interrupt`] ends the range tests where they are and skips (or drops) the race: the
-/// curves recorded are read as they stand.
+/// The built-in engine a find of `config` on `dataset` trains with: range tests on every row
+/// (or, with a validation split, on its training rows, measuring the rest), races on splits of
+/// [`VERIFY_SPLIT`] (or the validation fraction) from each seed.
+pub fn builtin_engine<'a>(dataset: &'a Dataset, config: &FindConfig) -> Result<Builtin<'a>> {
+    let holdout = Holdout {
+        fraction: config.val_split.unwrap_or(VERIFY_SPLIT),
+        capped: true,
+    };
+    let engine = Builtin::new(dataset, config.range.model.clone(), holdout);
+    Ok(match config.val_split {
+        Some(f) => {
+            engine.with_range_split(try_split(dataset, Setting::ValSplit, f, config.range.seed)?)
+        }
+        None => engine,
+    })
+}
+
+/// Runs the range tests of `config` on `dataset` with lrfind's own model and reads them: [`find_with`]
+/// on [`builtin_engine`].
 pub fn find(dataset: &Dataset, config: &FindConfig, progress: &ProgressBar) -> Result<Findings> {
     config.validate()?;
+    find_with(&builtin_engine(dataset, config)?, config, progress)
+}
+
+/// The steps of each range test of `range` on an engine with `train_rows` training rows: one
+/// pass clamped (see [`RangeTestConfig::effective_steps`]), or the configured steps; without a
+/// known row count, [`MIN_DEFAULT_STEPS`].
+pub fn range_steps(range: &RangeTestConfig, train_rows: Option<usize>) -> usize {
+    match train_rows {
+        Some(rows) => range.effective_steps(rows),
+        None => range.steps.unwrap_or(MIN_DEFAULT_STEPS),
+    }
+}
+
+/// Runs the range tests of `config` on `engine` and reads them, then races the candidates when
+/// asked and the engine measures a validation loss. `progress` counts the range tests' steps,
+/// then the race's runs, each stage named in its prefix. A stop requested through
+/// [`crate::interrupt`] ends the range tests where they are and skips (or drops) the race: the
+/// curves recorded are read as they stand, without the runs it cut short well before the others.
+pub fn find_with(
+    engine: &dyn Engine,
+    config: &FindConfig,
+    progress: &ProgressBar,
+) -> Result<Findings> {
+    config.validate()?;
+    let caps = engine.capabilities();
     progress.set_prefix("range test");
     progress.set_message("steps");
-    let held_out = config
-        .val_split
-        .map(|f| try_split(dataset, Setting::ValSplit, f, config.range.seed))
-        .transpose()?;
-    let runs: Vec<ReadRun> = run_many(
-        dataset,
-        held_out.as_ref(),
-        &config.range,
-        config.runs,
-        progress,
-    )?
-    .into_iter()
-    .map(|run| read_run(run, config))
-    .collect();
+    let steps = range_steps(&config.range, caps.train_rows);
+    let jobs: Vec<RangeJob> = (0..config.runs as u64)
+        .map(|i| RangeJob {
+            setup: Setup {
+                optimizer: config.range.optimizer,
+                batch_size: config.range.batch_size,
+                seed: config.range.seed + i,
+            },
+            ramp: config.range.ramp(steps),
+            validation: config.val_split.is_some(),
+        })
+        .collect();
+    progress.set_length((steps * jobs.len()) as u64);
+    let recorded = engine.range_tests(&jobs, progress)?;
+    progress.finish_and_clear();
+    let mut runs: Vec<ReadRun> = recorded
+        .into_iter()
+        .map(|run| read_run(run, config))
+        .collect();
+    leave_out_cut_short(&mut runs);
     let picks: Vec<Suggestions> = runs.iter().map(|r| r.picks.clone()).collect();
     let agreed = consensus(&picks);
     let first = &runs[0];
     let origin = Origin::RangeTest {
         end_lr: config.range.end_lr,
         planned_steps: first.run.recording.planned_steps,
-        classes: dataset.target.classes(),
+        classes: caps.classes,
     };
-    let race = config.verify.and_then(|v| {
-        // A curve that neither falls nor has enough points before it diverged says nothing about
-        // where to look.
-        let readable = runs
-            .iter()
-            .any(|r| r.curve.before_divergence().len() >= MIN_POINTS);
-        if !readable {
-            return None;
-        }
-        if crate::interrupt::requested() {
-            return None;
-        }
-        let candidates = v.candidates(minimum_lr(&runs), divergence_lr(&runs));
-        let fraction = config.val_split.unwrap_or(VERIFY_SPLIT);
-        let splits: Vec<Split> = (0..v.seeds as u64)
-            .map(|s| capped(split(dataset, fraction, config.range.seed + s), s))
-            .collect();
-        progress.reset();
-        progress.set_prefix("race");
-        progress.set_message("runs");
-        let raced = verify(dataset, &splits, config, &candidates, progress);
-        progress.finish_and_clear();
-        raced
-    });
-    Ok(Findings {
+    let mut findings = Findings {
         runs,
         consensus: agreed,
-        race,
+        race: None,
+        edges: None,
+        no_race: None,
         origin,
-    })
+    };
+    let Some(v) = config.verify else {
+        return Ok(findings);
+    };
+    // A curve that neither falls nor has enough points before it diverged says nothing about
+    // where to look.
+    let readable = findings
+        .runs
+        .iter()
+        .any(|r| !r.cut_short && r.curve.before_divergence().len() >= MIN_POINTS);
+    if !readable || crate::interrupt::requested() {
+        return Ok(findings);
+    }
+    if !caps.validation {
+        findings.no_race = Some(
+            "the worker measures no validation loss, so the candidate LRs could not be raced: the suggestion is the rule's pick on the curve".into(),
+        );
+        return Ok(findings);
+    }
+    let lrs = v.candidates(findings.minimum_lr(), findings.divergence_lr());
+    let setup = Setup {
+        optimizer: config.range.optimizer,
+        batch_size: config.range.batch_size,
+        seed: config.range.seed,
+    };
+    let plan = RacePlan {
+        first: v.first_steps,
+        steps: v.steps,
+        seeds: (0..v.seeds as u64).map(|s| config.range.seed + s).collect(),
+    };
+    progress.reset();
+    progress.set_prefix("race");
+    progress.set_message("runs");
+    let mut ledger = Ledger::new();
+    let raced = race_widening(
+        engine,
+        &setup,
+        lrs,
+        &plan,
+        &v,
+        Bounds {
+            lowest: config.range.start_lr,
+            divergence: findings.divergence_lr(),
+            highest: config.range.end_lr,
+        },
+        &mut ledger,
+        progress,
+    );
+    engine.release(&ledger.keys());
+    progress.finish_and_clear();
+    if let Some((race, edges)) = raced? {
+        findings.race = Some(race);
+        findings.edges = Some(edges);
+    }
+    Ok(findings)
 }
+
+/// How far a race may be widened: not below the range test's first LR, not up to where it
+/// diverged, not past its last LR.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    lowest: f64,
+    divergence: Option<f64>,
+    highest: f64,
+}
+
+/// Races `lrs` and, while the best score of the first or the last round is the lowest (highest)
+/// LR raced, races again with [`EXTEND_BY`] more LRs of the grid past that end, up to
+/// [`MAX_EXTENSIONS`] times; the runs already trained are read from `ledger`, so widening costs
+/// only the new LRs' training.
+#[allow(clippy::too_many_arguments)]
+fn race_widening(
+    engine: &dyn Engine,
+    setup: &Setup,
+    mut lrs: Vec<f64>,
+    plan: &RacePlan,
+    v: &VerifyConfig,
+    bounds: Bounds,
+    ledger: &mut Ledger,
+    progress: &ProgressBar,
+) -> Result<Option<(Race, Edges)>> {
+    let mut edges = Edges {
+        added_below: Vec::new(),
+        added_above: Vec::new(),
+        at_end: None,
+    };
+    let step = 10f64.powf(1.0 / v.per_decade as f64);
+    let mut widened = 0;
+    loop {
+        let Some(r) = race(
+            engine,
+            &Candidate::at_lrs(setup, &lrs),
+            plan,
+            ledger,
+            progress,
+        )?
+        else {
+            return Ok(None);
+        };
+        let (low, high) = (lrs[0], lrs[lrs.len() - 1]);
+        // By score, not by the near-tie rule: a lower LR it kept for being within 2% of the best
+        // says the best lies inside the range, and widening on it would drift lower each time.
+        let best = |round: Option<&crate::train::race::Round>| round.map(|x| x.scores[0].0);
+        let (first_best, last_best) = (best(r.rounds.first()), best(r.rounds.last()));
+        let won = |lr: f64| first_best == Some(lr) || last_best == Some(lr);
+        let mut below: Vec<f64> = Vec::new();
+        let mut above: Vec<f64> = Vec::new();
+        edges.at_end = None;
+        if won(low) {
+            below = (1..=EXTEND_BY)
+                .map(|k| low / step.powi(k as i32))
+                .filter(|&lr| lr >= bounds.lowest * (1.0 - 1e-9))
+                .collect();
+            edges.at_end = Some(if below.is_empty() {
+                AtEnd::LowestAtStart
+            } else {
+                AtEnd::LowestAfterWidening
+            });
+        }
+        if won(high) {
+            // At least a grid step below where the range test diverged.
+            let ceiling = bounds.divergence.map_or(bounds.highest, |d| d / step);
+            above = (1..=EXTEND_BY)
+                .map(|k| high * step.powi(k as i32))
+                .filter(|&lr| lr <= ceiling * (1.0 + 1e-9))
+                .collect();
+            edges.at_end = Some(if above.is_empty() {
+                AtEnd::HighestBelowDivergence
+            } else {
+                AtEnd::HighestAfterWidening
+            });
+        }
+        if (below.is_empty() && above.is_empty()) || widened == MAX_EXTENSIONS {
+            return Ok(Some((r, edges)));
+        }
+        widened += 1;
+        edges.added_below.extend(&below);
+        edges.added_above.extend(&above);
+        below.reverse();
+        lrs = below.into_iter().chain(lrs).chain(above).collect();
+    }
+}
+
+/// An interrupted range test: the runs stopped at different steps, and one cut short early (it
+/// had barely started when the stop came) reads a curve the others went far past. Runs whose
+/// last LR is more than [`CUT_SHORT_DECADES`] below the furthest run's lose their picks.
+fn leave_out_cut_short(runs: &mut [ReadRun]) {
+    let last = |r: &ReadRun| r.run.recording.samples.last().map_or(0.0, |s| s.lr);
+    if !runs
+        .iter()
+        .any(|r| matches!(r.run.recording.stop, Stop::Interrupted { .. }))
+    {
+        return;
+    }
+    let furthest = runs.iter().map(last).fold(0.0, f64::max);
+    for r in runs.iter_mut() {
+        if matches!(r.run.recording.stop, Stop::Interrupted { .. })
+            && last(r) < furthest / 10f64.powf(CUT_SHORT_DECADES)
+        {
+            r.cut_short = true;
+            r.picks = Suggestions {
+                headline: None,
+                candidates: Vec::new(),
+                failure: None,
+            };
+        }
+    }
+}
+
+/// How far, in decades of LR, an interrupted run may stop before the furthest one and still be
+/// read with the others.
+pub const CUT_SHORT_DECADES: f64 = 0.25;
 
 impl Findings {
     /// The suggested LR: the race's, when candidates were raced, else the headline rule's median.
@@ -341,24 +565,6 @@ fn minimum_lr(runs: &[ReadRun]) -> Option<f64> {
     log_median(&lrs)
 }
 
-/// `split` with at most [`RACE_TRAIN_ROWS`] training and [`RACE_VAL_ROWS`] validation rows,
-/// seeded samples of its own.
-fn capped(mut split: Split, seed: u64) -> Split {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(3);
-    for (rows, max) in [
-        (&mut split.train, RACE_TRAIN_ROWS),
-        (&mut split.val, RACE_VAL_ROWS),
-    ] {
-        if rows.len() > max {
-            rows.shuffle(&mut rng);
-            rows.truncate(max);
-            rows.sort_unstable();
-        }
-    }
-    split
-}
-
 /// Where the runs diverged, median over those that did.
 fn divergence_lr(runs: &[ReadRun]) -> Option<f64> {
     let lrs: Vec<f64> = runs
@@ -368,28 +574,297 @@ fn divergence_lr(runs: &[ReadRun]) -> Option<f64> {
     log_median(&lrs)
 }
 
-/// Races the candidate LRs.
-fn verify(
-    dataset: &Dataset,
-    splits: &[Split],
-    config: &FindConfig,
-    lrs: &[f64],
-    progress: &ProgressBar,
-) -> Option<Race> {
-    let v = config.verify?;
-    let training = Training {
-        model: config.range.model.clone(),
-        optimizer: config.range.optimizer,
-        batch_size: config.range.batch_size,
-        budget: Budget::default(),
-    };
-    race_with_progress(
-        dataset,
-        splits,
-        &Candidate::at_lrs(&training, lrs),
-        v.first_steps,
-        v.steps,
-        config.range.seed,
-        progress,
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curve::Sample;
+    use crate::engine::scripted::Scripted;
+    use crate::model::ModelConfig;
+    use crate::optim::{OptimizerConfig, OptimizerKind};
+    use crate::range_test::driver::Recording;
+
+    fn config() -> FindConfig {
+        FindConfig::with_defaults(RangeTestConfig::with_defaults(
+            ModelConfig::default(),
+            OptimizerConfig::new(OptimizerKind::Adam),
+        ))
+    }
+
+    /// A range test that falls steadily with log LR and blows up past 0.1: its minimum sits at
+    /// 0.1, so the race's candidates run from about 3e-3 to 0.1.
+    fn falls_then_blows_up(_: &Setup, _: usize, lr: f64) -> f64 {
+        if lr < 0.1 {
+            2.0 - 0.1 * (lr.log10() + 6.0)
+        } else {
+            2.0 + 1e3 * lr
+        }
+    }
+
+    /// Validation losses whose best LR is `best`, more so the longer the run.
+    fn trains_best_at(best: f64) -> impl Fn(&Setup, usize, f64) -> f64 + Sync {
+        move |_, steps, lr| {
+            if steps == 0 {
+                return 1.0;
+            }
+            let off = lr.log10() - best.log10();
+            0.2 + 0.5 * off * off + 10.0 / steps as f64
+        }
+    }
+
+    #[test]
+    fn a_race_won_at_its_lowest_lr_is_widened_until_the_best_is_inside() {
+        let val = trains_best_at(1e-3);
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        let race = f.race.as_ref().unwrap();
+        let edges = f.edges.as_ref().unwrap();
+        // The curve's candidates start near 3e-3; two widenings of half a decade reach the best.
+        assert!(edges.added_below.len() >= 2, "{edges:?}");
+        assert!(edges.added_above.is_empty());
+        assert_eq!(edges.at_end, None);
+        assert!((race.winner.log10() + 3.0).abs() < 1e-9, "{}", race.winner);
+        let suggested = f.suggested_lr().unwrap();
+        assert!((suggested.log10() + 3.0).abs() < 0.13, "{suggested}");
+    }
+
+    #[test]
+    fn a_best_far_below_the_candidates_is_said_plainly() {
+        let val = trains_best_at(1e-6);
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        let edges = f.edges.as_ref().unwrap();
+        assert_eq!(edges.added_below.len(), 2 * EXTEND_BY);
+        assert_eq!(edges.at_end, Some(AtEnd::LowestAfterWidening));
+        let lowest = f
+            .race
+            .as_ref()
+            .unwrap()
+            .entries
+            .iter()
+            .map(|e| e.lr)
+            .fold(1.0, f64::min);
+        assert_eq!(f.race.unwrap().winner, lowest);
+    }
+
+    #[test]
+    fn a_best_inside_the_candidates_is_not_widened() {
+        let val = trains_best_at(1e-2);
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        let edges = f.edges.unwrap();
+        assert!(edges.added_below.is_empty() && edges.added_above.is_empty());
+        assert_eq!(edges.at_end, None);
+        // The race cost what its plan says: the scripted engine trains every job from the
+        // start, so it is asked for the restart cost of 8 candidates, 3 seeds.
+        let race = f.race.unwrap();
+        let plan = RacePlan {
+            first: 100,
+            steps: 800,
+            seeds: vec![0, 1, 2],
+        };
+        assert_eq!(race.updates, 3 * plan.incremental_steps(race.entries.len()));
+    }
+
+    #[test]
+    fn a_worker_without_validation_gets_no_race_and_says_why() {
+        let val = trains_best_at(1e-2);
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400).with_capabilities(
+            crate::engine::Capabilities {
+                validation: false,
+                train_rows: None,
+                classes: None,
+                knobs: crate::engine::Knobs::ALL,
+                parallel: 1,
+            },
+        );
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        assert!(f.race.is_none());
+        assert!(f.no_race.as_ref().unwrap().contains("no validation loss"));
+        assert_eq!(f.runs[0].run.recording.planned_steps, MIN_DEFAULT_STEPS);
+        assert!(f.suggested_lr().is_some());
+    }
+
+    fn interrupted_run(seed: u64, steps: usize) -> ReadRun {
+        let lrs = crate::schedule::ExponentialSchedule::new(1e-6, 10.0, 100).unwrap();
+        let samples: Vec<Sample> = lrs
+            .iter()
+            .take(steps)
+            .enumerate()
+            .map(|(step, lr)| Sample {
+                step,
+                lr,
+                loss: falls_then_blows_up(
+                    &Setup {
+                        optimizer: OptimizerConfig::new(OptimizerKind::Adam),
+                        batch_size: 1,
+                        seed,
+                    },
+                    step,
+                    lr,
+                ),
+            })
+            .collect();
+        let lr = samples.last().unwrap().lr;
+        read_run(
+            Run {
+                recording: Recording {
+                    samples,
+                    stop: Stop::Interrupted { lr },
+                    planned_steps: 100,
+                },
+                val_samples: Vec::new(),
+                val_every: 0,
+                batch_size: 64,
+                seed,
+            },
+            &config(),
+        )
+    }
+
+    #[test]
+    fn a_run_cut_short_by_ctrl_c_does_not_drag_the_picks() {
+        // Ctrl-C came while two runs were part way (the third had barely started).
+        let mut runs = vec![
+            interrupted_run(0, 80),
+            interrupted_run(1, 78),
+            interrupted_run(2, 50),
+        ];
+        let before = consensus(&runs.iter().map(|r| r.picks.clone()).collect::<Vec<_>>());
+        leave_out_cut_short(&mut runs);
+        assert_eq!(
+            runs.iter().map(|r| r.cut_short).collect::<Vec<_>>(),
+            [false, false, true]
+        );
+        let after = consensus(&runs.iter().map(|r| r.picks.clone()).collect::<Vec<_>>());
+        // The short run read a curve ending at 3e-3, two decades before the others; left in, it
+        // drags the median of the three down to the lower long run's pick.
+        let pick = |r: &ReadRun| r.picks.headline.unwrap().lr;
+        let (a, b) = (pick(&runs[0]), pick(&runs[1]));
+        assert_eq!(before.headline.unwrap(), a.min(b));
+        assert!((after.headline.unwrap() - (a * b).sqrt()).abs() < 1e-12);
+        assert_eq!(after.agreeing_runs, 2);
+    }
+
+    /// A report of `findings` with nothing else, for the text writer.
+    fn report(findings: Findings) -> crate::report::Report {
+        use crate::report::{Group, Report, Settings};
+        Report {
+            version: String::new(),
+            data: None,
+            model: None,
+            optimizer: None,
+            sources: Vec::new(),
+            notes: Vec::new(),
+            settings: Settings::Find(config()),
+            groups: vec![Group::from_findings(String::new(), findings, HEADLINE)],
+            grid: None,
+        }
+    }
+
+    fn text(findings: Findings) -> String {
+        let naming = |s: Setting, _: Option<&str>| format!("--{}", s.key());
+        crate::report::text::findings_text(&report(findings), None, &naming)
+    }
+
+    #[test]
+    fn the_race_says_what_it_decided_and_why() {
+        // Flat near the best: the near-tie rule keeps a lower LR than the lowest loss.
+        let val = |_: &Setup, steps: usize, lr: f64| {
+            if steps == 0 {
+                return 1.0;
+            }
+            let off = lr.log10() + 2.0;
+            0.2 + 0.003 * off * off - 0.001 * off + 10.0 / steps as f64
+        };
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        // Rounds of 100, 200 and 400 steps: eight candidates leave two in the last.
+        let mut c = config();
+        c.verify = Some(VerifyConfig {
+            steps: 400,
+            ..VerifyConfig::default()
+        });
+        let f = find_with(&engine, &c, &ProgressBar::hidden()).unwrap();
+        let race = f.race.clone().unwrap();
+        assert_eq!(race.rounds.last().unwrap().scores.len(), 2);
+        let tie = race.last_tie.expect("a near tie at the last round");
+        assert!(tie.lr < tie.best_lr && tie.loss > tie.best_loss);
+        let t = text(f);
+        // The row with the lowest loss says so; the decided block names both and the rule.
+        let row = |lr: f64| {
+            t.lines()
+                .find(|l| l.trim_start().starts_with(&crate::report::fmt_lr(lr)))
+                .unwrap_or_else(|| panic!("no row for {lr}: {t}"))
+                .to_string()
+        };
+        let best = row(tie.best_lr);
+        assert!(
+            best.contains("lowest loss at") && best.contains("400 steps"),
+            "{t}"
+        );
+        assert!(row(tie.lr).contains("chosen at"), "{t}");
+        assert!(
+            t.contains("is within 2% of its gain over the untrained model"),
+            "{t}"
+        );
+        assert!(
+            t.contains("halfway, in log LR") || t.contains("the best of both"),
+            "{t}"
+        );
+        assert!(t.contains("training steps in the race"), "{t}");
+    }
+
+    #[test]
+    fn a_parabolas_refinement_is_explained() {
+        // The best lies between two grid points: the short run's winner is refined.
+        let val = trains_best_at(10f64.powf(-1.875));
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        let race = f.race.clone().unwrap();
+        assert_ne!(race.short_lr, race.first_winner);
+        let t = text(f);
+        assert!(
+            t.contains(&format!(
+                "a parabola through its neighbours' losses puts the best at {}",
+                crate::report::fmt_lr(race.short_lr)
+            )),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn picks_that_spread_stay_unstable_with_a_race_and_say_what_that_means() {
+        // Each seed's curve sits a decade further along: the runs' picks spread two decades.
+        let range = |s: &Setup, i: usize, lr: f64| {
+            falls_then_blows_up(s, i, lr * 10f64.powi(s.seed as i32))
+        };
+        let val = trains_best_at(1e-2);
+        let engine = Scripted::new(&range, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        assert!(f.race.is_some());
+        assert!(f.consensus.iqr_decades.unwrap() > 0.25);
+        let r = report(f);
+        let g = r.main();
+        assert!(g.unstable);
+        let d = g.diagnostics.iter().find(|d| d.code == "unstable").unwrap();
+        let naming = |s: Setting, _: Option<&str>| format!("--{}", s.key());
+        assert!(d
+            .message
+            .render(&naming)
+            .contains("the suggestion comes from the race"));
+    }
+
+    #[test]
+    fn a_winner_at_the_edge_of_stability_is_said_plainly() {
+        // The best is past the divergence: the highest candidate wins and there is no room.
+        let val = trains_best_at(1.0);
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        assert_eq!(
+            f.edges.as_ref().unwrap().at_end,
+            Some(AtEnd::HighestBelowDivergence)
+        );
+        let t = text(f);
+        assert!(t.contains("near the edge of stability"), "{t}");
+        assert!(t.contains("[race_at_end]"), "{t}");
+    }
 }

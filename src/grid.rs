@@ -20,15 +20,14 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::curve::Point;
-use crate::data::split::split;
 use crate::data::Dataset;
+use crate::engine::{Engine, Setup};
 use crate::error::{Error, Message, Result, Setting};
-use crate::find::{find, FindConfig, Findings, VERIFY_SPLIT};
+use crate::find::{builtin_engine, find_with, FindConfig, Findings};
 use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::range_test::{RangeTestConfig, MAX_DEFAULT_STEPS, MIN_DEFAULT_STEPS};
 use crate::report::Knob;
-use crate::train::fixed::{Budget, Training};
-use crate::train::race::{race, Candidate, Race};
+use crate::train::race::{race, Candidate, Ledger, Race, RacePlan};
 
 /// The most configurations one run tests.
 pub const MAX_CONFIGURATIONS: usize = 36;
@@ -384,29 +383,40 @@ pub fn smiths_pick(standings: &[Standing]) -> Option<usize> {
         .map(|(i, _)| *i)
 }
 
-/// Runs the find of every configuration of `config` on `dataset`, reads them side by side and
-/// recommends one. `progress` counts configurations.
+/// Runs the find of every configuration of `config` on `dataset` with lrfind's own model:
+/// [`run_grid_with`] on the find's built-in engine.
 pub fn run_grid(
     dataset: &Dataset,
     config: &GridConfig,
     progress: &ProgressBar,
 ) -> Result<GridFindings> {
-    let fraction = config.base.val_split.unwrap_or(0.0);
-    let train_rows = dataset.rows() - (dataset.rows() as f64 * fraction).round() as usize;
+    config.base.validate()?;
+    run_grid_with(&builtin_engine(dataset, &config.base)?, config, progress)
+}
+
+/// Runs the find of every configuration of `config` on `engine`, reads them side by side and
+/// recommends one. `progress` counts configurations.
+pub fn run_grid_with(
+    engine: &dyn Engine,
+    config: &GridConfig,
+    progress: &ProgressBar,
+) -> Result<GridFindings> {
+    let caps = engine.capabilities();
+    let train_rows = caps.train_rows.unwrap_or(usize::MAX);
     config.validate(train_rows)?;
-    let configurations = config.configurations(train_rows);
+    let configurations = config.configurations(caps.train_rows.unwrap_or(MIN_DEFAULT_STEPS));
     progress.set_length(configurations.len() as u64);
     let mut found = Vec::with_capacity(configurations.len());
     for c in configurations {
-        let f = find(dataset, &c.find, &ProgressBar::hidden())?;
+        let f = find_with(engine, &c.find, &ProgressBar::hidden())?;
         progress.inc(1);
         found.push((c, f));
     }
     progress.finish_and_clear();
     let standings: Vec<Standing> = found.iter().map(|(c, f)| standing(c, f)).collect();
     let smith = smiths_pick(&standings);
-    let race = if config.verify {
-        race_configurations(dataset, config, &found)
+    let race = if config.verify && caps.validation {
+        race_configurations(engine, config, &found)?
     } else {
         None
     };
@@ -421,11 +431,13 @@ pub fn run_grid(
 
 /// Every configuration with a suggestion trains at it; batch sizes at equal examples.
 fn race_configurations(
-    dataset: &Dataset,
+    engine: &dyn Engine,
     config: &GridConfig,
     found: &[(Configuration, Findings)],
-) -> Option<Race> {
-    let smallest = found.iter().map(|(c, _)| c.find.range.batch_size).min()?;
+) -> Result<Option<Race>> {
+    let Some(smallest) = found.iter().map(|(c, _)| c.find.range.batch_size).min() else {
+        return Ok(None);
+    };
     let candidates: Vec<Candidate> = found
         .iter()
         .filter_map(|(c, f)| {
@@ -437,33 +449,35 @@ fn race_configurations(
             Some(Candidate {
                 label: c.label.clone(),
                 lr,
-                training: Training {
-                    model: c.find.range.model.clone(),
+                setup: Setup {
                     optimizer: c.find.range.optimizer,
                     batch_size: c.find.range.batch_size,
-                    budget: Budget::default(),
+                    seed: c.find.range.seed,
                 },
                 steps_scale: scale,
             })
         })
         .collect();
     if candidates.len() < 2 {
-        return None;
+        return Ok(None);
     }
     let seed = config.base.range.seed;
     let seeds = config.base.verify.map_or(1, |v| v.seeds);
-    let fraction = config.base.val_split.unwrap_or(VERIFY_SPLIT);
-    let splits: Vec<_> = (0..seeds as u64)
-        .map(|s| split(dataset, fraction, seed + s))
-        .collect();
-    race(
-        dataset,
-        &splits,
+    let plan = RacePlan {
+        first: RACE_FIRST_STEPS,
+        steps: RACE_STEPS,
+        seeds: (0..seeds as u64).map(|s| seed + s).collect(),
+    };
+    let mut ledger = Ledger::new();
+    let raced = race(
+        engine,
         &candidates,
-        RACE_FIRST_STEPS,
-        RACE_STEPS,
-        seed,
-    )
+        &plan,
+        &mut ledger,
+        &ProgressBar::hidden(),
+    );
+    engine.release(&ledger.keys());
+    raced
 }
 
 /// The recommendation: the race's survivor when there was a race, else Smith's pick.

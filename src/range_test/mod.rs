@@ -1,26 +1,20 @@
-//! The LR range test (Smith, 2017) on lrfind's own MLP: train a fresh model for a number of steps
-//! while the learning rate grows exponentially, record each step's loss, and stop when it
-//! diverges. The ramp and the stop are the generic [`driver`]; this module supplies the model, the
-//! batches and, optionally, a validation loss measured along the way.
-//!
-//! Validation (optional): with a held-out split, the validation loss is measured every
-//! `k = ceil(validation rows / batch size)` steps, so measuring costs about a third of training
-//! (a forward pass is about a third of a step).
+//! The LR range test (Smith, 2017): train a fresh model for a number of steps while the learning
+//! rate grows exponentially, record each step's loss, and stop when it diverges. The ramp and the
+//! stop are the generic [`driver`]; this module holds the test's settings and what one test
+//! recorded. Who trains is an engine's business (`crate::engine`): lrfind's own MLP
+//! (`engine::builtin`, which also measures a validation loss along the way when asked) or a
+//! user's training through the protocol.
 
 pub mod driver;
 
-use indicatif::ProgressBar;
-use rayon::prelude::*;
 use serde::Serialize;
 
-use self::driver::{drive, Ramp, Recording};
+use self::driver::{Ramp, Recording};
 use crate::curve::{CurveSettings, Sample};
-use crate::data::split::Split;
-use crate::data::Dataset;
+
 use crate::error::{Error, Result, Setting};
 use crate::model::ModelConfig;
 use crate::optim::OptimizerConfig;
-use crate::train::{Evaluator, Trainer};
 
 pub use self::driver::{DEFAULT_END_LR, DEFAULT_START_LR};
 pub use crate::curve::{DEFAULT_DIVERGE_FACTOR, DEFAULT_SMOOTHING};
@@ -141,109 +135,6 @@ pub struct Run {
     pub batch_size: usize,
     /// Seed used.
     pub seed: u64,
-}
-
-/// Runs the range test on every row of `dataset`. `progress` is advanced once per step (pass a
-/// hidden bar to show nothing).
-pub fn run(dataset: &Dataset, config: &RangeTestConfig, progress: &ProgressBar) -> Result<Run> {
-    progress.set_length(config.effective_steps(dataset.rows()) as u64);
-    let run = run_on_rows(
-        dataset,
-        (0..dataset.rows()).collect(),
-        None,
-        config,
-        progress,
-    );
-    progress.finish_and_clear();
-    run
-}
-
-/// Runs `runs` range tests with seeds `config.seed..config.seed + runs`, in parallel, on the
-/// training rows of `split` (every row without one), measuring the validation rows if any.
-/// Results are in seed order and identical to running them one by one.
-pub fn run_many(
-    dataset: &Dataset,
-    split: Option<&Split>,
-    config: &RangeTestConfig,
-    runs: usize,
-    progress: &ProgressBar,
-) -> Result<Vec<Run>> {
-    if runs == 0 {
-        return Err(Error::config(Setting::Runs, "must be at least 1"));
-    }
-    let train: Vec<usize> = match split {
-        Some(s) => s.train.clone(),
-        None => (0..dataset.rows()).collect(),
-    };
-    progress.set_length((config.effective_steps(train.len()) * runs) as u64);
-    let all = (0..runs as u64)
-        .into_par_iter()
-        .map(|i| {
-            let config = RangeTestConfig {
-                seed: config.seed + i,
-                ..config.clone()
-            };
-            let val = split.map(|s| s.val.clone());
-            run_on_rows(dataset, train.clone(), val, &config, progress)
-        })
-        .collect::<Result<Vec<_>>>();
-    progress.finish_and_clear();
-    all
-}
-
-/// Runs the range test on the given rows of `dataset`, measuring the `val` rows if given.
-pub fn run_on_rows(
-    dataset: &Dataset,
-    rows: Vec<usize>,
-    val: Option<Vec<usize>>,
-    config: &RangeTestConfig,
-    progress: &ProgressBar,
-) -> Result<Run> {
-    config.validate()?;
-    config.model.check_size(dataset)?;
-    let n = rows.len();
-    let batch_size = config.effective_batch(n);
-    let ramp = config.ramp(config.effective_steps(n));
-    let mut trainer = Trainer::new(
-        dataset,
-        rows,
-        &config.model,
-        &config.optimizer,
-        batch_size,
-        config.seed,
-    );
-    let mut validation = val.filter(|v| !v.is_empty()).map(|v| {
-        let every = v.len().div_ceil(batch_size).max(1);
-        (Evaluator::new(dataset, trainer.model(), v), every)
-    });
-    let val_every = validation.as_ref().map_or(0, |(_, every)| *every);
-    let mut val_samples = Vec::new();
-    let mut step = 0;
-    let recording = drive(
-        &ramp,
-        |lr| {
-            let loss = trainer.step(dataset, lr) as f64;
-            if let Some((evaluator, every)) = validation.as_mut() {
-                if loss.is_finite() && step % *every == 0 {
-                    // Measured after this step's update, at the LR that made it.
-                    let loss = trainer.evaluate(evaluator, dataset);
-                    if loss.is_finite() {
-                        val_samples.push(Sample { step, lr, loss });
-                    }
-                }
-            }
-            step += 1;
-            loss
-        },
-        progress,
-    )?;
-    Ok(Run {
-        recording,
-        val_samples,
-        val_every,
-        batch_size,
-        seed: config.seed,
-    })
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use crate::curve::rules::{Method, NoSuggestion, Suggestions};
 use crate::curve::{Curve, Stop};
 use crate::data::{DataSummary, Dataset};
 use crate::error::{Message, Setting};
-use crate::find::{FindConfig, Findings};
+use crate::find::{AtEnd, Edges, FindConfig, Findings};
 use crate::grid::{Equal, GridConfig, GridFindings, Recommendation, Standing};
 use crate::model::{loss_for, Init, Loss, ModelConfig};
 use crate::optim::OptimizerConfig;
@@ -107,6 +107,8 @@ pub struct RunCurve {
     pub planned_steps: Option<usize>,
     /// Batch size used, for lrfind's own runs.
     pub batch_size: Option<usize>,
+    /// Interrupted well before the run that got furthest: its picks are left out.
+    pub cut_short: bool,
 }
 
 /// One knob of a configuration, as `setting = value`.
@@ -147,6 +149,10 @@ pub struct Group {
     pub diagnostics: Vec<Diagnostic>,
     /// The race of candidate LRs, when they were verified by training.
     pub race: Option<Race>,
+    /// Whether the race's winner sat at an end of the LRs raced, and what was done.
+    pub edges: Option<Edges>,
+    /// Why no race ran though one was asked for.
+    pub no_race: Option<String>,
 }
 
 impl Group {
@@ -176,6 +182,8 @@ impl Group {
             unstable: is_unstable(agreed.iqr_decades),
             diagnostics,
             race: None,
+            edges: None,
+            no_race: None,
             runs,
         }
     }
@@ -184,20 +192,56 @@ impl Group {
     pub fn from_findings(label: String, findings: Findings, rule: Method) -> Self {
         let suggested = findings.suggested_lr();
         let Findings {
-            runs, race, origin, ..
+            runs,
+            race,
+            edges,
+            no_race,
+            origin,
+            ..
         } = findings;
+        let cut: Vec<(u64, f64)> = runs
+            .iter()
+            .filter(|r| r.cut_short)
+            .map(|r| {
+                (
+                    r.run.seed,
+                    r.run.recording.samples.last().map_or(0.0, |s| s.lr),
+                )
+            })
+            .collect();
+        let furthest = runs
+            .iter()
+            .filter_map(|r| r.run.recording.samples.last().map(|s| s.lr))
+            .fold(0.0, f64::max);
         let runs = runs
             .into_iter()
             .map(|r| RunCurve {
                 seed: Some(r.run.seed),
                 planned_steps: Some(r.run.recording.planned_steps),
                 batch_size: Some(r.run.batch_size),
+                cut_short: r.cut_short,
                 curve: r.curve,
                 val_curve: r.val_curve,
                 picks: r.picks,
             })
             .collect();
         let mut group = Group::read(label, runs, rule, &origin);
+        if !cut.is_empty() {
+            let listed: Vec<String> = cut
+                .iter()
+                .map(|(seed, lr)| format!("seed {seed} at LR {lr:.2e}"))
+                .collect();
+            group.diagnostics.push(Diagnostic {
+                code: "cut_short",
+                message: Message::new(format!(
+                    "Ctrl-C stopped {} well before the furthest run (LR {furthest:.2e}): {} picks are left out, so as not to drag the suggestion to where {} stopped",
+                    listed.join(", "),
+                    if cut.len() == 1 { "its" } else { "their" },
+                    if cut.len() == 1 { "it" } else { "they" },
+                )),
+            });
+        }
+        group.no_race = no_race;
         if let Some(r) = race {
             group.suggested_lr = suggested;
             if group.suggested_lr.is_none() {
@@ -207,11 +251,16 @@ impl Group {
                 ))
                 .setting(Setting::Target));
             }
-            // The suggestion was trained, not read off the runs' picks: their spread no longer
-            // makes it unstable (it still shows in the runs line and the JSON).
-            group.unstable = false;
-            group.diagnostics.retain(|d| d.code != "unstable");
+            // The suggestion was trained, not read off one curve, but the runs' spread still says
+            // the curves are noisy: the flag stays, and the message says what it means now.
+            if let Some(d) = group.diagnostics.iter_mut().find(|d| d.code == "unstable") {
+                d.message = unstable_with_race(group.iqr_decades.unwrap_or(0.0), group.runs.len());
+            }
+            if let Some(d) = edges.as_ref().and_then(|e| at_end(e, &r)) {
+                group.diagnostics.push(d);
+            }
             group.race = Some(r);
+            group.edges = edges;
         }
         group
     }
@@ -334,6 +383,56 @@ impl Report {
     pub fn suggested_lr(&self) -> Option<f64> {
         self.main().suggested_lr
     }
+}
+
+/// The warning for a race whose winner is still at an end of the LRs raced.
+fn at_end(edges: &Edges, race: &Race) -> Option<Diagnostic> {
+    let lowest = race
+        .entries
+        .iter()
+        .map(|e| e.lr)
+        .fold(f64::INFINITY, f64::min);
+    let highest = race.entries.iter().map(|e| e.lr).fold(0.0, f64::max);
+    let message = match edges.at_end? {
+        AtEnd::LowestAfterWidening => Message::new(format!(
+            "the lowest LR raced ({}) still trained best after the race was widened {} times: the best LR may be lower still; race lower LRs with a larger ",
+            fmt_lr(lowest),
+            crate::find::MAX_EXTENSIONS
+        ))
+        .setting(Setting::VerifyBelow),
+        AtEnd::LowestAtStart => Message::new(format!(
+            "the lowest LR raced ({}) trained best, and it is where the range test started: lower ",
+            fmt_lr(lowest)
+        ))
+        .setting(Setting::StartLr)
+        .text(" to race below it"),
+        AtEnd::HighestBelowDivergence => Message::new(format!(
+            "the highest LR raced ({}) trained best, and the next LRs up are where the range test diverged: the best LR is near the edge of stability, so the suggestion is a little below the best a run can take",
+            fmt_lr(highest)
+        )),
+        AtEnd::HighestAfterWidening => Message::new(format!(
+            "the highest LR raced ({}) still trained best after the race was widened {} times: the best LR may be higher still",
+            fmt_lr(highest),
+            crate::find::MAX_EXTENSIONS
+        )),
+    };
+    Some(Diagnostic {
+        code: "race_at_end",
+        message,
+    })
+}
+
+/// What an unstable spread of the runs' picks means when a race chose the LR: the curves are
+/// noisy, so no rule's pick on one of them is to be trusted; the race trained LRs across the
+/// spread, yet its winner moves with the seeds too.
+fn unstable_with_race(iqr: f64, runs: usize) -> Message {
+    Message::new(format!(
+        "the {runs} runs' picks spread over {iqr:.2} decades between their quartiles (more than {}): the curves are noisy, so a rule's pick on any one of them is unreliable; the suggestion comes from the race, which trained LRs across that spread, but a noisy table moves its winner too: check it with more ",
+        crate::curve::consensus::UNSTABLE_DECADES
+    ))
+    .setting(Setting::VerifySeeds)
+    .text(" or ")
+    .setting(Setting::Runs)
 }
 
 /// An LR in the short scientific form reports use, e.g. `3.16e-3`.

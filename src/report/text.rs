@@ -12,6 +12,7 @@ use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
 use crate::grid::GridConfig;
 use crate::model::Loss;
 use crate::range_test::Signal;
+use crate::train::race::{NearTie, NEAR_TIE};
 
 /// How the lines a terminal colours begin (the terminal module finds them by these).
 pub mod marks {
@@ -243,7 +244,11 @@ fn runs_line(out: &mut String, g: &Group) {
         let picks: Vec<String> = g
             .runs
             .iter()
-            .map(|r| r.picks.headline.map_or("-".into(), |s| fmt_lr(s.lr)))
+            .map(|r| match (r.cut_short, r.picks.headline) {
+                (true, _) => "cut short".into(),
+                (false, Some(s)) => fmt_lr(s.lr),
+                (false, None) => "-".into(),
+            })
             .collect();
         format!("{} picks {}", g.rule, picks.join(", "))
     } else {
@@ -398,34 +403,53 @@ fn groups_table(out: &mut String, report: &Report) {
 }
 
 /// The race of a group, if it has one: each candidate's best validation loss and how long it
-/// lasted.
+/// lasted, then what was decided and why (the near-tie rule, the parabola's refinement, the
+/// widening at an end, the halfway suggestion) and what the race cost.
 fn race(out: &mut String, g: &Group) {
+    if let Some(why) = &g.no_race {
+        let _ = writeln!(out, "  race       none: {why}");
+    }
     let Some(r) = &g.race else {
         return;
     };
     let _ = writeln!(
         out,
-        "  race       best validation loss ({} runs each, own seed and split; untrained {:.4}); the better half trains on, doubling its steps; suggested: halfway between the best at {} steps ({}) and at {} ({})",
+        "  race       {} LRs trained from scratch, {} runs each (own seed and split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
+        r.entries.len(),
         r.seeds,
         r.initial_loss,
-        r.first_steps,
-        fmt_lr(r.short_lr),
-        r.steps,
-        fmt_lr(r.long_lr)
     );
+    let (short, long) = (r.first_steps, r.steps);
+    let lowest = |tie: Option<NearTie>| tie.map(|t| t.best_lr);
     let mut entries: Vec<_> = r.entries.iter().collect();
     entries.sort_by(|a, b| a.lr.total_cmp(&b.lr));
     for e in entries {
-        let mark = match (e.lr == r.first_winner, e.lr == r.winner) {
-            (true, true) => "  <- best at both",
-            (true, false) => "  <- best at the first round",
-            (false, true) => "  <- best at the last round",
-            _ => "",
-        };
+        let mut marks: Vec<String> = Vec::new();
+        match (e.lr == r.first_winner, e.lr == r.winner) {
+            (true, true) if short == long => marks.push(format!("chosen at {long} steps")),
+            (true, true) => marks.push(format!("chosen at {short} and at {long} steps")),
+            (true, false) => marks.push(format!("chosen at {short} steps")),
+            (false, true) => marks.push(format!("chosen at {long} steps")),
+            _ => {}
+        }
+        match (
+            lowest(r.first_tie) == Some(e.lr),
+            lowest(r.last_tie) == Some(e.lr) && long != short,
+        ) {
+            (true, true) => marks.push(format!("lowest loss at {short} and at {long} steps")),
+            (true, false) => marks.push(format!("lowest loss at {short} steps")),
+            (false, true) => marks.push(format!("lowest loss at {long} steps")),
+            (false, false) => {}
+        }
         let diverged = if e.diverged > 0 {
             format!(" ({} diverged)", e.diverged)
         } else {
             String::new()
+        };
+        let mark = if marks.is_empty() {
+            String::new()
+        } else {
+            format!("  <- {}", marks.join("; "))
         };
         let _ = writeln!(
             out,
@@ -435,6 +459,95 @@ fn race(out: &mut String, g: &Group) {
             e.steps
         );
     }
+    let mut decided = Vec::new();
+    decided.push(round_decision(
+        short,
+        r.first_winner,
+        r.short_lr,
+        r.first_tie,
+    ));
+    if long != short {
+        decided.push(round_decision(long, r.winner, r.long_lr, r.last_tie));
+        let suggested = (r.short_lr * r.long_lr).sqrt();
+        decided.push(if r.short_lr == r.long_lr {
+            format!("suggested {}: the best of both", fmt_lr(suggested))
+        } else {
+            format!(
+                "suggested {}: halfway, in log LR, between the two, so that neither a short nor a long run is far from its best",
+                fmt_lr(suggested)
+            )
+        });
+    }
+    if let Some(e) = &g.edges {
+        for (lrs, end, side) in [
+            (&e.added_below, "lowest", "lower"),
+            (&e.added_above, "highest", "higher"),
+        ] {
+            if !lrs.is_empty() {
+                let list: Vec<String> = lrs.iter().map(|&lr| fmt_lr(lr)).collect();
+                decided.push(format!(
+                    "widened: the {end} LR first raced trained best, so {} {side} LRs were raced too ({})",
+                    lrs.len(),
+                    list.join(", ")
+                ));
+            }
+        }
+    }
+    for (i, line) in decided.iter().enumerate() {
+        let head = if i == 0 {
+            "  decided    "
+        } else {
+            "             "
+        };
+        let _ = writeln!(out, "{head}{line}");
+    }
+    let range_steps: usize = g.runs.iter().map(|r| r.curve.points.len()).sum();
+    if range_steps > 0 {
+        let _ = writeln!(
+            out,
+            "  cost       {} training steps in the race, {:.0}x the range tests' {}",
+            thousands(r.updates),
+            r.updates as f64 / range_steps as f64,
+            thousands(range_steps)
+        );
+    }
+}
+
+/// One round's decision in words: which LR trained best, whether the near-tie rule kept a
+/// lower one, and where the parabola through its neighbours put the best between them.
+fn round_decision(steps: usize, chosen: f64, refined: f64, tie: Option<NearTie>) -> String {
+    let mut line = match tie {
+        Some(t) => format!(
+            "at {steps} steps {} had the lowest loss ({:.4}), but {} ({:.4}) is within {:.0}% of its gain over the untrained model, and the lower LR is kept: a slightly smaller LR costs little, a larger one can diverge",
+            fmt_lr(t.best_lr),
+            t.best_loss,
+            fmt_lr(t.lr),
+            t.loss,
+            100.0 * NEAR_TIE
+        ),
+        None => format!("at {steps} steps {} trained best", fmt_lr(chosen)),
+    };
+    if refined != chosen {
+        let _ = write!(
+            line,
+            "; a parabola through its neighbours' losses puts the best at {}",
+            fmt_lr(refined)
+        );
+    }
+    line
+}
+
+/// `n` with a comma between thousands, e.g. `9,300`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The data block: rows, how the file was read, each feature column's kind, missing values, the

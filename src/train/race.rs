@@ -8,15 +8,22 @@
 //!
 //! The rounds end at `first, 2 first, 4 first, ..., steps`; with `n` candidates and `R` rounds the
 //! race costs about `first * n * (1 + 1/2 + ...)`, at most `2 first n + steps`, steps per seed
-//! instead of `n * steps`.
+//! instead of `n * steps`, when the engine carries each training on from where it stopped
+//! ([`RacePlan::incremental_steps`]); an engine that trains it again from the start pays
+//! `first * n * R` ([`RacePlan::restart_steps`]).
+//!
+//! Whoever trains, the race is the same: its runs are training jobs handed to an
+//! [`Engine`](crate::engine::Engine), and every decision is a function of what they measured. A
+//! [`Ledger`] keeps every run, so that a race over more candidates (the find widens a race whose
+//! winner sits at an end) trains only what is new.
+
+use std::collections::HashMap;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::fixed::{Contender, Training};
-use crate::data::split::Split;
-use crate::data::Dataset;
+use crate::engine::{next_keys, Engine, JobKey, LrPlan, Setup, TrainJob, Trained};
+use crate::error::Result;
 
 /// Validation measurements per round, at most.
 pub const EVALUATIONS_PER_ROUND: usize = 8;
@@ -26,32 +33,80 @@ pub const EVALUATIONS_PER_ROUND: usize = 8;
 /// one too large can diverge.
 pub const NEAR_TIE: f64 = 0.02;
 
-/// One contestant: an LR, and what it trains.
+/// One contestant: an LR, and what it trains with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     /// What to call it.
     pub label: String,
     /// Its LR.
     pub lr: f64,
-    /// The model, optimizer and batch size it trains with.
-    pub training: Training,
+    /// The optimizer and batch size it trains with (the seed is each run's).
+    pub setup: Setup,
     /// Its share of each round's steps (1: all of them; a batch twice the smallest, compared at
     /// equal examples seen, trains half as many).
     pub steps_scale: f64,
 }
 
 impl Candidate {
-    /// One candidate per LR, all training the same way, each labelled by its LR.
-    pub fn at_lrs(training: &Training, lrs: &[f64]) -> Vec<Candidate> {
+    /// One candidate per LR, all training with `setup`, each labelled by its LR.
+    pub fn at_lrs(setup: &Setup, lrs: &[f64]) -> Vec<Candidate> {
         lrs.iter()
             .map(|&lr| Candidate {
                 label: format!("{lr:.2e}"),
                 lr,
-                training: training.clone(),
+                setup: *setup,
                 steps_scale: 1.0,
             })
             .collect()
     }
+}
+
+/// How long a race trains and on how many seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RacePlan {
+    /// Steps of the first round, where every candidate trains.
+    pub first: usize,
+    /// Steps of the last round, where the survivor trains.
+    pub steps: usize,
+    /// One run per seed for every candidate, each on the split of its seed.
+    pub seeds: Vec<u64>,
+}
+
+impl RacePlan {
+    /// Training updates the race asks for at most, per seed, with `n` candidates: every round's
+    /// field trained to the round's end. An engine that carries a training further from where it
+    /// stopped trains fewer ([`RacePlan::incremental_steps`]).
+    pub fn restart_steps(&self, n: usize) -> usize {
+        let ends = round_ends(self.first, self.steps);
+        field_sizes(n, ends.len())
+            .zip(&ends)
+            .map(|(field, end)| field * end)
+            .sum()
+    }
+
+    /// Training updates per seed with `n` candidates when every training is carried further
+    /// from where it stopped.
+    pub fn incremental_steps(&self, n: usize) -> usize {
+        let ends = round_ends(self.first, self.steps);
+        let mut prev = 0;
+        field_sizes(n, ends.len())
+            .zip(&ends)
+            .map(|(field, &end)| {
+                let d = field * (end - prev);
+                prev = end;
+                d
+            })
+            .sum()
+    }
+}
+
+/// The field of each round: `n`, then halved (rounding up) after every round but the last.
+fn field_sizes(n: usize, rounds: usize) -> impl Iterator<Item = usize> {
+    (0..rounds).scan(n, |field, _| {
+        let now = *field;
+        *field = now.div_ceil(2);
+        Some(now)
+    })
 }
 
 /// One candidate's standing when it left the race (or won it).
@@ -68,6 +123,32 @@ pub struct Entry {
     pub steps: usize,
     /// Seeds that diverged.
     pub diverged: usize,
+}
+
+/// One round: who trained in it, to how many steps, and their scores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Round {
+    /// Steps every contestant had trained at its end (before a candidate's share).
+    pub steps: usize,
+    /// Each contestant's LR and score (mean over seeds of the best validation loss so far), best
+    /// first.
+    pub scores: Vec<(f64, f64)>,
+    /// How many went on (1 after the last round: the winner).
+    pub kept: usize,
+}
+
+/// Where the near-tie rule chose a lower LR than the lowest score: at `lr` the score was
+/// `loss`, within [`NEAR_TIE`] of the best's improvement at `best_lr` (`best_loss`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NearTie {
+    /// The LR kept.
+    pub lr: f64,
+    /// Its score.
+    pub loss: f64,
+    /// The LR with the lowest score.
+    pub best_lr: f64,
+    /// The lowest score.
+    pub best_loss: f64,
 }
 
 /// How a race went.
@@ -93,6 +174,55 @@ pub struct Race {
     pub steps: usize,
     /// Runs per candidate, each with its own seed and split.
     pub seeds: usize,
+    /// Every round, first to last.
+    pub rounds: Vec<Round>,
+    /// The near-tie rule's choice in the first round, where it chose a lower LR than the best.
+    pub first_tie: Option<NearTie>,
+    /// The same in the last round.
+    pub last_tie: Option<NearTie>,
+    /// Training updates the engine was asked for (what the race cost), over all seeds.
+    pub updates: usize,
+}
+
+/// Every run a race (or several races over overlapping candidates) trained, by candidate and
+/// seed: a later race asks the engine only for what goes past them, so racing again with more
+/// candidates costs only the new training.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    runs: HashMap<(String, u64, u64), (JobKey, Trained)>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Self {
+        Ledger::default()
+    }
+
+    /// Every job key it holds, to release from the engine.
+    pub fn keys(&self) -> Vec<JobKey> {
+        self.runs.values().map(|(k, _)| *k).collect()
+    }
+
+    fn slot(candidate: &Candidate, seed: u64) -> (String, u64, u64) {
+        (candidate.label.clone(), candidate.lr.to_bits(), seed)
+    }
+}
+
+/// `trained` as it stood after `until` updates: the same training stopped there measured the
+/// same points, since every job's measurements up to a step are those of its shorter jobs.
+pub fn truncated(trained: &Trained, until: usize) -> Trained {
+    Trained {
+        initial_loss: trained.initial_loss,
+        evaluations: trained
+            .evaluations
+            .iter()
+            .filter(|v| v.step <= until)
+            .copied()
+            .collect(),
+        steps: trained.steps.min(until),
+        diverged: trained.diverged && trained.steps <= until,
+        seconds: trained.seconds,
+    }
 }
 
 /// Where the rounds of a race from `first` to `steps` steps end: doubling, the last at `steps`.
@@ -107,138 +237,115 @@ pub fn round_ends(first: usize, steps: usize) -> Vec<usize> {
     ends
 }
 
-/// Races `candidates` (label, LR) with one run per split of `splits` (seed `seed + s` on
-/// `splits[s]`: a small cross-validation, so that the winner does not hang on which rows one
-/// split held out), from a first round of `first` steps to a last of `steps`. `None` without
-/// candidates.
-pub fn race(
-    dataset: &Dataset,
-    splits: &[Split],
-    candidates: &[Candidate],
-    first: usize,
-    steps: usize,
-    seed: u64,
-) -> Option<Race> {
-    race_with_progress(
-        dataset,
-        splits,
-        candidates,
-        first,
-        steps,
-        seed,
-        &ProgressBar::hidden(),
-    )
+/// The update counts after which a candidate with share `scale` is measured, through round
+/// `round` of `ends`: in each round, every `ceil(end / EVALUATIONS_PER_ROUND)` steps (scaled)
+/// and at its end.
+pub fn evaluation_steps(ends: &[usize], scale: f64, round: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for &end in &ends[..=round] {
+        let every = end.div_ceil(EVALUATIONS_PER_ROUND).max(1);
+        let until = scaled(end, scale);
+        let every = scaled(every, scale);
+        out.extend((prev + 1..=until).filter(|d| d % every == 0 || *d == until));
+        prev = prev.max(until);
+    }
+    out
 }
 
-/// [`race`], counting on `progress` each run (a candidate with one seed, through one round) of
-/// the runs planned. A stop requested through [`crate::interrupt`] drops the race (`None`) at
-/// the end of the round it is in.
-pub fn race_with_progress(
-    dataset: &Dataset,
-    splits: &[Split],
+fn scaled(steps: usize, scale: f64) -> usize {
+    ((steps as f64 * scale).round() as usize).max(1)
+}
+
+/// Races `candidates` on `engine` with one run per seed of `plan` (each seed's run on its own
+/// split, a small cross-validation, so that the winner does not hang on which rows one split
+/// held out), from a first round of `plan.first` steps to a last of `plan.steps`, with
+/// successive halving. Runs already in `ledger` are not trained again. `progress` counts each
+/// run (a candidate with one seed, through one round). `None` without candidates, or when a stop
+/// asked for through [`crate::interrupt`] ends it before its last round.
+pub fn race(
+    engine: &dyn Engine,
     candidates: &[Candidate],
-    first: usize,
-    steps: usize,
-    seed: u64,
+    plan: &RacePlan,
+    ledger: &mut Ledger,
     progress: &ProgressBar,
-) -> Option<Race> {
-    let seeds = splits.len();
-    if candidates.is_empty() || seeds == 0 || steps == 0 || crate::interrupt::requested() {
-        return None;
+) -> Result<Option<Race>> {
+    let seeds = plan.seeds.len();
+    if candidates.is_empty() || seeds == 0 || plan.steps == 0 || crate::interrupt::requested() {
+        return Ok(None);
     }
-    let ends = round_ends(first, steps);
+    let ends = round_ends(plan.first, plan.steps);
     let rounds = ends.len();
-    // The field halves after every round but the last, which keeps one.
-    let planned: usize = (0..rounds)
-        .scan(candidates.len(), |field, _| {
-            let now = *field;
-            *field = now.div_ceil(2);
-            Some(now)
-        })
-        .sum();
+    let planned: usize = field_sizes(candidates.len(), rounds).sum();
     progress.set_length((planned * seeds) as u64);
-    let mut field: Vec<(usize, Vec<Contender>)> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let runs = splits
-                .iter()
-                .zip(seed..)
-                .map(|(split, s)| Contender::new(dataset, split, &c.training, c.lr, s))
-                .collect();
-            (i, runs)
-        })
-        .collect();
-    let initial_loss = field[0]
-        .1
-        .iter()
-        .map(|c| c.result().initial_loss)
-        .sum::<f64>()
-        / seeds as f64;
+    // The field: candidate indices, best first after each round; ties keep the order.
+    let mut field: Vec<usize> = (0..candidates.len()).collect();
+    let mut standing: Vec<Vec<Trained>> = vec![Vec::new(); candidates.len()];
     let mut out: Vec<Entry> = Vec::with_capacity(candidates.len());
-    let mut first_winner = candidates[0].lr;
-    let mut short_lr = first_winner;
+    let mut record: Vec<Round> = Vec::with_capacity(rounds);
+    let mut updates = 0;
+    let (mut first_winner, mut short_lr, mut first_tie) =
+        (candidates[0].lr, candidates[0].lr, None);
+    let mut last_tie = None;
     // The (LR, score) of every contestant of the last round with three or more.
     let mut last_wide: Vec<(f64, f64)> = Vec::new();
-    for (round, &until) in ends.iter().enumerate() {
-        let every = until.div_ceil(EVALUATIONS_PER_ROUND).max(1);
-        field.par_iter_mut().for_each(|(i, runs)| {
-            let scale = candidates[*i].steps_scale;
-            let until = ((until as f64 * scale).round() as usize).max(1);
-            let every = ((every as f64 * scale).round() as usize).max(1);
-            runs.par_iter_mut().for_each(|c| {
-                c.advance(dataset, until, every);
-                progress.inc(1);
-            });
-        });
+    let mut initial_loss = f64::NAN;
+    for (round, &end) in ends.iter().enumerate() {
+        updates += run_round(
+            engine,
+            candidates,
+            &field,
+            &ends,
+            round,
+            plan,
+            ledger,
+            &mut standing,
+            progress,
+        )?;
         if crate::interrupt::requested() {
-            return None;
+            return Ok(None);
         }
-        // Best first; ties keep the candidates' order.
-        field.sort_by(|a, b| score(&a.1).total_cmp(&score(&b.1)));
-        let lowest_near_best = |field: &[(usize, Vec<Contender>)]| {
-            let best = score(&field[0].1);
-            let near = NEAR_TIE * (initial_loss - best).max(0.0);
-            field
-                .iter()
-                .filter(|(_, runs)| score(runs) <= best + near)
-                .map(|(i, _)| *i)
-                .min_by(|&a, &b| candidates[a].lr.total_cmp(&candidates[b].lr))
-                .expect("the best is near itself")
-        };
+        if round == 0 {
+            initial_loss = standing[0].iter().map(|t| t.initial_loss).sum::<f64>() / seeds as f64;
+        }
+        let score = |i: usize| score(&standing[i]);
+        field.sort_by(|&a, &b| score(a).total_cmp(&score(b)));
+        let (chosen, tie) = lowest_near_best(candidates, &field, &score, initial_loss);
         let scores: Vec<(f64, f64)> = field
             .iter()
-            .map(|(i, runs)| (candidates[*i].lr, score(runs)))
+            .map(|&i| (candidates[i].lr, score(i)))
             .collect();
         if round == 0 {
-            first_winner = candidates[lowest_near_best(&field)].lr;
+            first_winner = candidates[chosen].lr;
             short_lr = refine(&scores, first_winner);
+            first_tie = tie;
         }
         if scores.len() >= 3 {
-            last_wide = scores;
+            last_wide = scores.clone();
         }
-        if round + 1 == rounds {
+        let last = round + 1 == rounds;
+        if last {
             // The winner first.
-            let w = lowest_near_best(&field);
             let at = field
                 .iter()
-                .position(|(i, _)| *i == w)
+                .position(|&i| i == chosen)
                 .expect("in the field");
             field.swap(0, at);
+            last_tie = tie;
         }
-        let keep = if round + 1 == rounds {
-            1
-        } else {
-            field.len().div_ceil(2)
-        };
+        let keep = if last { 1 } else { field.len().div_ceil(2) };
+        record.push(Round {
+            steps: end,
+            scores,
+            kept: keep,
+        });
         let leaving: Vec<Entry> = field
             .drain(keep..)
-            .map(|(i, runs)| entry(&candidates[i], &runs))
+            .map(|i| entry(&candidates[i], &standing[i]))
             .collect();
         out.splice(0..0, leaving);
     }
-    let (i, runs) = &field[0];
-    let winner = entry(&candidates[*i], runs);
+    let winner = entry(&candidates[field[0]], &standing[field[0]]);
     let long_lr = if last_wide.iter().any(|(lr, _)| *lr == winner.lr) {
         refine(&last_wide, winner.lr)
     } else {
@@ -246,7 +353,7 @@ pub fn race_with_progress(
     };
     let steps_done = winner.steps;
     out.insert(0, winner.clone());
-    Some(Race {
+    Ok(Some(Race {
         entries: out,
         winner: winner.lr,
         first_winner,
@@ -256,7 +363,101 @@ pub fn race_with_progress(
         initial_loss,
         steps: steps_done,
         seeds,
-    })
+        rounds: record,
+        first_tie,
+        last_tie,
+        updates,
+    }))
+}
+
+/// Trains every run of `field` through round `round`: what the ledger holds far enough is read
+/// from it, the rest is asked of the engine in one call. Returns the updates asked for.
+#[allow(clippy::too_many_arguments)]
+fn run_round(
+    engine: &dyn Engine,
+    candidates: &[Candidate],
+    field: &[usize],
+    ends: &[usize],
+    round: usize,
+    plan: &RacePlan,
+    ledger: &mut Ledger,
+    standing: &mut [Vec<Trained>],
+    progress: &ProgressBar,
+) -> Result<usize> {
+    let mut jobs = Vec::new();
+    let mut slots = Vec::new();
+    for &i in field {
+        let c = &candidates[i];
+        let until = scaled(ends[round], c.steps_scale);
+        standing[i] = Vec::with_capacity(plan.seeds.len());
+        for &seed in &plan.seeds {
+            let slot = Ledger::slot(c, seed);
+            match ledger.runs.get(&slot) {
+                Some((_, t)) if t.steps >= until || t.diverged => {
+                    standing[i].push(truncated(t, until));
+                    progress.inc(1);
+                }
+                held => {
+                    let key = held.map_or_else(|| next_keys(1), |(k, _)| *k);
+                    jobs.push(TrainJob {
+                        key,
+                        setup: Setup { seed, ..c.setup },
+                        lr: LrPlan::Constant(c.lr),
+                        until,
+                        evaluate_at: evaluation_steps(ends, c.steps_scale, round),
+                    });
+                    slots.push((i, slot, held.map_or(0, |(_, t)| t.steps)));
+                    // A placeholder, replaced once the engine answers.
+                    standing[i].push(Trained {
+                        initial_loss: f64::NAN,
+                        evaluations: Vec::new(),
+                        steps: 0,
+                        diverged: false,
+                        seconds: 0.0,
+                    });
+                }
+            }
+        }
+    }
+    let trained = engine.train(&jobs, progress)?;
+    let mut asked = 0;
+    for ((job, t), (i, slot, before)) in jobs.iter().zip(trained).zip(slots) {
+        asked += job.until - before;
+        let s = plan
+            .seeds
+            .iter()
+            .position(|&s| s == job.setup.seed)
+            .expect("a planned seed");
+        standing[i][s] = t.clone();
+        ledger.runs.insert(slot, (job.key, t));
+    }
+    Ok(asked)
+}
+
+/// The lowest LR among the field's candidates whose score is within [`NEAR_TIE`] of the best's
+/// improvement on `initial_loss` (the field sorted best first), and the tie when it is not the
+/// best itself.
+fn lowest_near_best(
+    candidates: &[Candidate],
+    field: &[usize],
+    score: &dyn Fn(usize) -> f64,
+    initial_loss: f64,
+) -> (usize, Option<NearTie>) {
+    let best = field[0];
+    let near = NEAR_TIE * (initial_loss - score(best)).max(0.0);
+    let chosen = field
+        .iter()
+        .copied()
+        .filter(|&i| score(i) <= score(best) + near)
+        .min_by(|&a, &b| candidates[a].lr.total_cmp(&candidates[b].lr))
+        .expect("the best is near itself");
+    let tie = (chosen != best).then(|| NearTie {
+        lr: candidates[chosen].lr,
+        loss: score(chosen),
+        best_lr: candidates[best].lr,
+        best_loss: score(best),
+    });
+    (chosen, tie)
 }
 
 /// Refines `best` among `scores` (LR, score): the vertex, in log10 LR, of the parabola through
@@ -289,29 +490,27 @@ pub fn refine(scores: &[(f64, f64)], best: f64) -> f64 {
 }
 
 /// Mean over seeds of the best validation loss so far.
-fn score(runs: &[Contender]) -> f64 {
-    runs.iter().map(|c| c.result().best_loss).sum::<f64>() / runs.len() as f64
+fn score(runs: &[Trained]) -> f64 {
+    runs.iter().map(Trained::best_loss).sum::<f64>() / runs.len() as f64
 }
 
-fn entry(candidate: &Candidate, runs: &[Contender]) -> Entry {
-    let results: Vec<_> = runs.iter().map(|c| c.result()).collect();
+fn entry(candidate: &Candidate, runs: &[Trained]) -> Entry {
     Entry {
         label: candidate.label.clone(),
         lr: candidate.lr,
         mean_loss: score(runs),
-        steps: results.iter().map(|r| r.steps).max().unwrap_or(0),
-        diverged: results.iter().filter(|r| r.diverged).count(),
+        steps: runs.iter().map(|r| r.steps).max().unwrap_or(0),
+        diverged: runs.iter().filter(|r| r.diverged).count(),
     }
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::data::split::split;
-    use crate::data::{csv, encode, EncodeOptions};
+    use crate::data::{csv, encode, Dataset, EncodeOptions};
+    use crate::engine::builtin::{Builtin, Holdout};
     use crate::model::ModelConfig;
     use crate::optim::{OptimizerConfig, OptimizerKind};
-    use crate::train::fixed::Budget;
     use std::path::Path;
 
     fn dataset() -> Dataset {
@@ -333,21 +532,45 @@ pub(crate) mod tests {
         encode(t, &EncodeOptions::default()).unwrap()
     }
 
+    fn setup() -> Setup {
+        Setup {
+            optimizer: OptimizerConfig::new(OptimizerKind::Adam),
+            batch_size: 32,
+            seed: 0,
+        }
+    }
+
+    fn engine(d: &Dataset) -> Builtin<'_> {
+        let model = ModelConfig {
+            hidden: vec![16],
+            ..ModelConfig::default()
+        };
+        Builtin::new(
+            d,
+            model,
+            Holdout {
+                fraction: 0.2,
+                capped: true,
+            },
+        )
+    }
+
     #[test]
     fn halving_keeps_the_best_and_trains_it_longest() {
         let d = dataset();
-        let s = [split(&d, 0.2, 0), split(&d, 0.2, 1)];
-        let training = Training {
-            model: ModelConfig {
-                hidden: vec![16],
-                ..ModelConfig::default()
-            },
-            optimizer: OptimizerConfig::new(OptimizerKind::Adam),
-            batch_size: 32,
-            budget: Budget::default(),
+        let e = engine(&d);
+        let candidates = Candidate::at_lrs(&setup(), &[1e-6, 1e-4, 1e-2, 3e-2, 1e1]);
+        let plan = RacePlan {
+            first: 50,
+            steps: 200,
+            seeds: vec![0, 1],
         };
-        let candidates = Candidate::at_lrs(&training, &[1e-6, 1e-4, 1e-2, 3e-2, 1e1]);
-        let r = race(&d, &s, &candidates, 50, 200, 0).unwrap();
+        let run = |bar: &ProgressBar| {
+            race(&e, &candidates, &plan, &mut Ledger::new(), bar)
+                .unwrap()
+                .unwrap()
+        };
+        let r = run(&ProgressBar::hidden());
         assert_eq!(r.entries.len(), 5);
         // Far too small or far too large never wins; the survivor trained all 200 steps, the
         // first to leave 50 of them (rounds end at 50, 100 and 200 steps).
@@ -363,13 +586,120 @@ pub(crate) mod tests {
         assert!(r.entries.iter().any(|e| e.steps == 50));
         let huge = r.entries.iter().find(|e| e.lr == 1e1).unwrap();
         assert!(huge.diverged > 0 || huge.mean_loss >= r.entries[0].mean_loss);
+        // The rounds: 5, 3 and 2 contestants, best first, and what each kept.
+        let fields: Vec<(usize, usize, usize)> = r
+            .rounds
+            .iter()
+            .map(|x| (x.steps, x.scores.len(), x.kept))
+            .collect();
+        assert_eq!(fields, [(50, 5, 3), (100, 3, 2), (200, 2, 1)]);
+        // Carried further, not restarted: per seed 5 x 50 + 3 x 50 + 2 x 100 updates (less for
+        // a run that diverged and stopped).
+        assert!(r.updates <= 2 * plan.incremental_steps(5), "{}", r.updates);
+        assert_eq!(plan.incremental_steps(5), 600);
+        assert_eq!(plan.restart_steps(5), 5 * 50 + 3 * 100 + 2 * 200);
         // Deterministic: the same race again gives the same standings; its progress counts every
         // run of every round: 5, 3 and 2 candidates, each with 2 seeds.
         let bar = ProgressBar::hidden();
-        let again = race_with_progress(&d, &s, &candidates, 50, 200, 0, &bar).unwrap();
+        let again = run(&bar);
         assert_eq!(again, r);
         assert_eq!((bar.position(), bar.length()), (20, Some(20)));
-        assert!(race(&d, &s, &[], 50, 200, 0).is_none());
+        assert!(race(&e, &[], &plan, &mut Ledger::new(), &bar)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn a_ledger_trains_only_what_goes_past_it() {
+        let d = dataset();
+        let e = engine(&d);
+        let plan = RacePlan {
+            first: 50,
+            steps: 200,
+            seeds: vec![0, 1],
+        };
+        let lrs = [1e-3, 3e-3, 1e-2, 3e-2];
+        let mut ledger = Ledger::new();
+        let first = race(
+            &e,
+            &Candidate::at_lrs(&setup(), &lrs),
+            &plan,
+            &mut ledger,
+            &ProgressBar::hidden(),
+        )
+        .unwrap()
+        .unwrap();
+        // The same race over a wider field: the runs already in the ledger are read, not
+        // trained; the result is what a race from nothing gives.
+        let wider = Candidate::at_lrs(&setup(), &[3e-4, 1e-3, 3e-3, 1e-2, 3e-2]);
+        let again = race(&e, &wider, &plan, &mut ledger, &ProgressBar::hidden())
+            .unwrap()
+            .unwrap();
+        let fresh = race(
+            &e,
+            &wider,
+            &plan,
+            &mut Ledger::new(),
+            &ProgressBar::hidden(),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(
+            again.updates < fresh.updates,
+            "{} {}",
+            again.updates,
+            fresh.updates
+        );
+        assert_eq!(
+            Race {
+                updates: 0,
+                ..again
+            },
+            Race {
+                updates: 0,
+                ..fresh
+            }
+        );
+        assert!(first.updates > 0);
+    }
+
+    #[test]
+    fn evaluation_steps_extend_round_by_round() {
+        let ends = round_ends(16, 64);
+        assert_eq!(ends, [16, 32, 64]);
+        // Every ceil(end / 8) steps and at each round's end.
+        assert_eq!(
+            evaluation_steps(&ends, 1.0, 0),
+            [2, 4, 6, 8, 10, 12, 14, 16]
+        );
+        let two = evaluation_steps(&ends, 1.0, 1);
+        assert_eq!(&two[..8], &evaluation_steps(&ends, 1.0, 0)[..]);
+        assert_eq!(&two[8..], [20, 24, 28, 32]);
+        // A half share: half the steps, measured half as often.
+        assert_eq!(evaluation_steps(&ends, 0.5, 0), [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn truncating_a_run_gives_the_shorter_run() {
+        let d = dataset();
+        let e = engine(&d);
+        let job = |until, round| TrainJob {
+            key: next_keys(1),
+            setup: setup(),
+            lr: LrPlan::Constant(1e-2),
+            until,
+            evaluate_at: evaluation_steps(&round_ends(50, 200), 1.0, round),
+        };
+        let bar = ProgressBar::hidden();
+        let long = e.train(&[job(200, 2)], &bar).unwrap().remove(0);
+        let short = e.train(&[job(100, 1)], &bar).unwrap().remove(0);
+        assert_eq!(
+            truncated(&long, 100),
+            Trained {
+                seconds: long.seconds,
+                ..short
+            }
+        );
     }
 
     #[test]
