@@ -181,6 +181,17 @@ pub enum Setting {
     Framework,
     /// The schedules a race trains.
     Race,
+    // Driving a worker.
+    /// The worker's command.
+    Command,
+    /// Worker copies to start.
+    Workers,
+    /// The address lrfind listens on for workers.
+    Listen,
+    /// How long lrfind waits for any message of a worker.
+    StepTimeout,
+    /// What the race may cost.
+    RaceBudget,
     // Outputs.
     /// The picture.
     Plot,
@@ -276,6 +287,11 @@ impl Setting {
             PlateauEps => "plateau_eps",
             Framework => "framework",
             Race => "race",
+            Command => "command",
+            Workers => "workers",
+            Listen => "listen",
+            StepTimeout => "step_timeout",
+            RaceBudget => "race_budget",
             Plot => "plot",
             Json => "json",
             Csv => "csv",
@@ -446,6 +462,15 @@ pub enum Error {
     /// The plot could not be drawn.
     #[error("cannot draw the plot: {0}")]
     Plot(String),
+    /// A worker of `lrfind drive` failed: it would not start, exited, hung, or broke the
+    /// protocol.
+    #[error("{worker}: {message}")]
+    Worker {
+        /// Which worker, as `worker 0 (python train.py)`.
+        worker: String,
+        /// What happened and what to do.
+        message: Message,
+    },
 }
 
 /// Shorthand for results of this crate.
@@ -486,6 +511,7 @@ impl Error {
             Error::Config { setting, message } => {
                 format!("invalid {}: {}", name(*setting, None), message.render(name))
             }
+            Error::Worker { worker, message } => format!("{worker}: {}", message.render(name)),
             other => other.to_string(),
         }
     }

@@ -57,6 +57,7 @@
 pub mod analyze;
 pub mod curve;
 pub mod data;
+pub mod drive;
 pub mod engine;
 pub mod error;
 pub mod find;

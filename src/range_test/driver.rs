@@ -101,13 +101,29 @@ pub fn drive_until(
     progress: &ProgressBar,
     stop_requested: impl Fn() -> bool,
 ) -> Result<Recording> {
+    drive_fallible(ramp, |lr| Some(step(lr)), progress, stop_requested)
+}
+
+/// [`drive_until`] with a step that may give no loss (its trainer is gone: a worker that
+/// crashed): the recording then ends [`Stop::Interrupted`] after the last step that gave one.
+pub fn drive_fallible(
+    ramp: &Ramp,
+    mut step: impl FnMut(f64) -> Option<f64>,
+    progress: &ProgressBar,
+    stop_requested: impl Fn() -> bool,
+) -> Result<Recording> {
     ramp.validate()?;
     let schedule = ramp.schedule()?;
     let mut watch = ramp.curve.watch(ramp.points_per_decade());
-    let mut samples = Vec::with_capacity(schedule.steps());
+    let mut samples: Vec<Sample> = Vec::with_capacity(schedule.steps());
     let mut stop = Stop::Completed;
     for (i, lr) in schedule.iter().enumerate() {
-        let loss = step(lr);
+        let Some(loss) = step(lr) else {
+            stop = Stop::Interrupted {
+                lr: samples.last().map_or(lr, |s| s.lr),
+            };
+            break;
+        };
         progress.inc(1);
         samples.push(Sample { step: i, lr, loss });
         if let Some(s) = watch.observe(lr, loss) {
