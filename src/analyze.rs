@@ -81,6 +81,7 @@ pub fn analyze(logs: &[Recorded], config: &AnalyzeConfig) -> Result<Report> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         data: None,
         model: None,
+        worker: None,
         optimizer: None,
         sources: logs.iter().map(|l| l.file.clone()).collect(),
         notes: logs

@@ -134,6 +134,95 @@ pub struct FindConfig {
     pub rule: Method,
     /// How candidates are verified by training, if they are.
     pub verify: Option<VerifyConfig>,
+    /// What the race may cost, if limited: the race's seeds, then its steps, shrink to fit.
+    pub race_budget: Option<RaceBudget>,
+}
+
+/// What a race may cost: training steps over every seed, a multiple of the range tests' steps,
+/// or wall time (turned into steps with the range tests' measured time per step). Written `2000`,
+/// `5x`, `90s`, `30m` or `2h`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RaceBudget {
+    /// Training steps.
+    Steps(usize),
+    /// A multiple of the range tests' steps.
+    Times(f64),
+    /// Seconds of wall time.
+    Seconds(f64),
+}
+
+impl std::str::FromStr for RaceBudget {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let s = s.trim();
+        let number = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0)
+        };
+        let bad = || {
+            format!(
+                "'{s}' is not a budget: give training steps (2000), a multiple of the range test (5x), or a time (90s, 30m, 2h)"
+            )
+        };
+        if let Some(x) = s.strip_suffix('x') {
+            return number(x).map(RaceBudget::Times).ok_or_else(bad);
+        }
+        for (suffix, seconds) in [("s", 1.0), ("m", 60.0), ("h", 3600.0)] {
+            if let Some(t) = s.strip_suffix(suffix) {
+                return number(t)
+                    .map(|v| RaceBudget::Seconds(v * seconds))
+                    .ok_or_else(bad);
+            }
+        }
+        match s.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(RaceBudget::Steps(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl std::fmt::Display for RaceBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RaceBudget::Steps(n) => write!(f, "{n} steps"),
+            RaceBudget::Times(x) => write!(f, "{x}x the range test"),
+            RaceBudget::Seconds(t) => write!(f, "{t} s"),
+        }
+    }
+}
+
+/// The fewest steps a race's first round trains when a budget shrinks it.
+pub const MIN_FIRST_STEPS: usize = 10;
+
+/// `plan` shrunk to cost at most `budget` training steps with `n` candidates (an engine that
+/// `carries_on` pays each round's new steps only, any other each round's whole length): fewer
+/// seeds first, down to one, then every round halved, down to a first round of
+/// [`MIN_FIRST_STEPS`]. Never grown. Also says whether it fits.
+pub fn fit_plan(plan: &RacePlan, n: usize, budget: usize, carries_on: bool) -> (RacePlan, bool) {
+    let cost = |p: &RacePlan| {
+        let per_seed = if carries_on {
+            p.incremental_steps(n)
+        } else {
+            p.restart_steps(n)
+        };
+        per_seed * p.seeds.len()
+    };
+    let mut p = plan.clone();
+    while cost(&p) > budget {
+        if p.seeds.len() > 1 {
+            p.seeds.pop();
+        } else if p.first / 2 >= MIN_FIRST_STEPS {
+            p.first /= 2;
+            p.steps = (p.steps / 2).max(p.first);
+        } else {
+            return (p, false);
+        }
+    }
+    (p, true)
 }
 
 impl FindConfig {
@@ -146,6 +235,7 @@ impl FindConfig {
             signal: Signal::default(),
             rule: HEADLINE,
             verify: Some(VerifyConfig::default()),
+            race_budget: None,
         }
     }
 
@@ -227,8 +317,21 @@ pub struct Findings {
     pub edges: Option<Edges>,
     /// Why no race ran though one was asked for, when the engine could not measure one.
     pub no_race: Option<String>,
+    /// The budget the race was fitted to, when one was given.
+    pub budget: Option<Budgeted>,
     /// Where the first run came from, for advice.
     pub origin: Origin,
+}
+
+/// A race fitted to a budget.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Budgeted {
+    /// The budget as given.
+    pub asked: RaceBudget,
+    /// It in training steps.
+    pub steps: usize,
+    /// Whether the smallest race fitted it (if not, the smallest ran).
+    pub fits: bool,
 }
 
 /// Reads one run: smooths its curves and applies every rule to the one `config.signal` names.
@@ -323,7 +426,9 @@ pub fn find_with(
         })
         .collect();
     progress.set_length((steps * jobs.len()) as u64);
+    let clock = std::time::Instant::now();
     let recorded = engine.range_tests(&jobs, progress)?;
+    let range_seconds = clock.elapsed().as_secs_f64();
     progress.finish_and_clear();
     let mut runs: Vec<ReadRun> = recorded
         .into_iter()
@@ -344,6 +449,7 @@ pub fn find_with(
         race: None,
         edges: None,
         no_race: None,
+        budget: None,
         origin,
     };
     let Some(v) = config.verify else {
@@ -370,11 +476,36 @@ pub fn find_with(
         batch_size: config.range.batch_size,
         seed: config.range.seed,
     };
-    let plan = RacePlan {
+    let mut plan = RacePlan {
         first: v.first_steps,
         steps: v.steps,
         seeds: (0..v.seeds as u64).map(|s| config.range.seed + s).collect(),
     };
+    let range_steps: usize = findings
+        .runs
+        .iter()
+        .map(|r| r.run.recording.samples.len())
+        .sum();
+    let budget = config.race_budget.map(|b| {
+        let steps = match b {
+            RaceBudget::Steps(n) => n,
+            RaceBudget::Times(x) => (x * range_steps as f64).round() as usize,
+            RaceBudget::Seconds(t) => {
+                // The range tests ran `parallel` at a time.
+                let per_step = range_seconds * caps.parallel.clamp(1, config.runs) as f64
+                    / range_steps.max(1) as f64;
+                (t / per_step.max(1e-9)).round() as usize
+            }
+        };
+        let (fitted, fits) = fit_plan(&plan, lrs.len(), steps, caps.carries_on);
+        plan = fitted;
+        Budgeted {
+            asked: b,
+            steps,
+            fits,
+        }
+    });
+    findings.budget = budget;
     progress.reset();
     progress.set_prefix("race");
     progress.set_message("runs");
@@ -579,6 +710,7 @@ mod tests {
     use super::*;
     use crate::curve::Sample;
     use crate::engine::scripted::Scripted;
+    use crate::engine::Engine;
     use crate::model::ModelConfig;
     use crate::optim::{OptimizerConfig, OptimizerKind};
     use crate::range_test::driver::Recording;
@@ -662,7 +794,7 @@ mod tests {
             steps: 800,
             seeds: vec![0, 1, 2],
         };
-        assert_eq!(race.updates, 3 * plan.incremental_steps(race.entries.len()));
+        assert_eq!(race.updates, 3 * plan.restart_steps(race.entries.len()));
     }
 
     #[test]
@@ -675,6 +807,7 @@ mod tests {
                 classes: None,
                 knobs: crate::engine::Knobs::ALL,
                 parallel: 1,
+                carries_on: false,
             },
         );
         let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
@@ -752,6 +885,7 @@ mod tests {
             version: String::new(),
             data: None,
             model: None,
+            worker: None,
             optimizer: None,
             sources: Vec::new(),
             notes: Vec::new(),
@@ -866,5 +1000,56 @@ mod tests {
         let t = text(f);
         assert!(t.contains("near the edge of stability"), "{t}");
         assert!(t.contains("[race_at_end]"), "{t}");
+    }
+
+    #[test]
+    fn budgets_parse_and_shrink_the_race_seeds_first() {
+        assert_eq!("2000".parse(), Ok(RaceBudget::Steps(2000)));
+        assert_eq!("5x".parse(), Ok(RaceBudget::Times(5.0)));
+        assert_eq!("90s".parse(), Ok(RaceBudget::Seconds(90.0)));
+        assert_eq!("1.5h".parse(), Ok(RaceBudget::Seconds(5400.0)));
+        for bad in ["", "0", "-3x", "fast", "10d", "nanx"] {
+            assert!(bad.parse::<RaceBudget>().is_err(), "{bad}");
+        }
+        let plan = RacePlan {
+            first: 100,
+            steps: 800,
+            seeds: vec![0, 1, 2],
+        };
+        // Eight candidates, carried on: 2,000 steps a seed.
+        assert_eq!(fit_plan(&plan, 8, 6000, true), (plan.clone(), true));
+        let (two, fits) = fit_plan(&plan, 8, 4000, true);
+        assert!(fits);
+        assert_eq!((two.seeds.len(), two.first, two.steps), (2, 100, 800));
+        let (small, fits) = fit_plan(&plan, 8, 1000, true);
+        assert!(fits);
+        assert_eq!((small.seeds.len(), small.first, small.steps), (1, 50, 400));
+        // Restarted, the same budget buys less.
+        let (r, _) = fit_plan(&plan, 8, 1000, false);
+        assert!(r.steps < small.steps);
+        let (tiny, fits) = fit_plan(&plan, 8, 10, true);
+        assert!(!fits);
+        assert_eq!(tiny.first, 12);
+    }
+
+    #[test]
+    fn a_budget_in_multiples_of_the_range_test_fits_the_race_to_it() {
+        let val = trains_best_at(1e-2);
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let mut c = config();
+        c.race_budget = Some(RaceBudget::Times(5.0));
+        let f = find_with(&engine, &c, &ProgressBar::hidden()).unwrap();
+        let b = f.budget.unwrap();
+        let range: usize = f.runs.iter().map(|r| r.run.recording.samples.len()).sum();
+        assert_eq!(b.steps, 5 * range);
+        assert!(b.fits);
+        // The scripted engine trains every job from the start: that is what the budget bounds.
+        assert!(
+            engine.trained_updates() <= b.steps,
+            "{} > {}",
+            engine.trained_updates(),
+            b.steps
+        );
+        assert!(f.race.unwrap().seeds < 3);
     }
 }

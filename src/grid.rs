@@ -244,7 +244,7 @@ impl GridConfig {
 }
 
 /// `optimizer` with weight decay `wd` and momentum `m` (SGD's momentum, Adam's beta1).
-fn with_knobs(optimizer: &OptimizerConfig, wd: f64, m: f64) -> OptimizerConfig {
+pub fn with_knobs(optimizer: &OptimizerConfig, wd: f64, m: f64) -> OptimizerConfig {
     let mut o = OptimizerConfig {
         weight_decay: wd,
         ..*optimizer

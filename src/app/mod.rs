@@ -4,9 +4,11 @@
 //! and followed by a plot of the curve on a terminal, or with `--quiet` the bare LR).
 
 pub mod analyze;
+pub mod drive;
 pub mod find;
 pub mod schedule;
 pub mod sweep;
+pub mod worker;
 
 use std::io::{IsTerminal, Write};
 
@@ -61,6 +63,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Analyze(args) => analyze::run(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Drive(args) => drive::run(&args),
+        Command::Worker(args) => worker::run(&args),
         Command::Completions(args) => {
             cli::completions::print(args.shell);
             Ok(Outcome::Suggested)

@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::args::{DataArgs, ModelArgs, OutputArgs};
 use lrfind::curve::rules::{Method, HEADLINE};
-use lrfind::find::{FindConfig, VerifyConfig, DEFAULT_RUNS};
+use lrfind::find::{FindConfig, RaceBudget, VerifyConfig, DEFAULT_RUNS};
 use lrfind::grid::{Equal, GridConfig};
 use lrfind::range_test::{
     RangeTestConfig, Signal, DEFAULT_DIVERGE_FACTOR, DEFAULT_END_LR, DEFAULT_SMOOTHING,
@@ -105,6 +105,13 @@ pub struct TrustArgs {
     /// The candidates reach up to this many decades below where the loss diverged.
     #[arg(long, default_value_t = VerifyConfig::default().under_divergence, value_name = "DECADES")]
     pub verify_under_divergence: f64,
+
+    /// What the race may cost: training steps over all its runs (2000), a multiple of the range
+    /// tests' steps (5x), or wall time (90s, 30m, 2h, from the range tests' time per step); its
+    /// seeds, then its rounds, shrink to fit [default: no limit: 3 seeds, rounds of 100 to
+    /// --verify-steps steps].
+    #[arg(long, value_name = "BUDGET")]
+    pub race_budget: Option<RaceBudget>,
 }
 
 impl FindArgs {
@@ -145,6 +152,7 @@ impl FindArgs {
                 under_divergence: t.verify_under_divergence,
                 ..VerifyConfig::default()
             }),
+            race_budget: t.race_budget,
         }
     }
 }

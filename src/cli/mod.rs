@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod args;
 pub mod completions;
+pub mod drive;
 pub mod find;
 pub mod schedule;
 pub mod sweep;
@@ -53,6 +54,8 @@ const USAGE: &str = "lrfind [OPTIONS] <CSV>
        lrfind find [OPTIONS] <CSV>
        lrfind sweep [OPTIONS] <CSV>
        lrfind analyze [OPTIONS] <FILE>...
+       lrfind drive [OPTIONS] -- <COMMAND>...
+       lrfind worker [OPTIONS] <CSV>
        lrfind completions <SHELL>
        lrfind man";
 
@@ -68,6 +71,11 @@ pub enum Command {
     /// The LR at every step of a schedule (onecycle, cosine, ...) from --lr or a range test:
     /// shown, exported, drawn, written as code, and raced by training.
     Schedule(Box<ScheduleArgs>),
+    /// Run the range test and the race on your own training script (PyTorch, Keras, JAX, burn)
+    /// through lrfind's worker protocol: `lrfind drive -- python train.py`.
+    Drive(Box<drive::DriveArgs>),
+    /// Serve lrfind's own MLP on a CSV as a worker for `lrfind drive`.
+    Worker(Box<drive::WorkerArgs>),
     /// Print a completion script for a shell (bash, zsh, fish, powershell).
     Completions(CompletionsArgs),
     /// Print the man page (roff): `lrfind man > lrfind.1`.

@@ -119,6 +119,7 @@ pub struct Pool {
     next_id: AtomicU64,
     unknown: AtomicUsize,
     alive: AtomicUsize,
+    updates: AtomicUsize,
     addr: SocketAddr,
 }
 
@@ -142,18 +143,50 @@ impl Pool {
     /// connects, a refused hello, no connection within the step timeout, or a Ctrl-C ends it with
     /// an error, the workers already started stopped.
     pub fn start(config: PoolConfig) -> Result<Pool> {
-        let listener = TcpListener::bind(config.listen).map_err(|e| {
+        Pool::listen(config)?.start()
+    }
+
+    /// Listens on `config.listen` without starting or waiting for anything yet, so that the
+    /// address (and its port, when the system picked it) can be told to workers started
+    /// elsewhere before [`Listening::start`] waits for them.
+    pub fn listen(config: PoolConfig) -> Result<Listening> {
+        let cannot = |e: std::io::Error| {
             Error::config(
                 Setting::Listen,
                 format!("cannot listen on {}: {e}", config.listen),
             )
-        })?;
-        let addr = listener.local_addr().map_err(|e| {
-            Error::config(
-                Setting::Listen,
-                format!("cannot listen on {}: {e}", config.listen),
-            )
-        })?;
+        };
+        let listener = TcpListener::bind(config.listen).map_err(cannot)?;
+        let addr = listener.local_addr().map_err(cannot)?;
+        Ok(Listening {
+            listener,
+            addr,
+            config,
+        })
+    }
+}
+
+/// A pool that listens and has not yet started its workers.
+pub struct Listening {
+    listener: TcpListener,
+    addr: SocketAddr,
+    config: PoolConfig,
+}
+
+impl Listening {
+    /// The address listened on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Starts the command `workers` times (if there is one) and waits until that many workers
+    /// have said hello (see [`Pool::start`]).
+    pub fn start(self) -> Result<Pool> {
+        let Listening {
+            listener,
+            addr,
+            config,
+        } = self;
         let mut pool = Pool {
             slots: Vec::new(),
             launched: Mutex::new(Vec::new()),
@@ -161,6 +194,7 @@ impl Pool {
             next_id: AtomicU64::new(1),
             unknown: AtomicUsize::new(0),
             alive: AtomicUsize::new(0),
+            updates: AtomicUsize::new(0),
             addr,
             config,
         };
@@ -179,7 +213,9 @@ impl Pool {
         pool.accept(&listener)?;
         Ok(pool)
     }
+}
 
+impl Pool {
     /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -775,6 +811,7 @@ impl Pool {
                         continue;
                     }
                     trained.steps += 1;
+                    self.updates.fetch_add(1, Ordering::Relaxed);
                     if !loss.is_finite() {
                         trained.diverged = true;
                         diverged_now = true;
@@ -993,6 +1030,7 @@ impl Engine for Pool {
                 batch_size: has("batch_size"),
             },
             parallel: self.slots.len(),
+            carries_on: false,
         }
     }
 
@@ -1069,6 +1107,10 @@ impl Engine for Pool {
             }));
         }
         Ok(out)
+    }
+
+    fn trained_updates(&self) -> usize {
+        self.updates.load(Ordering::Relaxed)
     }
 
     fn release(&self, keys: &[JobKey]) {

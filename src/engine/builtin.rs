@@ -7,6 +7,7 @@
 //! a [`TrainSession`] trains up to a step and measures where asked.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -56,6 +57,7 @@ pub struct Builtin<'a> {
     holdout: Holdout,
     splits: Mutex<HashMap<u64, Arc<Split>>>,
     held: Mutex<HashMap<JobKey, TrainSession>>,
+    updates: AtomicUsize,
 }
 
 impl<'a> Builtin<'a> {
@@ -70,6 +72,7 @@ impl<'a> Builtin<'a> {
             holdout,
             splits: Mutex::new(HashMap::new()),
             held: Mutex::new(HashMap::new()),
+            updates: AtomicUsize::new(0),
         }
     }
 
@@ -88,6 +91,16 @@ impl<'a> Builtin<'a> {
     /// The model trained.
     pub fn model(&self) -> &ModelConfig {
         &self.model
+    }
+
+    /// The rows range tests train on.
+    pub fn range_rows(&self) -> &[usize] {
+        &self.range_rows
+    }
+
+    /// The rows range tests measure, with a validation split.
+    pub fn range_val(&self) -> Option<&[usize]> {
+        self.range_val.as_deref()
     }
 
     /// The rows a training job with `seed` trains on and measures.
@@ -157,6 +170,7 @@ impl Engine for Builtin<'_> {
             classes: self.dataset.target.classes(),
             knobs: Knobs::ALL,
             parallel: rayon::current_num_threads(),
+            carries_on: true,
         }
     }
 
@@ -179,7 +193,10 @@ impl Engine for Builtin<'_> {
                         job,
                     )?,
                 };
+                let before = session.trained.steps;
                 session.advance(self.dataset, job.until, &job.evaluate_at);
+                self.updates
+                    .fetch_add(session.trained.steps - before, Ordering::Relaxed);
                 let trained = session.trained();
                 self.held
                     .lock()
@@ -196,6 +213,10 @@ impl Engine for Builtin<'_> {
         for k in keys {
             held.remove(k);
         }
+    }
+
+    fn trained_updates(&self) -> usize {
+        self.updates.load(Ordering::Relaxed)
     }
 }
 
@@ -248,26 +269,38 @@ impl RangeSession {
         self.validation.as_ref().map_or(0, |(_, every)| *every)
     }
 
-    /// One step at `lr`: the batch's loss, and the validation loss when this step measured it.
+    /// One step at `lr`: the batch's loss, and the validation loss when this step measured it
+    /// (every [`RangeSession::val_every`] steps, after the update, when its loss is a number).
     pub fn step(&mut self, dataset: &Dataset, lr: f64) -> (f64, Option<f64>) {
-        let loss = self.trainer.step(dataset, lr) as f64;
-        let mut val = None;
-        if let Some((evaluator, every)) = self.validation.as_mut() {
-            if loss.is_finite() && self.step.is_multiple_of(*every) {
-                // Measured after this step's update, at the LR that made it.
-                let v = self.trainer.evaluate(evaluator, dataset);
-                if v.is_finite() {
-                    self.val_samples.push(Sample {
-                        step: self.step,
-                        lr,
-                        loss: v,
-                    });
-                    val = Some(v);
-                }
-            }
-        }
-        self.step += 1;
+        let step = self.step;
+        let loss = self.train(dataset, lr);
+        let due = self
+            .validation
+            .as_ref()
+            .is_some_and(|(_, every)| step.is_multiple_of(*every));
+        let val = if due && loss.is_finite() {
+            self.measure(dataset, step, lr)
+        } else {
+            None
+        };
         (loss, val)
+    }
+
+    /// One update at `lr`; its batch's loss.
+    pub fn train(&mut self, dataset: &Dataset, lr: f64) -> f64 {
+        self.step += 1;
+        self.trainer.step(dataset, lr) as f64
+    }
+
+    /// The validation loss now, recorded as step `step`'s (at `lr`) when it is a number; `None`
+    /// without validation rows.
+    pub fn measure(&mut self, dataset: &Dataset, step: usize, lr: f64) -> Option<f64> {
+        let (evaluator, _) = self.validation.as_mut()?;
+        let v = self.trainer.evaluate(evaluator, dataset);
+        v.is_finite().then(|| {
+            self.val_samples.push(Sample { step, lr, loss: v });
+            v
+        })
     }
 }
 

@@ -243,6 +243,9 @@ pub struct Capabilities {
     pub knobs: Knobs,
     /// Jobs the engine runs at once.
     pub parallel: usize,
+    /// Whether a training carried further costs only its new steps (the engine keeps every
+    /// training it may carry on), rather than possibly its whole length again.
+    pub carries_on: bool,
 }
 
 /// Which knobs of a job's [`Setup`] an engine applies.
@@ -280,6 +283,11 @@ pub trait Engine: Sync {
 
     /// The pipeline will not carry these trainings further: what is held for them can go.
     fn release(&self, _keys: &[JobKey]) {}
+
+    /// Updates its training jobs have trained so far, in all: what they cost (a training carried
+    /// further from where it stopped costs its new updates, one trained again from the start all
+    /// of them).
+    fn trained_updates(&self) -> usize;
 }
 
 /// Hands out job keys, unique within one process.

@@ -41,6 +41,7 @@ impl<'a> Scripted<'a> {
                 classes: None,
                 knobs: Knobs::ALL,
                 parallel: 1,
+                carries_on: false,
             },
             updates: AtomicUsize::new(0),
         }
@@ -50,12 +51,6 @@ impl<'a> Scripted<'a> {
     pub fn with_capabilities(mut self, capabilities: Capabilities) -> Self {
         self.capabilities = capabilities;
         self
-    }
-
-    /// Training updates done by its training jobs so far (range tests not counted): what a job
-    /// carried further cost, since this engine holds nothing and trains every job from the start.
-    pub fn updates(&self) -> usize {
-        self.updates.load(Ordering::Relaxed)
     }
 }
 
@@ -120,5 +115,10 @@ impl Engine for Scripted<'_> {
                 Ok(t)
             })
             .collect()
+    }
+
+    /// This engine holds nothing: every job trains from the start, and costs all its updates.
+    fn trained_updates(&self) -> usize {
+        self.updates.load(Ordering::Relaxed)
     }
 }

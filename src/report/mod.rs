@@ -153,6 +153,8 @@ pub struct Group {
     pub edges: Option<Edges>,
     /// Why no race ran though one was asked for.
     pub no_race: Option<String>,
+    /// The budget the race was fitted to, when one was given.
+    pub budget: Option<crate::find::Budgeted>,
 }
 
 impl Group {
@@ -184,6 +186,7 @@ impl Group {
             race: None,
             edges: None,
             no_race: None,
+            budget: None,
             runs,
         }
     }
@@ -196,6 +199,7 @@ impl Group {
             race,
             edges,
             no_race,
+            budget,
             origin,
             ..
         } = findings;
@@ -242,6 +246,7 @@ impl Group {
             });
         }
         group.no_race = no_race;
+        group.budget = budget;
         if let Some(r) = race {
             group.suggested_lr = suggested;
             if group.suggested_lr.is_none() {
@@ -298,6 +303,8 @@ pub struct Report {
     pub data: Option<DataSummary>,
     /// The model, when lrfind trained one.
     pub model: Option<ModelSummary>,
+    /// The worker, when a user's training was driven.
+    pub worker: Option<WorkerSummary>,
     /// The optimizer the suggestion is for, when known.
     pub optimizer: Option<OptimizerConfig>,
     /// The files recorded curves were read from.
@@ -312,14 +319,63 @@ pub struct Report {
     pub grid: Option<GridSummary>,
 }
 
+/// What trained, when it was a user's training driven through the protocol: the command, how
+/// many workers, and what the first said of itself at the start (its token left out).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkerSummary {
+    /// The worker command as typed (empty for workers started elsewhere).
+    pub command: String,
+    /// Workers that trained.
+    pub workers: usize,
+    /// The first worker's hello, without its token.
+    pub hello: crate::drive::protocol::Hello,
+}
+
+/// Where a report's training came from: lrfind's own model on a table, or a user's worker.
+#[derive(Debug, Clone)]
+pub enum Trainer<'a> {
+    /// lrfind's MLP on this data set.
+    Builtin(&'a Dataset),
+    /// A user's training.
+    Worker(Box<WorkerSummary>),
+}
+
+impl Trainer<'_> {
+    /// The data summary, the model summary and the worker, as the report holds them.
+    fn provenance(
+        &self,
+        model: &ModelConfig,
+    ) -> (
+        Option<DataSummary>,
+        Option<ModelSummary>,
+        Option<WorkerSummary>,
+    ) {
+        match self {
+            Trainer::Builtin(d) => (
+                Some(d.summary.clone()),
+                Some(ModelSummary::new(model, d)),
+                None,
+            ),
+            Trainer::Worker(w) => (None, None, Some((**w).clone())),
+        }
+    }
+}
+
 impl Report {
     /// The report of one `find` on `dataset`: its range tests as one group.
     pub fn of_find(dataset: &Dataset, config: FindConfig, findings: Findings) -> Self {
+        Report::of_findings(&Trainer::Builtin(dataset), config, findings)
+    }
+
+    /// The report of one find of `config`, trained by `trainer`.
+    pub fn of_findings(trainer: &Trainer, config: FindConfig, findings: Findings) -> Self {
         let group = Group::from_findings(String::new(), findings, config.rule);
+        let (data, model, worker) = trainer.provenance(&config.range.model);
         Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
-            data: Some(dataset.summary.clone()),
-            model: Some(ModelSummary::new(&config.range.model, dataset)),
+            data,
+            model,
+            worker,
             optimizer: Some(config.range.optimizer),
             sources: Vec::new(),
             notes: Vec::new(),
@@ -331,6 +387,11 @@ impl Report {
 
     /// The report of a grid on `dataset`: one group per configuration, labelled by its knobs.
     pub fn of_grid(dataset: &Dataset, config: GridConfig, found: GridFindings) -> Self {
+        Report::of_grid_findings(&Trainer::Builtin(dataset), config, found)
+    }
+
+    /// The report of a grid trained by `trainer`.
+    pub fn of_grid_findings(trainer: &Trainer, config: GridConfig, found: GridFindings) -> Self {
         let GridFindings {
             configurations,
             standings,
@@ -338,10 +399,8 @@ impl Report {
             recommended,
         } = found;
         let first = &configurations[0].0.find;
-        let (model, optimizer) = (
-            ModelSummary::new(&first.range.model, dataset),
-            first.range.optimizer,
-        );
+        let optimizer = first.range.optimizer;
+        let (data, model, worker) = trainer.provenance(&first.range.model);
         let groups = configurations
             .into_iter()
             .map(|(c, f)| {
@@ -352,8 +411,9 @@ impl Report {
             .collect();
         Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
-            data: Some(dataset.summary.clone()),
-            model: Some(model),
+            data,
+            model,
+            worker,
             optimizer: Some(optimizer),
             sources: Vec::new(),
             notes: Vec::new(),

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::sweep::SweepReport;
-use super::{fmt_lr, Group, Naming, Report, Settings};
+use super::{fmt_lr, Group, Naming, Report, Settings, WorkerSummary};
 use crate::curve::consensus::quartiles;
 use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
 use crate::grid::GridConfig;
@@ -64,6 +64,54 @@ pub fn data_text(d: &DataSummary, naming: Naming) -> String {
         d.file
     );
     data_summary(&mut out, d, naming);
+    out
+}
+
+/// The header of a driven run: lrfind's version and the worker command, then what the worker
+/// said of itself.
+pub fn worker_text(w: &WorkerSummary) -> String {
+    let h = &w.hello;
+    let mut out = format!(
+        "lrfind {} — {}\n",
+        env!("CARGO_PKG_VERSION"),
+        if w.command.is_empty() {
+            "workers started elsewhere"
+        } else {
+            &w.command
+        }
+    );
+    let mut about: Vec<String> = Vec::new();
+    about.extend(h.framework.clone());
+    about.extend(h.optimizer.clone());
+    about.extend(h.batch_size.map(|b| format!("batch size {b}")));
+    match (h.train_size, h.val_size) {
+        (Some(t), Some(v)) => about.push(format!(
+            "{} training and {} validation examples",
+            thousands(t as usize),
+            thousands(v as usize)
+        )),
+        (Some(t), None) => about.push(format!("{} training examples", thousands(t as usize))),
+        _ => {}
+    }
+    about.push(if h.validation {
+        "measures a validation loss".into()
+    } else {
+        "no validation loss".into()
+    });
+    if !h.knobs.is_empty() {
+        about.push(format!("sets {}", h.knobs.join(", ")));
+    }
+    let name = h.name.clone().unwrap_or_else(|| "worker".into());
+    let _ = writeln!(
+        out,
+        "  worker     {name} ({}){}",
+        about.join(", "),
+        if w.workers > 1 {
+            format!("; {} workers", w.workers)
+        } else {
+            String::new()
+        }
+    );
     out
 }
 
@@ -503,9 +551,21 @@ fn race(out: &mut String, g: &Group) {
     }
     let range_steps: usize = g.runs.iter().map(|r| r.curve.points.len()).sum();
     if range_steps > 0 {
+        let budget = g.budget.map_or(String::new(), |b| {
+            format!(
+                " (--race-budget {}: {} steps{})",
+                b.asked,
+                thousands(b.steps),
+                if b.fits {
+                    ""
+                } else {
+                    ", less than the smallest race: that ran"
+                }
+            )
+        });
         let _ = writeln!(
             out,
-            "  cost       {} training steps in the race, {:.0}x the range tests' {}",
+            "  cost       {} training steps in the race, {:.0}x the range tests' {}{budget}",
             thousands(r.updates),
             r.updates as f64 / range_steps as f64,
             thousands(range_steps)

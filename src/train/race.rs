@@ -180,7 +180,7 @@ pub struct Race {
     pub first_tie: Option<NearTie>,
     /// The same in the last round.
     pub last_tie: Option<NearTie>,
-    /// Training updates the engine was asked for (what the race cost), over all seeds.
+    /// Training updates the engine trained for the race (what it cost), over all seeds.
     pub updates: usize,
 }
 
@@ -283,7 +283,7 @@ pub fn race(
     let mut standing: Vec<Vec<Trained>> = vec![Vec::new(); candidates.len()];
     let mut out: Vec<Entry> = Vec::with_capacity(candidates.len());
     let mut record: Vec<Round> = Vec::with_capacity(rounds);
-    let mut updates = 0;
+    let updates_before = engine.trained_updates();
     let (mut first_winner, mut short_lr, mut first_tie) =
         (candidates[0].lr, candidates[0].lr, None);
     let mut last_tie = None;
@@ -291,7 +291,7 @@ pub fn race(
     let mut last_wide: Vec<(f64, f64)> = Vec::new();
     let mut initial_loss = f64::NAN;
     for (round, &end) in ends.iter().enumerate() {
-        updates += run_round(
+        run_round(
             engine,
             candidates,
             &field,
@@ -366,12 +366,12 @@ pub fn race(
         rounds: record,
         first_tie,
         last_tie,
-        updates,
+        updates: engine.trained_updates() - updates_before,
     }))
 }
 
 /// Trains every run of `field` through round `round`: what the ledger holds far enough is read
-/// from it, the rest is asked of the engine in one call. Returns the updates asked for.
+/// from it, the rest is asked of the engine in one call.
 #[allow(clippy::too_many_arguments)]
 fn run_round(
     engine: &dyn Engine,
@@ -383,7 +383,7 @@ fn run_round(
     ledger: &mut Ledger,
     standing: &mut [Vec<Trained>],
     progress: &ProgressBar,
-) -> Result<usize> {
+) -> Result<()> {
     let mut jobs = Vec::new();
     let mut slots = Vec::new();
     for &i in field {
@@ -406,7 +406,7 @@ fn run_round(
                         until,
                         evaluate_at: evaluation_steps(ends, c.steps_scale, round),
                     });
-                    slots.push((i, slot, held.map_or(0, |(_, t)| t.steps)));
+                    slots.push((i, slot));
                     // A placeholder, replaced once the engine answers.
                     standing[i].push(Trained {
                         initial_loss: f64::NAN,
@@ -420,9 +420,7 @@ fn run_round(
         }
     }
     let trained = engine.train(&jobs, progress)?;
-    let mut asked = 0;
-    for ((job, t), (i, slot, before)) in jobs.iter().zip(trained).zip(slots) {
-        asked += job.until - before;
+    for ((job, t), (i, slot)) in jobs.iter().zip(trained).zip(slots) {
         let s = plan
             .seeds
             .iter()
@@ -431,7 +429,7 @@ fn run_round(
         standing[i][s] = t.clone();
         ledger.runs.insert(slot, (job.key, t));
     }
-    Ok(asked)
+    Ok(())
 }
 
 /// The lowest LR among the field's candidates whose score is within [`NEAR_TIE`] of the best's
