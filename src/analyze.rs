@@ -95,6 +95,7 @@ pub fn analyze(logs: &[Recorded], config: &AnalyzeConfig) -> Result<Report> {
         settings: Settings::Read(*config),
         groups,
         grid: None,
+        detail: Default::default(),
     })
 }
 

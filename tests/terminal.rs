@@ -294,3 +294,50 @@ fn the_help_lists_the_commands_and_the_csv_on_top() {
         assert!(help.contains("Arguments:\n  <CSV>"), "{command}: {help}");
     }
 }
+
+/// The terminal's plot clips its loss axis as the picture does: a curve that blows up to 30
+/// times its lowest loss is drawn up to a little above where it started, not to the blow-up.
+#[test]
+fn the_terminal_plot_clips_the_blow_up() {
+    use lrfind::analyze::{analyze_pairs, AnalyzeConfig};
+    use lrfind::report::braille::curve_plot;
+    use lrfind::report::terminal::Terminal;
+    let pairs: Vec<(f64, f64)> = (0..100)
+        .map(|i| {
+            let x = -6.0 + 0.05 * i as f64;
+            let loss = if x < -2.2 {
+                0.1 + 0.9 / (1.0 + ((x + 3.5) * 4.0).exp())
+            } else if x < -1.5 {
+                0.1 * 30f64.powf((x + 2.2) / 0.6)
+            } else {
+                100.0
+            };
+            (10f64.powf(x), loss)
+        })
+        .collect();
+    // A threshold high enough that the rise to 30 times the lowest loss comes before the
+    // divergence, which the jump to 100 makes.
+    let config = AnalyzeConfig {
+        curve: lrfind::curve::CurveSettings {
+            diverge_factor: 50.0,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let report = analyze_pairs("blow-up.csv", &pairs, &config).unwrap();
+    let plot = curve_plot(
+        &report,
+        &Terminal {
+            width: 80,
+            colour: false,
+        },
+    );
+    let top: f64 = plot
+        .lines()
+        .next()
+        .and_then(|l| l.split('┤').next())
+        .and_then(|label| label.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no loss at the top of\n{plot}"));
+    assert!(top > 1.0 && top < 1.2, "{top}\n{plot}");
+    assert!(plot.contains("diverged at"), "{plot}");
+}

@@ -24,7 +24,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
         .iter()
         .map(|f| read_path(f, &args.log_options()))
         .collect::<Result<Vec<_>>>()?;
-    let report = analyze(&logs, &config)?;
+    let mut report = analyze(&logs, &config)?;
+    report.detail = args.output.plot_detail;
     deliver_report(&report, plot, &outputs, &console, |plot| {
         to_text(&report, plot, &cli::flag)
     })

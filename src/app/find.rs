@@ -44,6 +44,7 @@ pub fn run(args: &FindArgs) -> Result<Outcome> {
             config.rule
         ));
     }
+    report.detail = args.output.plot_detail;
     deliver_report(&report, plot, &outputs, &console, |plot| {
         findings_text(&report, plot, &cli::flag)
     })

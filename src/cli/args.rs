@@ -16,6 +16,7 @@ use lrfind::model::{Init, ModelConfig, DEFAULT_HIDDEN};
 use lrfind::optim::{OptimizerConfig, OptimizerKind, DEFAULT_SGD_MOMENTUM};
 use lrfind::output::Destination;
 use lrfind::range_test::DEFAULT_BATCH_SIZE;
+use lrfind::report::plot::Detail as PlotDetail;
 
 /// The input CSV and how to turn it into a data set.
 #[derive(Debug, Clone, Args)]
@@ -328,6 +329,12 @@ pub struct OutputArgs {
     /// Do not draw the picture.
     #[arg(long, conflicts_with = "plot")]
     pub no_plot: bool,
+
+    /// How much the range test's picture shows (lrfind and lrfind analyze): basic, the curve,
+    /// the other runs faintly, the good range, the suggestion and the divergence; full, also each
+    /// step's loss, every rule's pick and a strip with each run's pick and the race.
+    #[arg(long, value_enum, default_value_t = PlotDetail::default(), value_name = "LEVEL")]
+    pub plot_detail: PlotDetail,
 
     /// Do not draw the curve in the terminal under the summary (it is drawn only when standard
     /// output is a terminal).

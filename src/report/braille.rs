@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::axes::{decimals, lr_ticks, nice_step};
-use super::plot::{x_range, y_range};
+use super::plot::{x_range, y_range, Detail};
 use super::sweep::SweepReport;
 use super::terminal::{paint, Paint, Terminal};
 use super::{fmt_lr, Report};
@@ -202,7 +202,8 @@ fn cols_for(term: &Terminal) -> usize {
 /// smoothed loss, the suggestion and the divergence marked; for several, each group's smoothed
 /// loss in its colour. Lines end in newlines.
 pub fn curve_plot(report: &Report, term: &Terminal) -> String {
-    let (x, y) = (x_range(report), y_range(report));
+    // The loss axis of the detailed figure: the plot draws each step's loss too, as faint dots.
+    let (x, y) = (x_range(report), y_range(report, Detail::Full));
     let mut canvas = Canvas::new(cols_for(term), ROWS, x, y);
     let mut marks = Vec::new();
     let mut legend = Vec::new();

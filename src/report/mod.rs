@@ -7,6 +7,7 @@
 pub mod axes;
 pub mod braille;
 pub mod csv;
+pub mod glyphs;
 pub mod json;
 pub mod plot;
 pub mod schedule;
@@ -317,6 +318,8 @@ pub struct Report {
     pub groups: Vec<Group>,
     /// The side-by-side reading, when the groups are configurations of a grid.
     pub grid: Option<GridSummary>,
+    /// How much its figure shows ([`plot::Detail::Basic`] unless the caller asks for more).
+    pub detail: plot::Detail,
 }
 
 /// What trained, when it was a user's training driven through the protocol: the command, how
@@ -382,6 +385,7 @@ impl Report {
             settings: Settings::Find(config),
             groups: vec![group],
             grid: None,
+            detail: plot::Detail::default(),
         }
     }
 
@@ -425,6 +429,7 @@ impl Report {
             }),
             settings: Settings::Grid(config),
             groups,
+            detail: plot::Detail::default(),
         }
     }
 

@@ -30,6 +30,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use super::axes::{linear_ticks, lr_minor, lr_ticks, midpoints, Tick};
+use super::glyphs::PngBackend;
 use super::svg::{self, SvgBackend};
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Report, Settings};
@@ -109,6 +110,19 @@ impl Format {
     }
 }
 
+/// How much the range test's figure shows. The sweep's and the schedules' figures have one
+/// level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Detail {
+    /// What a reader needs at a glance: the smoothed loss, the other runs faintly, the
+    /// validation loss, the good range, the suggestion and where the loss diverged.
+    #[default]
+    Basic,
+    /// Also each step's loss, every rule's pick on the curve, and a strip under the chart with
+    /// each run's pick and the race of candidate LRs.
+    Full,
+}
+
 pub(crate) fn register_fonts() -> Result<()> {
     static REGISTER: Once = Once::new();
     let mut failed = false;
@@ -131,7 +145,7 @@ fn plot_error(e: Box<dyn std::error::Error>) -> Error {
 
 /// Where the chart lies in the picture and what its axes span, so that a point of a curve can
 /// be found among the pixels.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     /// The plotting area in pixels: left, top, right, bottom (exclusive).
     pub area: (i32, i32, i32, i32),
@@ -139,6 +153,9 @@ pub struct Frame {
     pub x: (f64, f64),
     /// The loss at the bottom and top edges.
     pub y: (f64, f64),
+    /// The lanes of the strip under the chart (the detailed figure's), each with the pixel row
+    /// its marks are centred on; on the chart's LR axis.
+    pub lanes: Vec<(Lane, i32)>,
 }
 
 impl Frame {
@@ -180,7 +197,7 @@ pub fn picture(report: &Report) -> Result<(Vec<u8>, Frame)> {
     register_fonts()?;
     let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
     let frame = {
-        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = PngBackend::new(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         draw(report, &root).map_err(plot_error)?
     };
     Ok((rgb, frame))
@@ -193,8 +210,7 @@ pub fn render_sweep(report: &SweepReport, format: Format) -> Result<Vec<u8>> {
         Format::Png => {
             let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
             {
-                let root =
-                    BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+                let root = PngBackend::new(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
                 draw_sweep(report, &root).map_err(plot_error)?;
             }
             encode_png(&rgb, (WIDTH, HEIGHT), png::Compression::Best)
@@ -301,7 +317,7 @@ where
     root.draw(&Text::new(
         title.to_string(),
         (w as i32 / 2, 16),
-        TextStyle::from((FONT, 24).into_font().style(FontStyle::Bold))
+        TextStyle::from((FONT, 24, FontStyle::Bold).into_font())
             .pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
     let body = root.margin(TITLE_HEIGHT, 0, 0, 0);
@@ -318,21 +334,18 @@ fn tick_label(ticks: &[Tick], v: f64) -> String {
 }
 
 /// The chart every lrfind picture shares: log10(LR) from `x.0` to `x.1` across, labelled as
-/// powers of ten, and `y_desc` from `y.0` to `y.1` up, at round values.
+/// powers of ten, and `y_desc` from `y.0` to `y.1` up, at round values. Without `x_labels` the LR
+/// axis is left unlabelled, for a strip drawn underneath that carries the labels.
 fn chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     y_desc: &str,
     x: (f64, f64),
     y: (f64, f64),
+    x_labels: bool,
 ) -> DrawResult<Chart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
-    let x_axis = Axis {
-        range: x,
-        ticks: lr_ticks(x.0, x.1),
-        light: lr_minor(x.0, x.1),
-    };
     let y_ticks = linear_ticks(y.0, y.1, 8);
     let y_axis = Axis {
         range: y,
@@ -343,20 +356,125 @@ where
         .margin_top(8)
         .margin_left(12)
         .margin_right(20)
+        .margin_bottom(if x_labels { 12 } else { 0 })
+        .x_label_area_size(if x_labels { 58 } else { 0 })
+        .y_label_area_size(76)
+        .build_cartesian_2d(lr_axis(x), y_axis)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.y_desc(y_desc)
+        .label_style((FONT, 18))
+        .axis_desc_style((FONT, 19))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(214, 214, 214));
+    if x_labels {
+        mesh.x_desc("learning rate");
+    }
+    mesh.draw()?;
+    if !x_labels {
+        // The chart's foot, which the strip's gap would otherwise leave open.
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x.0, y.0), (x.1, y.0)],
+            BLACK.stroke_width(1),
+        )))?;
+    }
+    Ok(chart)
+}
+
+/// The log10-LR axis from `x.0` to `x.1`, labelled as powers of ten.
+fn lr_axis(x: (f64, f64)) -> Axis {
+    Axis {
+        range: x,
+        ticks: lr_ticks(x.0, x.1),
+        light: lr_minor(x.0, x.1),
+    }
+}
+
+/// The gap between the chart and the strip under it.
+const STRIP_GAP: u32 = 12;
+
+/// The lanes of the strip under the detailed figure's chart, each a row of marks at LRs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Each run's pick by the headline rule, as a tick.
+    Runs,
+    /// The race: its candidates as triangles, the best of its short round ringed above its
+    /// triangle and of its long round boxed below, so that the two never hide each other.
+    Race,
+}
+
+impl Lane {
+    fn label(self) -> &'static str {
+        match self {
+            Lane::Runs => "runs",
+            Lane::Race => "race",
+        }
+    }
+
+    /// The lane's height in pixels.
+    fn height(self) -> u32 {
+        match self {
+            Lane::Runs => 30,
+            Lane::Race => 50,
+        }
+    }
+}
+
+/// Where the lanes' centres are in a strip's coordinates (pixels up from its foot), the first
+/// lane on top.
+fn lane_centres(lanes: &[Lane]) -> Vec<f64> {
+    let total: u32 = lanes.iter().map(|l| l.height()).sum();
+    let mut above = 0;
+    lanes
+        .iter()
+        .map(|l| {
+            let centre = total as f64 - above as f64 - l.height() as f64 / 2.0;
+            above += l.height();
+            centre
+        })
+        .collect()
+}
+
+/// The strip under the chart, on the chart's LR axis (and carrying its labels): one row per
+/// lane, named at the left.
+fn strip<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    lanes: &[Lane],
+) -> DrawResult<Chart<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let total: u32 = lanes.iter().map(|l| l.height()).sum();
+    let rows = Axis {
+        range: (0.0, total as f64),
+        ticks: lanes
+            .iter()
+            .zip(lane_centres(lanes))
+            .map(|(lane, at)| Tick {
+                at,
+                label: lane.label().to_string(),
+            })
+            .collect(),
+        light: Vec::new(),
+    };
+    let mut strip = ChartBuilder::on(area)
+        .margin_top(STRIP_GAP)
+        .margin_left(12)
+        .margin_right(20)
         .margin_bottom(12)
         .x_label_area_size(58)
         .y_label_area_size(76)
-        .build_cartesian_2d(x_axis, y_axis)?;
-    chart
+        .build_cartesian_2d(lr_axis(x), rows)?;
+    strip
         .configure_mesh()
+        .disable_y_mesh()
         .x_desc("learning rate")
-        .y_desc(y_desc)
         .label_style((FONT, 18))
         .axis_desc_style((FONT, 19))
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(214, 214, 214))
         .draw()?;
-    Ok(chart)
+    Ok(strip)
 }
 
 /// The chart's frame in pixels.
@@ -366,6 +484,7 @@ fn frame_of<DB: DrawingBackend>(chart: &Chart<'_, DB>, x: (f64, f64), y: (f64, f
         area: (xs.start, ys.start, xs.end, ys.end),
         x,
         y,
+        lanes: Vec::new(),
     }
 }
 
@@ -440,19 +559,56 @@ where
             ))?,
             Swatch::Cross(c) => area.draw(&Cross::new((cx, cy), 7, c.stroke_width(3)))?,
         }
-        let font = (FONT, 17).into_font().style(if e.bold {
-            FontStyle::Bold
-        } else {
-            FontStyle::Normal
-        });
-        let style = TextStyle::from(font).pos(Pos::new(HPos::Left, VPos::Center));
-        for line in e.text.lines() {
-            area.draw(&Text::new(line.to_string(), (52, y), style.clone()))?;
-            y += ROW;
+        // The first line beside the swatch (bold for the entry that matters most), the rest
+        // indented under it; each wrapped at spaces to the panel's width.
+        for (i, line) in e.text.lines().enumerate() {
+            let weight = if e.bold && i == 0 {
+                FontStyle::Bold
+            } else {
+                FontStyle::Normal
+            };
+            let style = TextStyle::from((FONT, 17, weight).into_font())
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            let x = if i == 0 { 52 } else { 60 };
+            let width = area.dim_in_pixel().0 as i32 - x - 8;
+            for part in wrap(area, line, &style, width)? {
+                area.draw(&Text::new(part, (x, y), style.clone()))?;
+                y += ROW;
+            }
         }
         y += 4;
     }
     Ok(())
+}
+
+/// `line` broken at spaces into lines at most `width` pixels wide in `style` (a word wider than
+/// that stands alone).
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    line: &str,
+    style: &TextStyle<'_>,
+    width: i32,
+) -> DrawResult<Vec<String>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        let (w, _) = area.estimate_text_size(&candidate, style)?;
+        if w as i32 > width && !current.is_empty() {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        } else {
+            current = candidate;
+        }
+    }
+    lines.push(current);
+    Ok(lines)
 }
 
 fn loss_units(loss: Loss) -> &'static str {
@@ -702,14 +858,33 @@ fn draw<DB: DrawingBackend>(report: &Report, root: &DrawingArea<DB, Shift>) -> D
 where
     DB::ErrorType: 'static,
 {
+    let detail = report.detail;
     let x = x_range(report);
-    let y = y_range(report);
+    let y = y_range(report, detail);
     let units = report.model.as_ref().map_or("loss", |m| loss_units(m.loss));
     let (plot_area, legend_area) = layout(root, &title(report))?;
-    let mut chart = chart(&plot_area, units, x, y)?;
+    let single = report.groups.len() == 1;
+    let lanes = match detail {
+        Detail::Full if single => lanes_of(report.main()),
+        _ => Vec::new(),
+    };
+    let (chart_area, strip_area) = if lanes.is_empty() {
+        (plot_area, None)
+    } else {
+        let (_, h) = plot_area.dim_in_pixel();
+        let (chart_area, strip_area) = plot_area
+            .split_vertically(h - 70 - STRIP_GAP - lanes.iter().map(|l| l.height()).sum::<u32>());
+        (chart_area, Some(strip_area))
+    };
+    let mut chart = chart(&chart_area, units, x, y, strip_area.is_none())?;
+    let mut strip = strip_area
+        .as_ref()
+        .map(|area| strip(area, x, &lanes))
+        .transpose()?;
     let mut legend = Vec::new();
-    if report.groups.len() == 1 {
-        draw_group_in_detail(&mut chart, report, report.main(), y, &mut legend)?;
+    if single {
+        let strip = strip.as_mut().map(|s| (s, &lanes[..]));
+        draw_group(&mut chart, strip, report, report.main(), y, &mut legend)?;
     } else {
         draw_groups(&mut chart, report, y, &mut legend)?;
     }
@@ -724,7 +899,14 @@ where
         )?;
     }
     draw_legend(&legend_area, &legend)?;
-    let frame = frame_of(&chart, x, y);
+    let mut frame = frame_of(&chart, x, y);
+    if let Some(s) = &strip {
+        frame.lanes = lanes
+            .iter()
+            .zip(lane_centres(&lanes))
+            .map(|(lane, at)| (*lane, s.backend_coord(&(x.0, at)).1))
+            .collect();
+    }
     root.present()?;
     Ok(frame)
 }
@@ -789,9 +971,9 @@ where
                         + Circle::new((0, 0), r + 2, WHITE.filled())
                         + Circle::new((0, 0), r, colour.filled()),
                 ))?;
-                text.push_str(&format!("\n  suggested {}", fmt_lr(lr)));
+                text.push_str(&format!("\nsuggested {}", fmt_lr(lr)));
             }
-            None => text.push_str("\n  no suggestion"),
+            None => text.push_str("\nno suggestion"),
         }
         if chosen {
             text.push_str(", recommended");
@@ -815,9 +997,56 @@ where
     Ok(())
 }
 
-/// One group drawn with everything it holds.
-fn draw_group_in_detail<DB: DrawingBackend>(
+/// The lanes the detailed figure's strip has for `g`: each run's pick, when there are several
+/// runs or a race (one run's pick is the suggestion itself); the race, when there was one.
+fn lanes_of(g: &Group) -> Vec<Lane> {
+    let mut lanes = Vec::new();
+    if !run_picks(g).is_empty() && (g.runs.len() > 1 || g.race.is_some()) {
+        lanes.push(Lane::Runs);
+    }
+    if g.race.is_some() {
+        lanes.push(Lane::Race);
+    }
+    lanes
+}
+
+/// Each run's pick by the headline rule.
+fn run_picks(g: &Group) -> Vec<f64> {
+    g.runs
+        .iter()
+        .filter_map(|r| r.picks.headline.map(|p| p.lr))
+        .collect()
+}
+
+/// Why the suggestion lies outside the good range `band`, in a few words; `None` when it lies
+/// inside (or there is no suggestion or no range).
+pub fn outside_band(g: &Group, band: Option<(f64, f64)>) -> Option<String> {
+    let lr = g.suggested_lr?;
+    let (a, b) = band?;
+    // The band's ends are LRs of the curve; a suggestion on one is inside.
+    let slack = 1e-9;
+    let side = if lr.log10() < a.log10() - slack {
+        "before the curve falls steadily"
+    } else if lr.log10() > b.log10() + slack {
+        "past where the curve falls steadily"
+    } else {
+        return None;
+    };
+    let who = match (&g.race, g.runs.len()) {
+        (Some(_), _) => "the race trained best here".to_string(),
+        (None, 1) => format!("the {} rule picks here", g.rule),
+        (None, n) => format!("the median of the {n} runs' {} picks is here", g.rule),
+    };
+    Some(format!("{who}, {side}"))
+}
+
+/// One group: the smoothed loss, the other runs faintly (up to where the loss diverged), the
+/// validation loss, the good range, the divergence and the suggestion with its value; with
+/// [`Detail::Full`] also each step's loss and every rule's pick on the curve, and in `strip`,
+/// each run's pick and the race.
+fn draw_group<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
+    mut strip: Option<(&mut Chart<'_, DB>, &[Lane])>,
     report: &Report,
     g: &Group,
     y: (f64, f64),
@@ -827,28 +1056,57 @@ where
     DB::ErrorType: 'static,
 {
     let (lo, hi) = y;
+    let full = report.detail == Detail::Full;
     let first = g.first();
     let marked = marked_curve(report, g);
     let on_curve = |lr: f64| smoothed_near(marked, lr).unwrap_or(lo).clamp(lo, hi);
     let runs = g.runs.len();
+    let rows = strip.as_ref().map_or((0.0, 1.0), |(_, lanes)| {
+        (0.0, lanes.iter().map(|l| l.height()).sum::<u32>() as f64)
+    });
+
+    // Where the loss diverged, or the test was interrupted: no curve is drawn past it.
+    let end = match g.stop() {
+        Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged")),
+        Stop::Interrupted { lr } => Some((lr, "interrupted (Ctrl-C)")),
+        Stop::Completed => None,
+    };
+    let cut = end.map_or(f64::INFINITY, |(lr, _)| lr);
+    let smoothed = |points: &[Point]| -> Vec<(f64, f64)> {
+        points
+            .iter()
+            .take_while(|p| p.lr <= cut)
+            .map(|p| (p.lr.log10(), p.smoothed_loss))
+            .collect()
+    };
 
     // Underneath everything: the good range.
     let band = good_range(marked);
     if let Some((a, b)) = band {
+        let shade = BAND.mix(0.13).filled();
         chart.draw_series(std::iter::once(Rectangle::new(
             [(a.log10(), lo), (b.log10(), hi)],
-            BAND.mix(0.13).filled(),
+            shade,
         )))?;
+        if let Some((s, _)) = strip.as_mut() {
+            s.draw_series(std::iter::once(Rectangle::new(
+                [(a.log10(), rows.0), (b.log10(), rows.1)],
+                shade,
+            )))?;
+        }
     }
 
     // The curves: each step's loss, the other runs, the run shown, the validation loss.
-    draw_line(
-        chart,
-        first.curve.points.iter().map(|p| (p.lr.log10(), p.loss)),
-        y,
-        RAW.stroke_width(1),
-        false,
-    )?;
+    if full {
+        draw_line(
+            chart,
+            first.curve.points.iter().map(|p| (p.lr.log10(), p.loss)),
+            y,
+            RAW.stroke_width(1),
+            false,
+        )?;
+        legend.push(entry(Swatch::Line(rgba(RAW), 2), "loss at each step"));
+    }
     if first.curve.before_divergence().len() < MIN_POINTS {
         // Too short a curve to read: each step's loss as a dot, so that every one shows.
         chart.draw_series(
@@ -860,14 +1118,10 @@ where
                 .map(|p| Circle::new((p.lr.log10(), p.loss), 4, SMOOTH.filled())),
         )?;
     }
-    legend.push(entry(Swatch::Line(rgba(RAW), 2), "loss at each step"));
     for r in g.runs.iter().skip(1) {
         draw_line(
             chart,
-            r.curve
-                .before_divergence()
-                .iter()
-                .map(|p| (p.lr.log10(), p.smoothed_loss)),
+            smoothed(r.curve.before_divergence()),
             y,
             SMOOTH.mix(0.3).stroke_width(2),
             false,
@@ -875,11 +1129,7 @@ where
     }
     draw_line(
         chart,
-        first
-            .curve
-            .before_divergence()
-            .iter()
-            .map(|p| (p.lr.log10(), p.smoothed_loss)),
+        smoothed(first.curve.before_divergence()),
         y,
         SMOOTH.stroke_width(3),
         false,
@@ -901,9 +1151,7 @@ where
     if let Some(v) = first.val_curve.as_ref().filter(|v| !v.points.is_empty()) {
         draw_line(
             chart,
-            v.before_divergence()
-                .iter()
-                .map(|p| (p.lr.log10(), p.smoothed_loss)),
+            smoothed(v.before_divergence()),
             y,
             VAL.stroke_width(3),
             true,
@@ -919,151 +1167,81 @@ where
             format!("falls steadily: {} to {}", fmt_lr(a), fmt_lr(b)),
         ));
     }
-
-    // Where the loss diverged, or the test was interrupted.
-    let end = match g.stop() {
-        Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged")),
-        Stop::Interrupted { lr } => Some((lr, "interrupted (Ctrl-C)")),
-        Stop::Completed => None,
-    };
     if let Some((lr, what)) = end {
-        vertical(chart, lr, y, DIVERGED.mix(0.8).stroke_width(2), true)?;
+        let style = DIVERGED.mix(0.8).stroke_width(2);
+        vertical(chart, lr, y, style, true)?;
+        if let Some((s, _)) = strip.as_mut() {
+            vertical(s, lr, rows, style, true)?;
+        }
         legend.push(entry(
             Swatch::Dashed(DIVERGED.mix(0.8), 2),
             format!("{what} at {}", fmt_lr(lr)),
         ));
     }
 
-    // Each run's own pick, as a tick on the LR axis.
-    let picks: Vec<f64> = g
-        .runs
-        .iter()
-        .filter_map(|r| r.picks.headline.map(|p| p.lr))
-        .collect();
-    if !picks.is_empty() && (runs > 1 || g.race.is_some()) {
-        let top = lo + 0.05 * (hi - lo);
-        for lr in &picks {
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(lr.log10(), lo), (lr.log10(), top)],
-                PICK.mix(0.75).stroke_width(2),
-            )))?;
-        }
-        legend.push(entry(
-            Swatch::Tick(PICK.mix(0.75)),
-            if runs > 1 {
-                format!("each run's {} pick ({})", g.rule, picks.len())
-            } else {
-                format!("the {} pick", g.rule)
-            },
-        ));
-    }
-
-    // The rules' picks (median over runs) on the curve; the headline rule's is the suggestion
-    // unless the LR was raced.
-    let raced = g.race.is_some();
-    let x_axis = chart.x_range();
-    for (method, lr) in &g.suggestions {
-        if !raced && *method == g.rule && g.suggested_lr.is_some() {
-            continue;
-        }
-        if !x_axis.contains(&lr.log10()) {
-            // minimum/10 can fall left of the first LR tested: not on this axis.
-            continue;
-        }
-        let colour = rule_colour(*method);
-        chart.draw_series(std::iter::once(Circle::new(
-            (lr.log10(), on_curve(*lr)),
-            6,
-            colour.filled(),
-        )))?;
-        let median = if runs > 1 { ", median" } else { "" };
-        legend.push(entry(
-            Swatch::Dot(rgba(colour), 6),
-            format!("{method} {}{median}", fmt_lr(*lr)),
-        ));
-    }
-
-    // The race's candidates.
-    if let Some(r) = &g.race {
-        chart.draw_series(r.entries.iter().map(|e| {
-            TriangleMarker::new(
-                (e.lr.log10(), on_curve(e.lr)),
-                6,
-                VERIFIED.mix(0.6).filled(),
-            )
-        }))?;
-        legend.push(entry(
-            Swatch::Triangle(VERIFIED.mix(0.6)),
-            format!("LRs raced ({}, {} runs each)", r.entries.len(), r.seeds),
-        ));
-    }
-
-    // The suggestion, on top: a line, a dot on the curve and its value.
+    // The suggestion: a line (through the strip too), a dot on the curve.
     if let Some(lr) = g.suggested_lr {
-        vertical(chart, lr, y, PICK.mix(0.85).stroke_width(2), false)?;
-        let at = on_curve(lr);
+        let style = PICK.mix(0.85).stroke_width(2);
+        vertical(chart, lr, y, style, false)?;
+        if let Some((s, _)) = strip.as_mut() {
+            vertical(s, lr, rows, style, false)?;
+        }
         chart.draw_series(std::iter::once(
-            EmptyElement::at((lr.log10(), at))
+            EmptyElement::at((lr.log10(), on_curve(lr)))
                 + Circle::new((0, 0), 12, WHITE.filled())
                 + Circle::new((0, 0), 9, PICK.filled()),
         ))?;
     }
-    // The race's bests of the short and the long runs, outlined so the suggestion between them
-    // shows through.
-    if let Some(r) = &g.race {
-        chart.draw_series(std::iter::once(Circle::new(
-            (r.short_lr.log10(), on_curve(r.short_lr)),
-            13,
-            VERIFIED.stroke_width(3),
-        )))?;
-        legend.push(entry(
-            Swatch::Ring(rgba(VERIFIED), 8),
-            format!("best after {} steps: {}", r.first_steps, fmt_lr(r.short_lr)),
-        ));
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((r.long_lr.log10(), on_curve(r.long_lr)))
-                + Rectangle::new([(-11, -11), (11, 11)], VERIFIED.stroke_width(3)),
-        ))?;
-        legend.push(entry(
-            Swatch::Square(rgba(VERIFIED)),
-            format!("best after {} steps: {}", r.steps, fmt_lr(r.long_lr)),
-        ));
+
+    if full {
+        // The rules' picks (median over runs), over the suggestion's dot so that one on it
+        // shows as its centre. The headline rule's is the suggestion unless the LR was raced.
+        let raced = g.race.is_some();
+        let x_axis = chart.x_range();
+        for (method, lr) in &g.suggestions {
+            if !raced && *method == g.rule && g.suggested_lr.is_some() {
+                continue;
+            }
+            if !x_axis.contains(&lr.log10()) {
+                // minimum/10 can fall left of the first LR tested: not on this axis.
+                continue;
+            }
+            let colour = rule_colour(*method);
+            chart.draw_series(std::iter::once(Circle::new(
+                (lr.log10(), on_curve(*lr)),
+                6,
+                colour.filled(),
+            )))?;
+            let median = if runs > 1 { ", median" } else { "" };
+            legend.push(entry(
+                Swatch::Dot(rgba(colour), 6),
+                format!("{method} {}{median}", fmt_lr(*lr)),
+            ));
+        }
     }
+
+    if let Some((s, lanes)) = strip {
+        draw_lanes(s, lanes, g, legend)?;
+    }
+
     if let Some(lr) = g.suggested_lr {
-        let at = on_curve(lr);
-        let (px, py) = chart.backend_coord(&(lr.log10(), at));
-        let (xs, ys) = chart.plotting_area().get_pixel_range();
-        let text = fmt_lr(lr);
-        let font = (FONT, 22).into_font().style(FontStyle::Bold);
-        let (w, h) = chart
-            .plotting_area()
-            .estimate_text_size(&text, &TextStyle::from(font.clone()))
-            .map(|(w, h)| (w as i32, h as i32))?;
-        // Up and to the right of the dot, unless that leaves the chart.
-        let dx = if px + 18 + w + 6 < xs.end {
-            18
-        } else {
-            -18 - w
+        suggestion_label(chart, lr, hi)?;
+        let how = match (&g.race, full) {
+            (Some(r), false) => format!("trained best of {} LRs raced", r.entries.len()),
+            (Some(_), true) => "halfway between the bests".to_string(),
+            (None, _) if runs > 1 => format!("{} rule, median of {runs} runs", g.rule),
+            (None, _) => format!("{} rule", g.rule),
         };
-        let dy = if py - 44 > ys.start { -44 } else { 22 };
-        chart.plotting_area().draw(
-            &(EmptyElement::at((lr.log10(), at))
-                + Rectangle::new(
-                    [(dx - 5, dy - 3), (dx + w + 5, dy + h + 3)],
-                    WHITE.mix(0.9).filled(),
-                )
-                + Text::new(text, (dx, dy), font.color(&PICK))),
-        )?;
-        let how = match &g.race {
-            Some(_) => "halfway between the bests".to_string(),
-            None if runs > 1 => format!("{} rule, median of {runs} runs", g.rule),
-            None => format!("{} rule", g.rule),
-        };
+        let mut text = format!("suggested {}\n{how}", fmt_lr(lr));
+        if let Some(why) = outside_band(g, band) {
+            text.push('\n');
+            text.push_str(&why);
+        }
         legend.insert(
             0,
             Entry {
                 swatch: Swatch::Dot(rgba(PICK), 8),
-                text: format!("suggested {}\n  {how}", fmt_lr(lr)),
+                text,
                 bold: true,
             },
         );
@@ -1071,33 +1249,130 @@ where
     Ok(())
 }
 
+/// The suggestion's value, at the top of its line: above the curves, whose highest point the
+/// loss axis leaves room over. Right of the line unless that leaves the chart.
+fn suggestion_label<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, lr: f64, top: f64) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (xs, _) = chart.plotting_area().get_pixel_range();
+    let (px, _) = chart.backend_coord(&(lr.log10(), top));
+    let text = fmt_lr(lr);
+    let font = (FONT, 22, FontStyle::Bold).into_font();
+    let (w, h) = chart
+        .plotting_area()
+        .estimate_text_size(&text, &TextStyle::from(font.clone()))
+        .map(|(w, h)| (w as i32, h as i32))?;
+    let dx = if px + 10 + w + 6 < xs.end {
+        10
+    } else {
+        -10 - w
+    };
+    let dy = 6;
+    chart.plotting_area().draw(
+        &(EmptyElement::at((lr.log10(), top))
+            + Rectangle::new(
+                [(dx - 5, dy - 3), (dx + w + 5, dy + h + 3)],
+                WHITE.mix(0.9).filled(),
+            )
+            + Text::new(text, (dx, dy), font.color(&PICK))),
+    )?;
+    Ok(())
+}
+
+/// The strip's lanes: each run's pick as a tick in its rule's colour; the race's candidates as
+/// triangles, the best of its short round ringed above and of its long round boxed below (the
+/// suggestion's line runs halfway between them, in log LR).
+fn draw_lanes<DB: DrawingBackend>(
+    strip: &mut Chart<'_, DB>,
+    lanes: &[Lane],
+    g: &Group,
+    legend: &mut Vec<Entry>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    for (lane, at) in lanes.iter().zip(lane_centres(lanes)) {
+        match lane {
+            Lane::Runs => {
+                let picks = run_picks(g);
+                let colour = rule_colour(g.rule);
+                strip.draw_series(picks.iter().map(|lr| {
+                    PathElement::new(
+                        vec![(lr.log10(), at - 10.0), (lr.log10(), at + 10.0)],
+                        colour.stroke_width(3),
+                    )
+                }))?;
+                legend.push(entry(
+                    Swatch::Tick(rgba(colour)),
+                    if g.runs.len() > 1 {
+                        format!("each run's {} pick ({})", g.rule, picks.len())
+                    } else {
+                        format!("the {} pick", g.rule)
+                    },
+                ));
+            }
+            Lane::Race => {
+                let Some(r) = &g.race else { continue };
+                strip.draw_series(r.entries.iter().map(|e| {
+                    TriangleMarker::new((e.lr.log10(), at), 6, VERIFIED.mix(0.6).filled())
+                }))?;
+                legend.push(entry(
+                    Swatch::Triangle(VERIFIED.mix(0.6)),
+                    format!("LRs raced ({}, {} runs each)", r.entries.len(), r.seeds),
+                ));
+                strip.draw_series(std::iter::once(Circle::new(
+                    (r.short_lr.log10(), at + 15.0),
+                    7,
+                    VERIFIED.stroke_width(3),
+                )))?;
+                legend.push(entry(
+                    Swatch::Ring(rgba(VERIFIED), 8),
+                    format!("best after {} steps: {}", r.first_steps, fmt_lr(r.short_lr)),
+                ));
+                strip.draw_series(std::iter::once(
+                    EmptyElement::at((r.long_lr.log10(), at - 15.0))
+                        + Rectangle::new([(-7, -7), (7, 7)], VERIFIED.stroke_width(3)),
+                ))?;
+                legend.push(entry(
+                    Swatch::Square(rgba(VERIFIED)),
+                    format!("best after {} steps: {}", r.steps, fmt_lr(r.long_lr)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The loss axis, from the curves shown in full (each group's first run and its validation
-/// curve): from a little below the lowest loss to a little above the highest smoothed loss
-/// before divergence. The loss at divergence can be far higher; it runs off the top so that the
-/// fall, which is what the suggestion reads, fills the picture. The other runs may run off too.
-/// A curve with too few points before divergence to read shows its raw loss, up to ten times
-/// where it started.
-pub(super) fn y_range(report: &Report) -> (f64, f64) {
+/// curve, before divergence): from a little below their lowest loss (the smoothed loss; with
+/// [`Detail::Full`], which draws it, also each step's loss) to a little above their
+/// [`ceiling`]. The loss rising into the blow-up runs off the top once it passes where the
+/// curve started, so that the start and the fall, which is what the suggestion reads, fill the
+/// picture; the drawn divergence says where the curve goes. A curve with too few points before
+/// divergence to read shows its raw loss, up to ten times where it started.
+pub(super) fn y_range(report: &Report, detail: Detail) -> (f64, f64) {
     let shown = || report.groups.iter().map(|g| g.first());
-    let before = || {
+    let curves = || {
         shown().flat_map(|r| {
-            let val = r
-                .val_curve
-                .as_ref()
-                .map_or(&[][..], |v| v.before_divergence());
-            r.curve.before_divergence().iter().chain(val)
+            std::iter::once(r.curve.before_divergence())
+                .chain(r.val_curve.as_ref().map(|v| v.before_divergence()))
         })
     };
     let finite = |l: &f64| l.is_finite();
-    let mut lo = before()
-        .map(|p| p.loss.min(p.smoothed_loss))
+    let lowest = |p: &Point| match detail {
+        Detail::Basic => p.smoothed_loss,
+        Detail::Full => p.loss.min(p.smoothed_loss),
+    };
+    let mut lo = curves()
+        .flatten()
+        .map(lowest)
         .filter(finite)
         .fold(f64::INFINITY, f64::min);
-    let mut hi = before()
-        .map(|p| p.smoothed_loss)
-        .filter(finite)
+    let mut hi = curves()
+        .filter_map(ceiling)
         .fold(f64::NEG_INFINITY, f64::max);
-    if before().count() < MIN_POINTS * report.groups.len() {
+    if curves().map(<[Point]>::len).sum::<usize>() < MIN_POINTS * report.groups.len() {
         let raw = || {
             shown()
                 .flat_map(|r| r.curve.points.iter().map(|p| p.loss))
@@ -1118,6 +1393,33 @@ pub(super) fn y_range(report: &Report) -> (f64, f64) {
     });
     let (lo, hi) = padded(lo, hi);
     (if nonnegative { lo.max(0.0) } else { lo }, hi)
+}
+
+/// The highest smoothed loss of `points` (a curve before divergence) that the loss axis must
+/// show: the highest up to the lowest smoothed loss, i.e. where the curve starts and falls.
+/// Past the lowest, the loss rises into the blow-up; fastai's picture leaves out the last steps
+/// for the same reason. A curve that never falls by [`MIN_RELATIVE_FALL`] of that height (it
+/// only rises, or stays flat) has no fall to show: its ceiling is its highest smoothed loss.
+fn ceiling(points: &[Point]) -> Option<f64> {
+    let finite: Vec<f64> = points
+        .iter()
+        .map(|p| p.smoothed_loss)
+        .filter(|l| l.is_finite())
+        .collect();
+    let (at, min) = finite
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let top = finite[..=at]
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    if top - min > MIN_RELATIVE_FALL * top.abs() {
+        Some(top)
+    } else {
+        finite.iter().copied().reduce(f64::max)
+    }
 }
 
 /// `lo` to `hi` with a margin of 8% of the span (5% of the value for a single value), not below
@@ -1168,7 +1470,7 @@ where
         loss_units(report.model.loss).trim_start_matches("loss ")
     );
     let (plot_area, legend_area) = layout(root, &title)?;
-    let mut chart = chart(&plot_area, &y_desc, (x0, x1), y)?;
+    let mut chart = chart(&plot_area, &y_desc, (x0, x1), y, true)?;
     let mut legend = Vec::new();
 
     draw_line(
@@ -1226,7 +1528,7 @@ where
             0,
             Entry {
                 swatch: Swatch::Dot(rgba(PICK), 8),
-                text: format!("best LR {}\n  lowest validation loss {loss:.3}", fmt_lr(lr)),
+                text: format!("best LR {}\nlowest validation loss {loss:.3}", fmt_lr(lr)),
                 bold: true,
             },
         );

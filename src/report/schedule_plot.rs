@@ -8,6 +8,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use super::fmt_lr;
+use super::glyphs::PngBackend;
 use super::plot::{encode_png, register_fonts, DrawResult, DIVERGED, FONT, PALETTE, PICK, SMOOTH};
 use super::schedule::{LrSource, ScheduleEntry, ScheduleReport};
 use crate::error::{Error, Result};
@@ -25,7 +26,7 @@ pub const GRID_ROW: u32 = 330;
 
 const MOMENTUM: RGBColor = RGBColor(213, 94, 0);
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+type Area<'a> = DrawingArea<PngBackend<'a>, Shift>;
 
 /// The picture's size for `report`.
 pub fn size(report: &ScheduleReport) -> (u32, u32) {
@@ -64,7 +65,7 @@ pub fn schedule_png(report: &ScheduleReport) -> Result<Vec<u8>> {
     let (w, h) = size(report);
     let mut rgb = vec![255u8; (w * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let root = PngBackend::new(&mut rgb, (w, h)).into_drawing_area();
         let drawn = match &report.race {
             Some(race) => draw_race(&root, report, race),
             None if report.single() => draw_single(&root, report),
@@ -129,7 +130,7 @@ fn draw_schedule(
     let m_pad = ((m_hi - m_lo) * 0.1).max(0.01);
     let (font, label, stroke) = if big { (28, 18, 3) } else { (20, 13, 2) };
     let mut chart = ChartBuilder::on(area)
-        .caption(caption, (FONT, font).into_font().style(FontStyle::Bold))
+        .caption(caption, (FONT, font, FontStyle::Bold).into_font())
         .margin(if big { 24 } else { 10 })
         .x_label_area_size(if big { 60 } else { 36 })
         .y_label_area_size(if big { 90 } else { 70 })
@@ -223,7 +224,7 @@ fn draw_grid(root: &Area, report: &ScheduleReport) -> DrawResult {
     );
     let body = root
         .margin(8, 0, 0, 0)
-        .titled(&title, (FONT, 26).into_font().style(FontStyle::Bold))?;
+        .titled(&title, (FONT, 26, FontStyle::Bold).into_font())?;
     let (cols, rows) = grid(entries.len());
     for (area, e) in body.split_evenly((rows, cols)).iter().zip(entries) {
         let caption = match (e.kind(), e.filled.is_empty()) {
@@ -307,7 +308,7 @@ fn draw_race(root: &Area, report: &ScheduleReport, race: &ScheduleRace) -> DrawR
     );
     let body = root
         .margin(8, 0, 0, 0)
-        .titled(&title, (FONT, 26).into_font().style(FontStyle::Bold))?;
+        .titled(&title, (FONT, 26, FontStyle::Bold).into_font())?;
     let (panels, key) = body.split_horizontally(RACE.0 - RACE_KEY);
     let (left, right) = panels.split_horizontally((RACE.0 - RACE_KEY) / 2);
     let x1 = c.steps as f64;
@@ -420,6 +421,7 @@ const RACE_KEY: u32 = 440;
 
 fn draw_key(area: &Area, race: &ScheduleRace) -> DrawResult {
     let text = |size: i32| (FONT, size).into_font();
+    let bold = |size: i32| (FONT, size, FontStyle::Bold).into_font();
     let (x0, mut y) = (12, 70);
     area.draw(&Text::new("kind, peak LR", (x0 + 34, y), text(16)))?;
     area.draw(&Text::new("best  final", (x0 + 300, y), text(16)))?;
@@ -431,11 +433,7 @@ fn draw_key(area: &Area, race: &ScheduleRace) -> DrawResult {
             c.stroke_width(4),
         ))?;
         let best = race.best == Some(e.kind);
-        let style = if best {
-            text(17).style(FontStyle::Bold)
-        } else {
-            text(17)
-        };
+        let style = if best { bold(17) } else { text(17) };
         area.draw(&Text::new(
             format!("{} {}", e.kind, fmt_lr(e.peak_lr)),
             (x0 + 34, y),
