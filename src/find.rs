@@ -886,6 +886,7 @@ mod tests {
             data: None,
             model: None,
             worker: None,
+            detail: Default::default(),
             optimizer: None,
             sources: Vec::new(),
             notes: Vec::new(),

@@ -103,6 +103,7 @@ pub fn run(args: &DriveArgs) -> Result<Outcome> {
     };
     // The optimizer is the worker's: lrfind knows only its name.
     report.optimizer = None;
+    report.detail = args.output.plot_detail;
     let fault = pool.fault();
     let unknown = pool.unknown_messages();
     pool.close();
