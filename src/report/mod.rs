@@ -19,7 +19,9 @@ pub mod text;
 use serde::Serialize;
 
 use crate::curve::consensus::{consensus, is_unstable};
-use crate::curve::diagnose::{diagnose, unstable, Diagnostic, Origin};
+use crate::curve::diagnose::{
+    constant_loss, diagnose, label_doubt, unstable, weak_fit, Diagnostic, Fit, Measured, Origin,
+};
 use crate::curve::read::ReadConfig;
 use crate::curve::rules::{Method, NoSuggestion, Suggestions};
 use crate::curve::{Curve, Stop};
@@ -216,6 +218,40 @@ impl Group {
         group
     }
 
+    /// Adds the diagnostics that doubt the suggestion on `data` (see
+    /// [`crate::curve::diagnose::DOUBTS`]): a weak fit, measured by the race (its best
+    /// validation loss against the untrained one) or else by the curves the runs recorded (the
+    /// validation curve when there is one; the run whose curve fell most), when an LR was
+    /// suggested; and with `label`, a label taken by default that looks like a year, a date or
+    /// an identifier.
+    pub fn doubt(&mut self, data: &DataSummary, label: bool) {
+        let fit = match &self.race {
+            Some(r) => Some(Fit {
+                untrained: r.initial_loss,
+                best: r
+                    .entries
+                    .iter()
+                    .map(|e| e.mean_loss)
+                    .fold(f64::INFINITY, f64::min),
+                measured: Measured::Race,
+            }),
+            None => self
+                .runs
+                .iter()
+                .filter_map(|r| match &r.val_curve {
+                    Some(v) => Fit::of_curve(v, Measured::ValidationCurve),
+                    None => Fit::of_curve(&r.curve, Measured::TrainingCurve),
+                })
+                .min_by(|a, b| (a.best / a.untrained).total_cmp(&(b.best / b.untrained))),
+        };
+        if let (Some(fit), Some(_)) = (fit, self.suggested_lr) {
+            self.diagnostics.extend(weak_fit(&fit, constant_loss(data)));
+        }
+        if label {
+            self.diagnostics.extend(label_doubt(data));
+        }
+    }
+
     /// The run shown in detail.
     pub fn first(&self) -> &RunCurve {
         &self.runs[0]
@@ -266,7 +302,8 @@ pub struct Report {
 impl Report {
     /// The report of one `find` on `dataset`: its range tests as one group.
     pub fn of_find(dataset: &Dataset, config: FindConfig, findings: Findings) -> Self {
-        let group = Group::from_findings(String::new(), findings, config.rule);
+        let mut group = Group::from_findings(String::new(), findings, config.rule);
+        group.doubt(&dataset.summary, true);
         Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data: Some(dataset.summary.clone()),
@@ -301,7 +338,7 @@ impl Report {
                 g
             })
             .collect();
-        Report {
+        let mut report = Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data: Some(dataset.summary.clone()),
             model: Some(model),
@@ -316,7 +353,13 @@ impl Report {
             }),
             settings: Settings::Grid(config),
             groups,
+        };
+        let main = report.main().label.clone();
+        for g in &mut report.groups {
+            let label = g.label == main;
+            g.doubt(&dataset.summary, label);
         }
+        report
     }
 
     /// The group the headline numbers come from: the recommended configuration of a grid, else
