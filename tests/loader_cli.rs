@@ -345,6 +345,12 @@ fn a_recorded_range_test_is_sent_to_analyze() {
     ] {
         fails(name, &[], &["recorded LR range test", lr, "lrfind analyze"]);
     }
+    // The command given reads it.
+    lrfind()
+        .args(["analyze", &fixture("lr_range.csv"), "--no-plot"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("suggested LR"));
     // Naming the label says the table is meant to be learned from.
     let d = data(&fixture("lr_range.csv"), &["--target", "loss"]);
     assert_eq!(d["target"], "loss");
