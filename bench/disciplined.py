@@ -97,7 +97,8 @@ def run_json(cmd):
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    if out.returncode not in (0, 1) or not out.stdout.strip():
+    # 0 a suggestion, 1 none, 3 a suggestion lrfind doubts (it is scored all the same).
+    if out.returncode not in (0, 1, 3) or not out.stdout.strip():
         raise LrfindFailed(f"exited {out.returncode}: {out.stderr.strip()}")
     return json.loads(out.stdout), wall
 

@@ -521,7 +521,8 @@ def run_lrfind(binary, name, opt, extra, tag, seed):
     runs = ["--seed", str(seed), "--runs", "1"] if seed is not None else []
     out = subprocess.run([binary] + lrfind_args(name, opt, extra) + runs,
                          capture_output=True, text=True)
-    if out.returncode not in (0, 1) or not out.stdout.strip():
+    # 0 a suggestion, 1 none, 3 a suggestion lrfind doubts (it is scored all the same).
+    if out.returncode not in (0, 1, 3) or not out.stdout.strip():
         raise RuntimeError(f"lrfind on {name} ({opt}) exited {out.returncode}: {out.stderr}")
     report = json.loads(out.stdout)
     which = f"seed{seed}" if seed is not None else "default"

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use lrfind::data::{
-    load, load_with_progress, ColumnKind, DataSummary, Decimal, EncodeOptions, MissingPolicy,
-    ReadOptions, Task,
+    load, load_with_progress, ColumnKind, DataSummary, Decimal, EncodeOptions, LabelDoubt,
+    MissingPolicy, ReadOptions, Task,
 };
 use lrfind::error::{Error, Setting};
 
@@ -203,6 +203,104 @@ fn useless_columns_are_dropped_with_a_note() {
 }
 
 #[test]
+fn sample_codes_are_an_id_whatever_their_order() {
+    // UCI's original breast-cancer-wisconsin table: 7-digit sample codes, 645 distinct in 699
+    // rows (a few samples appear twice), in no order.
+    let name = "breast_cancer_original.csv";
+    let d = summary(name);
+    assert_eq!(kinds(&d)[0], ("ID".to_string(), "dropped"));
+    let notes: Vec<String> = d.notes.iter().map(|n| n.render(&flags)).collect();
+    assert!(notes.contains(&"dropped column 'ID': named like an identifier, with 645 distinct integers in 699 rows: codes, not a measurement (list it in --features to use it)".to_string()), "{notes:?}");
+    assert_eq!(d.features, 10);
+    // Named otherwise, the codes are found by their values.
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let renamed = text.replacen("ID,", "Sample code number,", 1);
+    let d = lrfind::data::load_reader(
+        renamed.as_bytes(),
+        Path::new(name),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    )
+    .unwrap()
+    .summary;
+    let notes: Vec<String> = d.notes.iter().map(|n| n.render(&flags)).collect();
+    assert!(notes.contains(&"dropped column 'Sample code number': large integer codes, 645 distinct in 699 rows, like a sample or customer number (an ID), not a measurement (list it in --features to use it)".to_string()), "{notes:?}");
+    // Listed in `features`, the column is used.
+    let keep = EncodeOptions {
+        features: vec!["ID".into(), "Mitoses".into()],
+        ..EncodeOptions::default()
+    };
+    let d = load_with(name, &ReadOptions::default(), &keep).unwrap();
+    assert_eq!(kinds(&d)[0], ("ID".to_string(), "numeric"));
+}
+
+#[test]
+fn numbers_as_exports_format_them_are_numbers() {
+    use lrfind::data::csv::read_path;
+    for (name, decimal) in [
+        ("formatted_numbers.csv", Decimal::Point),
+        ("formatted_numbers_eu.csv", Decimal::Comma),
+    ] {
+        let d = summary(name);
+        assert_eq!(d.decimal, decimal, "{name}");
+        let k = kinds(&d);
+        for (c, column) in ["price", "discount", "units", "balance"].iter().enumerate() {
+            assert_eq!(k[c], (column.to_string(), "numeric"), "{name}");
+        }
+        let notes: Vec<String> = d.notes.iter().map(|n| n.render(&flags)).collect();
+        let (group, price, units, balance) = match decimal {
+            Decimal::Point => (",", "$2,234.52", "8,580,488", "2,130.27"),
+            Decimal::Comma => (".", "2.234,52 €", "8.580.488", "2.130,27"),
+        };
+        for expected in [
+            format!("column 'price' holds numbers as exports format them ('{price}' on line 2): read as numbers, without the currency sign, without the thousands separators ('{group}')"),
+            "column 'discount' holds numbers as exports format them".to_string(),
+            format!("column 'units' holds numbers as exports format them ('{units}' on line 2): read as numbers, without the thousands separators ('{group}')"),
+            format!("column 'balance' holds numbers as exports format them ('{balance}' on line 2): read as numbers, without the thousands separators ('{group}'), in parentheses as negative"),
+        ] {
+            assert!(notes.iter().any(|n| n.starts_with(&expected)), "{name}: {expected} in {notes:?}");
+        }
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.ends_with("a percentage as its fraction (12.5% is 0.125)")),
+            "{notes:?}"
+        );
+        let t = read_path(Path::new(&fixture(name)), &ReadOptions::default()).unwrap();
+        let row = |r: usize| (0..4).map(|c| t.number(r, c) as f32).collect::<Vec<_>>();
+        assert_eq!(row(0), [2234.52, 0.224, 8_580_488.0, 2130.27], "{name}");
+        assert_eq!(row(1), [3130.91, 0.317, 97.0, -2455.98], "{name}");
+    }
+}
+
+#[test]
+fn a_group_separator_that_may_be_a_decimal_one_asks_which() {
+    let text = "units,y\n\"1,234\",a\n567,b\n\"12,500\",a\n3,b\n\"1,000\",a\n8,b\n9,a\n10,b\n11,a\n\"2,250\",b\n";
+    let load_text = |text: &str, decimal| {
+        let read = ReadOptions {
+            decimal,
+            ..ReadOptions::default()
+        };
+        lrfind::data::load_reader(
+            text.as_bytes(),
+            Path::new("t.csv"),
+            &read,
+            &EncodeOptions::default(),
+        )
+    };
+    let e = load_text(text, None).unwrap_err();
+    assert!(matches!(e, Error::Data { .. }));
+    assert_eq!(e.render(&flags), "t.csv, line 2, column 'units': '1,234' may be 1234 with a thousands separator or 1.234 with a decimal comma, and no value in the column tells which; set --decimal . if the comma separates thousands, or --decimal , if it is a decimal comma");
+    for decimal in [Decimal::Point, Decimal::Comma] {
+        let d = load_text(text, Some(decimal)).unwrap();
+        assert_eq!(d.summary.columns[0].kind, ColumnKind::Numeric);
+    }
+    // A fraction elsewhere in the column says the comma separates thousands.
+    let d = load_text(&text.replace("\n3,b", "\n3.5,b"), None).unwrap();
+    assert_eq!(d.summary.columns[0].kind, ColumnKind::Numeric);
+}
+
+#[test]
 fn ignore_and_features_choose_the_inputs() {
     let read = ReadOptions::default();
     let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -273,6 +371,43 @@ fn penguins_are_summarised() {
         [("Adelie", 152), ("Chinstrap", 68), ("Gentoo", 124)]
     );
     assert_eq!(d.features, 15);
+    assert_eq!(d.label_doubt, None);
+}
+
+#[test]
+fn a_label_of_years_taken_by_default_is_doubted_and_a_chosen_one_is_not() {
+    let penguins = Path::new("data/penguins.csv");
+    let load_as = |target: Option<&str>| {
+        let encode = EncodeOptions {
+            target: target.map(String::from),
+            ..EncodeOptions::default()
+        };
+        load(penguins, &ReadOptions::default(), &encode)
+            .unwrap()
+            .summary
+    };
+    let d = load_as(None);
+    assert_eq!(d.target, "year");
+    assert_eq!(
+        d.label_doubt,
+        Some(LabelDoubt::Year {
+            first: 2007,
+            last: 2009
+        })
+    );
+    assert_eq!(load_as(Some("year")).label_doubt, None);
+    // The other real tables' default labels are what they seem.
+    for name in ["iris", "wine", "breast_cancer", "digits", "diabetes"] {
+        let path = format!("data/{name}.csv");
+        let d = load(
+            Path::new(&path),
+            &ReadOptions::default(),
+            &EncodeOptions::default(),
+        )
+        .unwrap()
+        .summary;
+        assert_eq!(d.label_doubt, None, "{name}");
+    }
 }
 
 /// Loads a bad fixture with default options: a `Data` error, and every expected piece in the

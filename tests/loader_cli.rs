@@ -325,3 +325,33 @@ fn unusable_inputs_fail_with_what_to_do() {
         &["cannot read", "no_such_file.csv"],
     );
 }
+
+#[test]
+fn a_recorded_range_test_is_sent_to_analyze() {
+    fails(
+        "lr_range.csv",
+        &[],
+        &[
+            "tests/fixtures/lr_range.csv: this looks like a recorded LR range test (an LR column 'lr' from 1.00e-6 to 1.00e1, and a loss column 'loss')",
+            "read it with `lrfind analyze tests/fixtures/lr_range.csv`, or to train a model on it anyway, name the label with --target",
+        ],
+    );
+    // The recorders' other files too: lrfind's own long CSV, Lightning's metrics, a TSV.
+    for (name, lr) in [
+        ("logs/digits_lrfind.csv", "'lr'"),
+        ("logs/lightning_metrics.csv", "'lr-Adam'"),
+        ("logs/raw.tsv", "'learning_rate'"),
+        ("curves/digits_adam_seed0.csv", "'lr'"),
+    ] {
+        fails(name, &[], &["recorded LR range test", lr, "lrfind analyze"]);
+    }
+    // The command given reads it.
+    lrfind()
+        .args(["analyze", &fixture("lr_range.csv"), "--no-plot"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("suggested LR"));
+    // Naming the label says the table is meant to be learned from.
+    let d = data(&fixture("lr_range.csv"), &["--target", "loss"]);
+    assert_eq!(d["target"], "loss");
+}

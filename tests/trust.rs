@@ -182,3 +182,111 @@ fn sweep_rejects_bad_options() {
         .assert()
         .code(2);
 }
+
+/// The codes of a report's diagnostics.
+fn codes(r: &serde_json::Value) -> Vec<String> {
+    r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Runs lrfind with `args` and a short race (one range test, one seed, 100 steps), and gives
+/// the exit code and the JSON report.
+fn short_race(args: &[&str]) -> (i32, serde_json::Value) {
+    race_of(args, 100)
+}
+
+/// [`short_race`] with a race of `steps` steps.
+fn race_of(args: &[&str], steps: usize) -> (i32, serde_json::Value) {
+    let out = lrfind()
+        .args(args)
+        .args(["--runs", "1", "--verify-seeds", "1", "--verify-steps"])
+        .arg(steps.to_string())
+        .args(["--no-plot", "--json", "-"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), report)
+}
+
+#[test]
+fn a_year_taken_for_the_label_by_default_is_doubted() {
+    let penguins = data("penguins.csv");
+    let penguins = penguins.to_str().unwrap();
+    let (code, r) = short_race(&[penguins]);
+    assert_eq!(r["data"]["target"], "year");
+    assert!(r["suggested_lr"].is_number(), "{}", r["no_suggestion"]);
+    assert!(
+        codes(&r).contains(&"label_like_year".into()),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 3);
+}
+
+/// A table of `cols` uniform features and a random 0/1 label on `rows` rows, from a fixed seed.
+fn random_labels(path: &std::path::Path, rows: usize, cols: usize, seed: u64) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut text: String = (0..cols).map(|c| format!("x{c},")).collect();
+    text.push_str("y\n");
+    for _ in 0..rows {
+        for _ in 0..cols {
+            text.push_str(&format!(
+                "{:.3},",
+                (next() >> 11) as f64 / (1u64 << 53) as f64
+            ));
+        }
+        text.push_str(&format!("{}\n", next() >> 63));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn random_labels_on_a_wide_table_are_a_weak_answer() {
+    // 20,000 columns and 50 rows: the range test's training loss falls to 0 (the model learns
+    // the rows by heart), but the race's validation loss barely moves from the untrained one
+    // (0.6961 against 0.7030; predicting the class shares, 30/20, loses 0.6730).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("random.csv");
+    random_labels(&path, 50, 20_000, 3);
+    let (code, r) = race_of(&[path.to_str().unwrap()], 50);
+    let race = &r["race"];
+    let best = race["entries"][0]["mean_loss"].as_f64().unwrap();
+    let untrained = race["initial_loss"].as_f64().unwrap();
+    assert!(best < untrained && best > 0.8 * untrained, "{race}");
+    assert!(r["suggested_lr"].is_number(), "{race}");
+    assert!(codes(&r).contains(&"weak_fit".into()), "{:?}", codes(&r));
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn real_tables_are_not_doubted() {
+    for name in ["iris.csv", "digits.csv"] {
+        let table = data(name);
+        let (code, r) = short_race(&[table.to_str().unwrap()]);
+        // A warning that informs (a short race won at its highest LR) is no doubt.
+        let doubts: Vec<String> = codes(&r)
+            .into_iter()
+            .filter(|c| c != "race_at_end")
+            .collect();
+        assert_eq!((code, doubts), (0, vec![]), "{name}: {}", r["race"]);
+        let out = lrfind()
+            .arg(&table)
+            .args(["--runs", "1", "--no-verify", "--no-plot", "--json", "-"])
+            .output()
+            .unwrap();
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(!codes(&r).contains(&"weak_fit".into()), "{name}");
+        assert_eq!(out.status.code(), Some(0), "{name}: {:?}", codes(&r));
+    }
+}

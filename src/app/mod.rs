@@ -31,6 +31,8 @@ pub enum Outcome {
     Suggested,
     /// The command ran but gave no usable LR (exit code 1).
     NoSuggestion,
+    /// An LR was suggested, but lrfind doubts it: a diagnostic says why (exit code 3).
+    Weak,
     /// Ctrl-C stopped it; the outputs hold what was recorded (exit code 130, as a shell reports
     /// a command ended by SIGINT).
     Interrupted,
@@ -42,6 +44,7 @@ impl Outcome {
         match self {
             Outcome::Suggested => 0,
             Outcome::NoSuggestion => 1,
+            Outcome::Weak => 3,
             Outcome::Interrupted => 130,
         }
     }
@@ -52,6 +55,14 @@ impl Outcome {
             (true, _) => Outcome::Interrupted,
             (false, Some(_)) => Outcome::Suggested,
             (false, None) => Outcome::NoSuggestion,
+        }
+    }
+
+    /// `self`, or [`Outcome::Weak`] when it is a suggestion that lrfind `doubts`.
+    fn doubted(self, doubts: bool) -> Self {
+        match self {
+            Outcome::Suggested if doubts => Outcome::Weak,
+            other => other,
         }
     }
 }
@@ -326,7 +337,12 @@ pub fn deliver_report(
             plot: |t| curve_plot(report, t),
         },
     )?;
-    Ok(Outcome::of(lr))
+    let doubts = report
+        .main()
+        .diagnostics
+        .iter()
+        .any(|d| d.doubts_the_answer());
+    Ok(Outcome::of(lr).doubted(doubts))
 }
 
 /// Prints to stdout; a closed pipe (`lrfind x.csv | head -1`) is not an error.

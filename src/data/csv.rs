@@ -16,7 +16,7 @@ use indicatif::ProgressBar;
 
 use super::dataset::MIN_ROWS;
 use super::input::{open, open_path, Opened};
-use super::number::{parse_number, Number};
+use super::number::{parse_dressed, parse_number, Dress, Number};
 use super::options::Decimal;
 use super::sample::Reservoir;
 use super::scan::{Record, ScanError, Scanner};
@@ -74,6 +74,40 @@ pub struct ColumnCells {
     pub first_text: Option<(u64, String)>,
     /// The text cells, present once the column has held any text.
     pub text: Option<TextCells>,
+    /// The numbers written as exports format them (`$1,234.50`, `12.5%`, `(123)`), if any.
+    pub dressed: Option<Dressed>,
+}
+
+/// The numbers of one column that were written as exports format them, read as numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dressed {
+    /// Every way they were dressed.
+    pub dress: Dress,
+    /// Line and text of the first.
+    pub first: (u64, String),
+    /// Line and text of the first with one group separator and no fraction (`1,234`), which
+    /// could be a decimal separator of the other kind.
+    pub first_ambiguous: Option<(u64, String)>,
+    /// Whether one had group separators that cannot be a decimal one (`1,234,567`, `1,234.5`).
+    pub clear_groups: bool,
+}
+
+impl ColumnCells {
+    /// Counts a dressed number of `dress`, written `field` on `line`.
+    fn dressed(&mut self, dress: Dress, line: u64, field: &[u8]) {
+        let text = || (line, String::from_utf8_lossy(field).trim().to_string());
+        let d = self.dressed.get_or_insert_with(|| Dressed {
+            dress,
+            first: text(),
+            first_ambiguous: None,
+            clear_groups: false,
+        });
+        d.dress = d.dress.or(dress);
+        if dress.ambiguous && d.first_ambiguous.is_none() {
+            d.first_ambiguous = Some(text());
+        }
+        d.clear_groups |= dress.grouped && !dress.ambiguous;
+    }
 }
 
 /// A CSV as read: header, a row-major buffer of numbers (NaN where a cell is missing or text), and
@@ -339,6 +373,7 @@ pub fn read_with_progress<R: Read>(
         }
     }
     table.values.shrink_to_fit();
+    table.read_dressed(options.decimal.is_some())?;
     Ok(table)
 }
 
@@ -403,6 +438,60 @@ fn sample_rest<R: Read>(
 }
 
 impl Table {
+    /// Says what was done with the numbers written as exports format them, one note per
+    /// column; or stops at a column whose group separators could be decimal ones (`1,234` and
+    /// integers only: 1234 or 1.234?) when `decimal` was not set. A number with a fraction
+    /// elsewhere in the column, or a group separator that cannot be a decimal one, tells.
+    fn read_dressed(&mut self, decimal_set: bool) -> Result<()> {
+        let (group, other) = match self.decimal {
+            Decimal::Point => (',', Decimal::Comma),
+            Decimal::Comma => ('.', Decimal::Point),
+        };
+        for c in 0..self.cols() {
+            let Some(d) = self.columns[c].dressed.clone() else {
+                continue;
+            };
+            let fraction = || (0..self.rows).any(|r| self.number(r, c).fract() != 0.0);
+            if let Some((line, value)) = &d.first_ambiguous {
+                if !decimal_set && !d.clear_groups && !fraction() {
+                    let grouped = value.replace(group, "");
+                    let decimal = value.replace(group, ".");
+                    return Err(Error::data(
+                        self.location(*line, c),
+                        Message::new(format!(
+                            "'{value}' may be {grouped} with a thousands separator or {decimal} with a decimal {}, and no value in the column tells which; set ",
+                            other.name()
+                        ))
+                        .setting_value(Setting::Decimal, self.decimal.to_string())
+                        .text(format!(" if the {} separates thousands, or ", other.name()))
+                        .setting_value(Setting::Decimal, other.to_string())
+                        .text(format!(" if it is a decimal {}", other.name())),
+                    ));
+                }
+            }
+            let mut how = Vec::new();
+            if d.dress.currency {
+                how.push("without the currency sign".to_string());
+            }
+            if d.dress.grouped {
+                how.push(format!("without the thousands separators ('{group}')"));
+            }
+            if d.dress.parentheses {
+                how.push("in parentheses as negative".to_string());
+            }
+            if d.dress.percent {
+                how.push("a percentage as its fraction (12.5% is 0.125)".to_string());
+            }
+            let (line, value) = &d.first;
+            self.notes.push(Message::new(format!(
+                "column '{}' holds numbers as exports format them ('{value}' on line {line}): read as numbers, {}",
+                self.headers[c],
+                how.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     /// Appends one data record, or says why it cannot be.
     fn push_row(&mut self, record: &Record, line: u64, na: &Na) -> Result<()> {
         self.check_width(record, line)?;
@@ -466,8 +555,17 @@ impl Table {
     fn write_row(&mut self, row: usize, record: &Record, line: u64, na: &Na) -> Result<()> {
         let cols = self.cols();
         for (c, field) in record.iter().enumerate() {
-            let number =
-                parse_number(field, na.decimal).filter(|_| !(na.numeric && na.matches(field)));
+            let number = parse_number(field, na.decimal)
+                .filter(|_| !(na.numeric && na.matches(field)))
+                .or_else(|| {
+                    // A number as an export formats it, unless it spells a missing value.
+                    let (number, dress) = parse_dressed(field, na.decimal)?;
+                    if na.matches(field) {
+                        return None;
+                    }
+                    self.columns[c].dressed(dress, line, field);
+                    Some(number)
+                });
             let cell = row * cols + c;
             let wide = match number {
                 Some(Number::Narrow(v)) => {

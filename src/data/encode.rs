@@ -11,6 +11,7 @@ use super::missing::{fill, keep_rows};
 use super::options::EncodeOptions;
 use super::plan::{plan_columns, Plan};
 use super::summary::{delimiter_name, prefixed, ColumnSummary, DataSummary, MissingSummary};
+use super::suspect::{label_doubt, recording, shell_word, Recording};
 use super::target::encode_target;
 use crate::error::{Error, Message, Result, Setting};
 
@@ -22,6 +23,11 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
             table.file.clone(),
             "the file has a header but no data rows",
         ));
+    }
+    if options.target.is_none() && options.features.is_empty() {
+        if let Some(r) = recording(&table) {
+            return Err(recorded_range_test(&table, &r));
+        }
     }
     let selection = Selection::resolve(options, &table)?;
     let t = selection.target;
@@ -38,6 +44,11 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         ));
     }
     let label = encode_target(&table, t, &kept, options.task)?;
+    let label_doubt = if options.target.is_none() {
+        label_doubt(&table, t, kept.rows(), label.target.classes())
+    } else {
+        None
+    };
     let filled = fill(&table, &mut plans, &kept);
 
     let mut columns = Vec::with_capacity(table.cols());
@@ -91,6 +102,7 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         target: table.headers[t].clone(),
         task: label.target.task(),
         classes: (!label.classes.is_empty()).then_some(label.classes),
+        label_doubt,
         columns,
         missing: MissingSummary {
             policy: options.missing,
@@ -108,6 +120,25 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         feature_names,
         summary,
     })
+}
+
+/// The error for a table that is a recorded LR range test: what gave it away, the command that
+/// reads it, and how to train on it anyway.
+fn recorded_range_test(table: &Table, r: &Recording) -> Error {
+    let file = table.file.display().to_string();
+    let file = if file == "<stdin>" {
+        "-".into()
+    } else {
+        shell_word(&file)
+    };
+    Error::dataset(
+        table.file.clone(),
+        Message::new(format!(
+            "this looks like a recorded LR range test (an LR column '{}' from {:.2e} to {:.2e}, and a loss column '{}'), not a table to learn from; read it with `lrfind analyze {file}`, or to train a model on it anyway, name the label with ",
+            r.lr, r.range.0, r.range.1, r.loss
+        ))
+        .setting(Setting::Target),
+    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //!   `levels` (a column's distinct values), `plan` (what each column is), `missing` (the
 //!   missing-value policy), `target` (the label), `matrix` (the feature matrix, built in the
 //!   table's buffer) and `scale` (standardisation);
+//!   `suspect` tells the columns that are not what they seem (identifiers, row numbers, a label
+//!   of years or dates, a recorded range test);
 //! - `dataset` and `summary`: what the loader hands on, and what it says it made of the file;
 //! - `split` (a held-out validation set) and `batches` (shuffled mini-batches), used by training.
 
@@ -34,6 +36,7 @@ mod scan;
 mod sniff;
 pub mod split;
 mod summary;
+mod suspect;
 mod target;
 #[cfg(test)]
 mod testing;
@@ -56,7 +59,8 @@ pub use self::options::{
 pub use self::plan::{MAX_STRAY_WORDS, MIN_IDENTIFIER_LEVELS, MISSING_CATEGORY};
 pub use self::sniff::DELIMITERS;
 pub use self::summary::{
-    batch_note, delimiter_name, ClassCount, ColumnKind, ColumnSummary, DataSummary, MissingSummary,
+    batch_note, delimiter_name, ClassCount, ColumnKind, ColumnSummary, DataSummary, LabelDoubt,
+    MissingSummary,
 };
 pub use self::target::{MAX_CLASSES, MAX_INTEGER_CLASSES};
 

@@ -2,12 +2,15 @@
 //! one (one-hot), the label, or of no use (with the reason). A column that is mostly numbers with
 //! a few stray words is refused, naming the first word.
 
+use std::collections::HashSet;
+
 use super::columns::Selection;
 use super::csv::Table;
 use super::levels::{levels, Levels, MISSING_LEVEL};
 use super::number::parse_number;
 use super::options::Decimal;
 use super::summary::ColumnKind;
+use super::suspect::{counts_rows, integer_codes, named_like_identifier};
 use crate::error::{Error, Message, Result, Setting};
 
 /// A mostly numeric column with at most this many distinct non-numeric values is an error (they
@@ -153,6 +156,40 @@ fn is_boolean_word(s: &str) -> Option<bool> {
     }
 }
 
+/// Why numeric column `c` is an identifier rather than a measurement, if it is: its integers
+/// count the rows, its name says identifier and it holds more than [`MIN_IDENTIFIER_LEVELS`]
+/// distinct integers, or it holds large integer codes nearly all distinct (see
+/// [`integer_codes`]), whatever their order.
+fn identifier(table: &Table, c: usize) -> Option<Message> {
+    if counts_rows(table, c) {
+        return Some("its integers just count the rows (a row number or ID)".into());
+    }
+    let present = table.rows() - table.columns[c].missing;
+    if named_like_identifier(&table.headers[c]) {
+        let values = (0..table.rows())
+            .map(|r| table.number(r, c))
+            .filter(|v| !v.is_nan());
+        let integers = values.clone().all(|v| v.fract() == 0.0);
+        let distinct = values.map(f64::to_bits).collect::<HashSet<_>>().len();
+        if integers && distinct > MIN_IDENTIFIER_LEVELS {
+            return Some(
+                Message::new(format!(
+                    "named like an identifier, with {distinct} distinct integers in {present} rows: codes, not a measurement (list it in "
+                ))
+                .setting(Setting::Features)
+                .text(" to use it)"),
+            );
+        }
+    }
+    integer_codes(table, c).map(|(distinct, present)| {
+        Message::new(format!(
+            "large integer codes, {distinct} distinct in {present} rows, like a sample or customer number (an ID), not a measurement (list it in "
+        ))
+        .setting(Setting::Features)
+        .text(" to use it)")
+    })
+}
+
 fn constant() -> Plan {
     Plan::Dropped("constant: every row holds the same value".into())
 }
@@ -183,18 +220,10 @@ fn plan_feature(table: &Table, c: usize, max_categories: usize, chosen: bool) ->
         if present.all(|v| Some(v) == first) {
             return Ok(constant());
         }
-        // Integers that go up by one from row to row of the file (a sample skips rows: its
-        // integers go up by as many rows as it skips).
-        let first = table.number(0, c);
-        let counts_rows = cells.missing == 0
-            && first.fract() == 0.0
-            && (0..rows).all(|r| {
-                table.number(r, c) == first + (table.ordinal(r) - table.ordinal(0)) as f64
-            });
-        if counts_rows && !chosen {
-            return Ok(Plan::Dropped(
-                "its integers just count the rows (a row number or ID)".into(),
-            ));
+        if !chosen {
+            if let Some(reason) = identifier(table, c) {
+                return Ok(Plan::Dropped(reason));
+            }
         }
         return Ok(Plan::Numeric {
             truth: None,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::number::parse_number;
+use super::number::{parse_dressed, parse_number, undress};
 use super::options::Decimal;
 use super::scan::{Record, ScanError, Scanner};
 use crate::error::{Error, Location, Message, Result, Setting};
@@ -169,12 +169,66 @@ struct Evidence {
     text: usize,
     first_comma: Option<(u64, String)>,
     first_point: Option<(u64, String)>,
+    /// Whether a cell's commas separate thousands beyond doubt (`1,234,567`, `1,234.5`): its
+    /// decimal is a point.
+    comma_groups: bool,
+    /// Whether a cell's points separate thousands beyond doubt (`1.234.567`, `1.234,5`): its
+    /// decimal is a comma.
+    point_groups: bool,
+    /// Cells like `1,500` and `1.500`: a decimal separator, or a thousands one. Set apart until
+    /// the column's other cells tell.
+    one_group_comma: Vec<(u64, String)>,
+    one_group_point: Vec<(u64, String)>,
 }
 
 impl Evidence {
+    /// Counts the cells set apart: a `1,500` is a decimal comma (not a clear one) unless the
+    /// column's commas separate thousands elsewhere; a `1.500` a decimal point unless its points
+    /// do.
+    fn settle(&mut self) {
+        // The first of either kind, in the file's order.
+        let earlier = |slot: &mut Option<(u64, String)>, first: &(u64, String)| {
+            if slot.as_ref().is_none_or(|s| first.0 < s.0) {
+                *slot = Some(first.clone());
+            }
+        };
+        let comma = std::mem::take(&mut self.one_group_comma);
+        if self.comma_groups {
+            self.integers += comma.len();
+        } else if let Some(first) = comma.first() {
+            self.comma += comma.len();
+            earlier(&mut self.first_comma, first);
+        }
+        let point = std::mem::take(&mut self.one_group_point);
+        if self.point_groups {
+            self.integers += point.len();
+        } else if let Some(first) = point.first() {
+            self.point += point.len();
+            earlier(&mut self.first_point, first);
+        }
+    }
+
     fn numeric(&self) -> bool {
         self.comma + self.point + self.integers > self.text
     }
+}
+
+/// Whether `cell` is `[+-]ddd<separator>ddd`: one to three digits, the first not 0, the separator,
+/// three digits (`1,500`, `12.345`), which reads as a decimal number or as one with a thousands
+/// separator.
+fn one_group(cell: &[u8], separator: u8) -> bool {
+    let s = cell
+        .strip_prefix(b"-")
+        .or(cell.strip_prefix(b"+"))
+        .unwrap_or(cell);
+    let Some(i) = s.iter().position(|&b| b == separator) else {
+        return false;
+    };
+    let (whole, rest) = (&s[..i], &s[i + 1..]);
+    (1..=3).contains(&whole.len())
+        && whole[0] != b'0'
+        && rest.len() == 3
+        && whole.iter().chain(rest).all(u8::is_ascii_digit)
 }
 
 /// A number with a decimal comma, `[+-]digits,digits[e[+-]digits]`: `Some(clear)`, where `clear`
@@ -247,21 +301,44 @@ pub fn detect_decimal(
                 continue;
             }
             let text = || (*line, String::from_utf8_lossy(cell).into_owned());
-            if let Some(clear) = comma_decimal(cell) {
+            // A number as an export dresses it (`12,50 €`, `(1.234,5)`) shows its separators too.
+            let core = undress(cell).map_or(cell, |(core, ..)| core);
+            if one_group(core, b',') {
+                e.one_group_comma.push(text());
+            } else if one_group(core, b'.') {
+                e.one_group_point.push(text());
+            } else if let Some(clear) = comma_decimal(core) {
                 e.comma += 1;
                 e.clear_comma |= clear;
                 e.first_comma.get_or_insert_with(text);
-            } else if parse_number(cell, Decimal::Point).is_some() {
-                if cell.contains(&b'.') {
+            } else if parse_number(core, Decimal::Point).is_some() {
+                if core.contains(&b'.') {
                     e.point += 1;
                     e.first_point.get_or_insert_with(text);
                 } else {
                     e.integers += 1;
                 }
             } else {
-                e.text += 1;
+                // Thousands separators that cannot be decimal ones say which the decimal is:
+                // `1.234.567` and `1.234,5` a comma, `1,234,567` and `1,234.5` a point.
+                let grouped = |d| parse_dressed(core, d).is_some_and(|(_, g)| !g.ambiguous);
+                if grouped(Decimal::Comma) {
+                    e.point_groups = true;
+                    e.comma += 1;
+                    e.clear_comma = true;
+                    e.first_comma.get_or_insert_with(text);
+                } else if grouped(Decimal::Point) {
+                    e.comma_groups = true;
+                    e.point += 1;
+                    e.first_point.get_or_insert_with(text);
+                } else {
+                    e.text += 1;
+                }
             }
         }
+    }
+    for e in &mut columns {
+        e.settle();
     }
     let at = |c: usize, line: u64| Location {
         file: file.to_path_buf(),
@@ -405,6 +482,21 @@ mod tests {
             decimal("a;b\n1,500;x\n0,125;y\n").unwrap().decimal,
             Decimal::Comma
         );
+    }
+
+    #[test]
+    fn thousands_separators_and_dressed_numbers_tell_the_decimal() {
+        for (text, expected) in [
+            ("a;b\n1.234.567;x\n12.345;y\n", Decimal::Comma),
+            ("a;b\n2.234,52 €;x\n(12,5);y\n", Decimal::Comma),
+            ("a;b\n12,5 %;x\n3 %;y\n", Decimal::Comma),
+            ("a;b\n1,234,567;x\n12,345;y\n", Decimal::Point),
+            ("a;b\n$1,234.50;x\n$12;y\n", Decimal::Point),
+        ] {
+            assert_eq!(decimal(text).unwrap().decimal, expected, "{text}");
+        }
+        // A lone `12,345` still asks, as `1,500` does.
+        assert!(decimal("a;b\n12,345;x\n$1,500;y\n").is_err());
     }
 
     #[test]

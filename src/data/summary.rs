@@ -69,6 +69,37 @@ pub struct ClassCount {
     pub count: usize,
 }
 
+/// Why a label taken by default (no `target` setting) may not be what the user means to
+/// predict. A model rarely learns such a column from the others, and a suggested LR found on it
+/// says little about the real task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LabelDoubt {
+    /// Its name says identifier (`id`, `sample_id`, `PassengerId`).
+    Identifier,
+    /// Its integers go up by one per row: a row number.
+    RowNumber,
+    /// Integers from 1800 to 2100: years.
+    Year {
+        /// The earliest year.
+        first: i64,
+        /// The latest year.
+        last: i64,
+    },
+    /// Dates (`2021-03-04`, `04/03/2021`, `20210304`).
+    Date {
+        /// One of them, or how they are written (`yyyymmdd integers`).
+        example: String,
+    },
+    /// Nearly a class per row: a name or a code.
+    Unique {
+        /// Distinct values.
+        distinct: usize,
+        /// Rows used.
+        rows: usize,
+    },
+}
+
 /// What lrfind made of the CSV, for the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct DataSummary {
@@ -101,6 +132,9 @@ pub struct DataSummary {
     /// Classes with their counts (classification only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<Vec<ClassCount>>,
+    /// Why the label, taken by default, may not be what the user means to predict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_doubt: Option<LabelDoubt>,
     /// Every CSV column and how it was used.
     pub columns: Vec<ColumnSummary>,
     /// What the missing-value policy did.

@@ -20,7 +20,9 @@ pub mod text;
 use serde::Serialize;
 
 use crate::curve::consensus::{consensus, is_unstable};
-use crate::curve::diagnose::{diagnose, unstable, Diagnostic, Origin};
+use crate::curve::diagnose::{
+    constant_loss, diagnose, label_doubt, unstable, weak_fit, Diagnostic, Fit, Measured, Origin,
+};
 use crate::curve::read::ReadConfig;
 use crate::curve::rules::{Method, NoSuggestion, Suggestions};
 use crate::curve::{Curve, Stop};
@@ -271,6 +273,42 @@ impl Group {
         group
     }
 
+    /// Adds the diagnostics that doubt the suggestion on `data` (the table, when lrfind trained on
+    /// one; see
+    /// [`crate::curve::diagnose::DOUBTS`]): a weak fit, measured by the race (its best
+    /// validation loss against the untrained one) or else by the curves the runs recorded (the
+    /// validation curve when there is one; the run whose curve fell most), when an LR was
+    /// suggested; and with `label`, a label taken by default that looks like a year, a date or
+    /// an identifier.
+    pub fn doubt(&mut self, data: Option<&DataSummary>, label: bool) {
+        let fit = match &self.race {
+            Some(r) => Some(Fit {
+                untrained: r.initial_loss,
+                best: r
+                    .entries
+                    .iter()
+                    .map(|e| e.mean_loss)
+                    .fold(f64::INFINITY, f64::min),
+                measured: Measured::Race,
+            }),
+            None => self
+                .runs
+                .iter()
+                .filter_map(|r| match &r.val_curve {
+                    Some(v) => Fit::of_curve(v, Measured::ValidationCurve),
+                    None => Fit::of_curve(&r.curve, Measured::TrainingCurve),
+                })
+                .min_by(|a, b| (a.best / a.untrained).total_cmp(&(b.best / b.untrained))),
+        };
+        if let (Some(fit), Some(_)) = (fit, self.suggested_lr) {
+            self.diagnostics
+                .extend(weak_fit(&fit, data.and_then(constant_loss)));
+        }
+        if let (true, Some(data)) = (label, data) {
+            self.diagnostics.extend(label_doubt(data));
+        }
+    }
+
     /// The run shown in detail.
     pub fn first(&self) -> &RunCurve {
         &self.runs[0]
@@ -372,8 +410,9 @@ impl Report {
 
     /// The report of one find of `config`, trained by `trainer`.
     pub fn of_findings(trainer: &Trainer, config: FindConfig, findings: Findings) -> Self {
-        let group = Group::from_findings(String::new(), findings, config.rule);
+        let mut group = Group::from_findings(String::new(), findings, config.rule);
         let (data, model, worker) = trainer.provenance(&config.range.model);
+        group.doubt(data.as_ref(), true);
         Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data,
@@ -413,7 +452,7 @@ impl Report {
                 g
             })
             .collect();
-        Report {
+        let mut report = Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data,
             model,
@@ -430,7 +469,13 @@ impl Report {
             settings: Settings::Grid(config),
             groups,
             detail: plot::Detail::default(),
+        };
+        let main = report.main().label.clone();
+        for g in &mut report.groups {
+            let label = g.label == main;
+            g.doubt(report.data.as_ref(), label);
         }
+        report
     }
 
     /// The group the headline numbers come from: the recommended configuration of a grid, else
