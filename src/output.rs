@@ -107,7 +107,7 @@ impl Destination {
         }
         // The only sure test of writability is to write: a temporary file, removed at once.
         if let Err(e) = tempfile::Builder::new().prefix(".lrfind-").tempfile_in(dir) {
-            return refuse(format!("cannot write in {}: {}", dir.display(), bare(e)));
+            return refuse(format!("cannot write in {}: {}", folder_name(dir), bare(e)));
         }
         Ok(())
     }
@@ -220,6 +220,15 @@ fn folder_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
+    }
+}
+
+/// A folder as a message names it: `.` is the current folder.
+fn folder_name(dir: &Path) -> String {
+    if dir == Path::new(".") {
+        "the current folder".into()
+    } else {
+        dir.display().to_string()
     }
 }
 

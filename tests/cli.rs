@@ -248,3 +248,70 @@ fn missing_file_and_overwriting_the_input_are_refused() {
     }
     assert_eq!(std::fs::read(&csv).unwrap(), before);
 }
+
+/// A command whose output goes to standard output (`-q`, `--json -`, `--csv -`, `--snippet`)
+/// writes no file the user did not name: the default picture is drawn only when the summary is
+/// all that is printed. A picture asked for with --plot is still drawn.
+#[test]
+fn output_to_stdout_leaves_no_default_picture_behind() {
+    let iris = data("iris.csv");
+    let iris = iris.to_str().unwrap();
+    let log =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/torch_lr_finder.json");
+    let log = log.to_str().unwrap();
+    let find = ["--runs", "1", "--no-verify"];
+    let sweep = [
+        "sweep", iris, "--lrs", "0.01", "--seeds", "1", "--epochs", "1",
+    ];
+    let schedule = ["schedule", "cosine", "--lr", "0.01", "--steps", "30"];
+    let cases: Vec<Vec<&str>> = vec![
+        [&[iris][..], &find, &["-q"]].concat(),
+        [&[iris][..], &find, &["--json", "-"]].concat(),
+        [&[iris][..], &find, &["--csv", "-"]].concat(),
+        [&sweep[..], &["--min-steps", "5", "-q"]].concat(),
+        vec!["analyze", log, "--json", "-"],
+        [&schedule[..], &["-q"]].concat(),
+        [&schedule[..], &["--snippet", "pytorch"]].concat(),
+        [&schedule[..], &["--csv", "-"]].concat(),
+    ];
+    for args in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = lrfind()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lrfind()
+        .current_dir(dir.path())
+        .arg(iris)
+        .args(find)
+        .args(["-q", "--plot", "p.png"])
+        .assert()
+        .success();
+    assert_eq!(png_size(&dir.path().join("p.png")), (1200, 800));
+}
+
+/// A current folder that takes no file, with no --plot given, is not an "invalid --plot": the
+/// message says which picture lrfind meant to draw there and how to put it elsewhere.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_current_folder_names_the_default_picture() {
+    let out = lrfind()
+        .current_dir("/proc")
+        .arg(data("iris.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("invalid --plot"), "{err}");
+    assert!(err.contains("iris-lrfind.png"), "{err}");
+    assert!(
+        err.contains("--plot PATH") && err.contains("--no-plot"),
+        "{err}"
+    );
+}

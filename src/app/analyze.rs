@@ -14,10 +14,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<Outcome> {
     let config = args.config();
     config.validate()?;
     let inputs: Vec<&std::path::Path> = args.files.iter().map(|f| f.as_path()).collect();
-    let (outputs, plot) = check_outputs(
-        args.output.destinations(&stem(&args.files[0]), "analyze"),
-        &inputs,
-    )?;
+    let default_plot = args.output.default_plot(&stem(&args.files[0]), "analyze");
+    let (outputs, plot) = check_outputs(&args.output, default_plot, false, &inputs)?;
     let console = Console::new(&args.output, &outputs);
     let logs = args
         .files

@@ -9,6 +9,7 @@ pub mod schedule;
 pub mod sweep;
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
@@ -151,17 +152,40 @@ impl Console {
 }
 
 /// Checks every output before any work (see [`Outputs::check`]) and reads the picture's format
-/// from the plot's extension, so that `--plot curve.jpg` is refused before training.
+/// from the plot's extension, so that `--plot curve.jpg` is refused before training. The picture
+/// goes to `default_plot` (`<stem>-<command>.png`) when no --plot was given, but only when the
+/// summary is all that standard output carries: with -q, an output on standard output, or
+/// `more_on_stdout` (the snippet), the command is a step of a pipe and writes no file the user
+/// did not name. A default picture that cannot be written is said as such, not as a bad --plot.
 pub fn check_outputs(
-    destinations: Vec<(Setting, Destination)>,
-    inputs: &[&std::path::Path],
+    output: &OutputArgs,
+    default_plot: Option<PathBuf>,
+    more_on_stdout: bool,
+    inputs: &[&Path],
 ) -> Result<(Outputs, Option<Format>)> {
-    let outputs = Outputs::check(destinations, inputs)?;
+    let named = output.destinations();
+    let mut outputs = Outputs::check(named.clone(), inputs)?;
+    let quiet_stdout = output.quiet || more_on_stdout || outputs.stdout_taken();
+    if let Some(path) = default_plot.filter(|_| !quiet_stdout) {
+        let mut all = named;
+        all.push((Setting::Plot, Destination::File(path.clone())));
+        outputs = Outputs::check(all, inputs).map_err(|e| {
+            let why = match &e {
+                Error::Config { message, .. } => message.render(&cli::flag),
+                other => other.render(&cli::flag),
+            };
+            Error::Plot(format!(
+                "{} (where it goes when --plot is not given): {why}; give --plot PATH to draw it \
+                 elsewhere, or --no-plot",
+                path.display()
+            ))
+        })?;
+    }
     let format = outputs
         .get(Setting::Plot)
         .map(|d| match d {
             Destination::File(path) => Format::of_path(path),
-            Destination::Stdout => Format::of_path(std::path::Path::new("-")),
+            Destination::Stdout => Format::of_path(Path::new("-")),
         })
         .transpose()?;
     Ok((outputs, format))
@@ -281,8 +305,8 @@ pub fn open_table(
     seed: u64,
     command: &str,
 ) -> Result<(Outputs, Option<Format>, Console, Dataset)> {
-    let (outputs, plot) =
-        check_outputs(output.destinations(&data.stem(), command), &[data.input()])?;
+    let default_plot = output.default_plot(&data.stem(), command);
+    let (outputs, plot) = check_outputs(output, default_plot, false, &[data.input()])?;
     let console = Console::new(output, &outputs);
     let dataset = data.load(seed, &reading_bar(output.quiet))?;
     Ok((outputs, plot, console, dataset))

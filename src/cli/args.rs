@@ -321,7 +321,8 @@ impl ModelArgs {
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Where to write the picture: its extension decides the format, .png or .svg [default:
-    /// <input stem>-<command>.png in the current folder].
+    /// <input stem>-<command>.png in the current folder, unless standard output carries more
+    /// than the summary (-q, `--json -`, `--csv -`)].
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
 
@@ -348,16 +349,12 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    /// Every output asked for, with where it goes: the plot at `--plot`, or `<stem>-<suffix>.png`
-    /// in the current folder unless `--no-plot`.
-    pub fn destinations(&self, stem: &str, suffix: &str) -> Vec<(Setting, Destination)> {
+    /// Every output named on the command line, with where it goes: the plot at `--plot`, the
+    /// JSON and the CSV.
+    pub fn destinations(&self) -> Vec<(Setting, Destination)> {
         let mut out = Vec::new();
-        if !self.no_plot {
-            let path = self
-                .plot
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(format!("{stem}-{suffix}.png")));
-            out.push((Setting::Plot, Destination::File(path)));
+        if let Some(path) = &self.plot {
+            out.push((Setting::Plot, Destination::File(path.clone())));
         }
         if let Some(j) = &self.json {
             out.push((Setting::Json, Destination::parse(j)));
@@ -366,5 +363,13 @@ impl OutputArgs {
             out.push((Setting::Csv, Destination::parse(c)));
         }
         out
+    }
+
+    /// Where the picture goes when neither --plot nor --no-plot is given: `<stem>-<suffix>.png`
+    /// in the current folder. Whether it is drawn there is the command's call (see
+    /// `app::check_outputs`).
+    pub fn default_plot(&self, stem: &str, suffix: &str) -> Option<PathBuf> {
+        (self.plot.is_none() && !self.no_plot)
+            .then(|| PathBuf::from(format!("{stem}-{suffix}.png")))
     }
 }

@@ -35,7 +35,7 @@ use lrfind::train::sweep::DEFAULT_VAL_SPLIT;
     )),
     mut_arg("plot", |a| a.help(
         "Where to write the PNG [default: <KIND>-schedule.png; for a race <CSV stem>-race.png, \
-         race-schedule.png without a CSV]"
+         race-schedule.png without a CSV; none with -q, --snippet, `--json -` or `--csv -`]"
     )),
     mut_arg("csv", |a| a.help(
         "Write the table as CSV to PATH (`-`: standard output, and nothing else goes there): \
