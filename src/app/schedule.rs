@@ -1,11 +1,11 @@
 //! `lrfind schedule`: check the settings and the outputs, load the CSV if there is one, count the
-//! steps, find the LR with a range test unless given, build each schedule, race them if asked,
-//! write every output, print the summary and the snippet.
+//! steps, find the LR with a range test unless given, build each schedule, race them if asked
+//! (Ctrl-C keeps the kinds trained), write every output, print the summary and the snippet.
 
 use std::io::Write;
 use std::path::Path;
 
-use super::{progress_bar, Outcome};
+use super::{catch_interrupt, progress_bar, Outcome};
 use crate::cli::schedule::Request;
 use crate::cli::{self, ScheduleArgs};
 use lrfind::data::split::{check_fraction, split};
@@ -160,6 +160,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 (None, lr) => lr,
             };
             let entries = entries(&kinds, lr_of, given_lr.is_some(), steps, &options, &plateau)?;
+            let mut notes = Vec::new();
             let race = if request.race {
                 let entrants: Vec<Entrant> = entries.iter().map(|e| e.entrant.clone()).collect();
                 let bar = progress_bar(quiet, "race", "runs");
@@ -167,7 +168,20 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                     steps,
                     ..race_config
                 };
-                Some(race(&dataset, &entrants, &config, &bar)?)
+                // Caught from here on (after the range test, whose LR a Ctrl-C must not cut
+                // short), so that a Ctrl-C keeps the kinds trained and the tables.
+                catch_interrupt();
+                let race = race(&dataset, &entrants, &config, &bar)?;
+                if race.entries.is_empty() {
+                    notes.push(
+                        "interrupted (Ctrl-C) before any kind had trained to the end: the race \
+                         has no results; the tables are written"
+                            .to_string(),
+                    );
+                    None
+                } else {
+                    Some(race)
+                }
             } else {
                 None
             };
@@ -177,7 +191,6 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                     .train
                     .len(),
             };
-            let mut notes = Vec::new();
             if args.model.batch_size() > train_rows {
                 notes.push(format!(
                     "batch size {} is more than the {train_rows} training rows: each batch \
@@ -216,6 +229,13 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
     deliver(&outputs, rendered, quiet, code, |plot| {
         schedule_text(&report, plot, &cli::flag)
     })?;
+    if lrfind::interrupt::requested() {
+        eprintln!(
+            "lrfind: interrupted (Ctrl-C): the outputs hold the tables and the kinds that \
+             finished training"
+        );
+        return Ok(Outcome::Interrupted);
+    }
     Ok(Outcome::Suggested)
 }
 
