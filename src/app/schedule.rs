@@ -12,6 +12,7 @@ use lrfind::data::split::{check_fraction, split};
 use lrfind::data::Dataset;
 use lrfind::error::{Error, Message, Result, Setting};
 use lrfind::find::{find, FindConfig, Findings};
+use lrfind::optim::OptimizerConfig;
 use lrfind::output::Outputs;
 use lrfind::range_test::RangeTestConfig;
 use lrfind::report::plot::Format;
@@ -225,7 +226,9 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
     if outputs.get(Setting::Csv).is_some() {
         rendered.push((Setting::Csv, Ok(schedule_csv(&report))));
     }
-    let code = args.snippet.map(|f| snippets(&report, f));
+    let code = args
+        .snippet
+        .map(|f| snippets(&report, &args.model.optimizer(), f));
     deliver(&outputs, rendered, quiet, code, |plot| {
         schedule_text(&report, plot, &cli::flag)
     })?;
@@ -390,12 +393,12 @@ fn steps(args: &ScheduleArgs, dataset: &Dataset) -> (usize, StepsSource) {
     )
 }
 
-/// The code that builds each schedule in `framework`: one schedule's as the library writes it;
-/// several, each under a comment naming its kind.
-fn snippets(report: &ScheduleReport, framework: Framework) -> String {
+/// The code that builds each schedule, and `optimizer` (the one the LR is for), in `framework`:
+/// one schedule's as the library writes it; several, each under a comment naming its kind.
+fn snippets(report: &ScheduleReport, optimizer: &OptimizerConfig, framework: Framework) -> String {
     if report.single() {
         let s = report.entries[0].schedule().expect("one kind has a table");
-        return snippet(s, framework);
+        return snippet(s, optimizer, framework);
     }
     let marker = match framework {
         Framework::Burn => "//",
@@ -409,7 +412,7 @@ fn snippets(report: &ScheduleReport, framework: Framework) -> String {
         match e.schedule() {
             Some(s) => {
                 out += &format!("{marker} {}\n", e.kind());
-                out += &snippet(s, framework);
+                out += &snippet(s, optimizer, framework);
             }
             None => {
                 out += &format!(
