@@ -315,3 +315,59 @@ fn an_unwritable_current_folder_names_the_default_picture() {
         "{err}"
     );
 }
+
+/// A command misspelled, or several CSVs given to the range test, gets the command meant, not
+/// clap's "the subcommand 'f.csv' cannot be used with '<CSV>'".
+#[test]
+fn a_misspelled_command_or_a_second_csv_suggests_the_command_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = |args: &[&str]| {
+        let out = lrfind()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("lrfind: error: "), "{err}");
+        assert!(!err.contains("subcommand"), "{err}");
+        err
+    };
+    let e = err(&["analyse", "f.csv"]);
+    assert!(e.contains("did you mean `lrfind analyze f.csv`"), "{e}");
+    let e = err(&["analyse", "f.csv", "g.csv", "--rule", "steepest"]);
+    assert!(
+        e.contains("did you mean `lrfind analyze f.csv g.csv --rule steepest`"),
+        "{e}"
+    );
+    let e = err(&["swep", "data.csv", "--lrs", "0.1"]);
+    assert!(
+        e.contains("did you mean `lrfind sweep data.csv --lrs 0.1`"),
+        "{e}"
+    );
+    let e = err(&["a.csv", "b.csv"]);
+    assert!(e.contains("one CSV"), "{e}");
+    assert!(e.contains("`lrfind analyze a.csv b.csv`"), "{e}");
+    // A misspelled command alone is read as the CSV: the message says which command it is near.
+    let e = err(&["analyse"]);
+    assert!(e.contains("did you mean `lrfind analyze`"), "{e}");
+}
+
+/// A folder given as the input is said to be one, not "Is a directory (os error 21)".
+#[test]
+fn a_folder_as_the_input_is_said_to_be_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for args in [
+        vec![folder],
+        vec!["sweep", folder],
+        vec!["analyze", folder],
+        vec!["schedule", "cosine", folder],
+    ] {
+        let out = lrfind().args(&args).arg("--no-plot").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("is a folder"), "{args:?}: {err}");
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}

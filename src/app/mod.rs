@@ -296,15 +296,28 @@ where
     last.map_or(Ok(()), Err)
 }
 
-/// The start every command on a CSV shares: its outputs checked against its input before any
-/// work (the plot named `<stem>-<command>.png` by default), the console, and the table loaded
-/// with a reading progress bar.
+/// Refuses an input that is a folder before any work, saying so (the loader would only say "Is
+/// a directory (os error 21)").
+pub fn check_input(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::dataset(
+            path,
+            "is a folder, not a file; give the path of the file in it",
+        ));
+    }
+    Ok(())
+}
+
+/// The start every command on a CSV shares: its input checked, its outputs checked against it
+/// before any work (the plot named `<stem>-<command>.png` by default), the console, and the
+/// table loaded with a reading progress bar.
 pub fn open_table(
     data: &DataArgs,
     output: &OutputArgs,
     seed: u64,
     command: &str,
 ) -> Result<(Outputs, Option<Format>, Console, Dataset)> {
+    check_input(data.input())?;
     let default_plot = output.default_plot(&data.stem(), command);
     let (outputs, plot) = check_outputs(output, default_plot, false, &[data.input()])?;
     let console = Console::new(output, &outputs);

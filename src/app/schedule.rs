@@ -77,6 +77,9 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
         (None, true) => ("race".to_string(), "schedule"),
     };
     let inputs: Vec<&Path> = request.input.iter().map(|p| p.as_path()).collect();
+    for input in &inputs {
+        super::check_input(input)?;
+    }
     let default_plot = args.output.default_plot(&stem, suffix);
     let (outputs, format) =
         super::check_outputs(&args.output, default_plot, args.snippet.is_some(), &inputs)?;

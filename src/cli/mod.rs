@@ -11,11 +11,12 @@ pub mod find;
 pub mod schedule;
 pub mod sweep;
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::error::ErrorKind;
-use clap::{Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use lrfind::error::Setting;
 use lrfind::report::terminal::{paint, Paint};
@@ -93,21 +94,167 @@ pub fn print_error(message: &str) {
     eprintln!("lrfind: {} {message}", paint("error:", Paint::Bad, colour));
 }
 
+/// Parses `argv` (the program's name first) into the command to run; on a parse error, prints
+/// it (see [`usage_error`]) and gives the exit code instead. A range test whose CSV does not
+/// exist and is a command misspelled (`lrfind analyse`) is refused here too, with the command
+/// meant: parsed, it is a file name, and the loader would only say it is not there.
+pub fn parse(argv: &[OsString]) -> Result<Command, ExitCode> {
+    let command = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli.into_command(),
+        Err(e) => return Err(usage_error(e, argv)),
+    };
+    if let Command::Find(f) = &command {
+        let input = f.data.input();
+        if input.as_os_str() != "-" && !input.exists() {
+            if let Some((_, fixed)) = misspelled_command(argv, false) {
+                print_error(&format!(
+                    "no file {} and no command `{}`: did you mean `{fixed}`?",
+                    input.display(),
+                    input.display()
+                ));
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(command)
+}
+
 /// Prints a parse error from clap in lrfind's form and gives the exit code: help and version
-/// are printed as they are, exit 0; anything else is a usage error, exit 2.
-pub fn usage_error(e: clap::Error) -> ExitCode {
+/// are printed as they are, exit 0; anything else is a usage error, exit 2, with the command
+/// meant when the arguments show it (see [`meant`]).
+pub fn usage_error(e: clap::Error, argv: &[OsString]) -> ExitCode {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
             ExitCode::SUCCESS
         }
         _ => {
+            if let Some(hint) = meant(&e, argv) {
+                print_error(&hint);
+                return ExitCode::from(2);
+            }
             let rendered = e.render().to_string();
             let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
             print_error(message.trim_end());
             ExitCode::from(2)
         }
     }
+}
+
+/// What the user meant when the range test, which reads one CSV, got a second word where clap
+/// looks for a command (`the subcommand 'f.csv' cannot be used with '<CSV>'`): a command
+/// misspelled in the CSV's place (`lrfind analyse f.csv`), a command written after the CSV, or
+/// several files, which only `lrfind analyze` reads together.
+fn meant(e: &clap::Error, argv: &[OsString]) -> Option<String> {
+    if e.kind() != ErrorKind::ArgumentConflict {
+        return None;
+    }
+    let Some(ContextValue::String(extra)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    if let Some((word, fixed)) = misspelled_command(argv, true) {
+        return Some(format!(
+            "`{word}` is not a command: did you mean `{fixed}`?"
+        ));
+    }
+    let words = words(argv);
+    if commands().contains(extra) {
+        let rest: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| w != extra)
+            .collect();
+        return Some(format!(
+            "the command comes first: did you mean `lrfind {extra} {}`?",
+            rest.join(" ")
+        ));
+    }
+    // Every word after the CSV that clap took for a command: drop them one by one until the
+    // range test's arguments parse, and the CSV is what is left.
+    let mut rest = words.clone();
+    let mut extras = vec![extra.clone()];
+    let csv = loop {
+        let last = extras.last()?.clone();
+        let at = rest.iter().position(|w| *w == last)?;
+        rest.remove(at);
+        match Cli::try_parse_from(std::iter::once("lrfind".to_string()).chain(rest.clone())) {
+            Ok(cli) => match cli.into_command() {
+                Command::Find(f) => break f.data.input().display().to_string(),
+                _ => return None,
+            },
+            Err(e) => match e.get(ContextKind::InvalidSubcommand) {
+                Some(ContextValue::String(next)) if extras.len() < 100 => extras.push(next.clone()),
+                _ => return None,
+            },
+        }
+    };
+    Some(format!(
+        "the range test reads one CSV, {csv}, and was given {} more ({}): run lrfind once per \
+         file, or read several recorded range tests together with `lrfind analyze {csv} {}`",
+        extras.len(),
+        extras.join(", "),
+        extras.join(" ")
+    ))
+}
+
+/// A word that is not a file but is one edit or two from a command's name, and the command line
+/// with that name in its place, if it then parses (or, unless `must_parse`, even if it lacks its
+/// arguments): `analyse` and `lrfind analyze f.csv` for `lrfind analyse f.csv`.
+fn misspelled_command(argv: &[OsString], must_parse: bool) -> Option<(String, String)> {
+    let words = words(argv);
+    for (i, word) in words.iter().enumerate() {
+        if word.starts_with('-') || word.contains(['.', '/']) || std::path::Path::new(word).exists()
+        {
+            continue;
+        }
+        let Some(command) = commands()
+            .into_iter()
+            .find(|c| edits(word, c) <= if c.len() > 4 { 2 } else { 1 })
+        else {
+            continue;
+        };
+        let mut fixed = words.clone();
+        fixed[i] = command;
+        let line = std::iter::once("lrfind".to_string()).chain(fixed.iter().cloned());
+        if !must_parse || Cli::try_parse_from(line).is_ok() {
+            return Some((word.clone(), format!("lrfind {}", fixed.join(" "))));
+        }
+    }
+    None
+}
+
+/// The arguments after the program's name, as text.
+fn words(argv: &[OsString]) -> Vec<String> {
+    argv.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The names of lrfind's commands.
+fn commands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// The Levenshtein distance between `a` and `b`: insertions, deletions and substitutions.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// How the command line names a setting: its flag, with the value when one is given.
