@@ -371,3 +371,85 @@ fn a_folder_as_the_input_is_said_to_be_one() {
         assert!(!err.contains("os error"), "{args:?}: {err}");
     }
 }
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = lrfind().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every command is in the usage lines and the man page's synopsis, and every page the man page
+/// names (`lrfind-analyze(1)`, ...) is one `lrfind man COMMAND` prints.
+#[test]
+fn usage_and_man_pages_cover_every_command() {
+    let help = stdout_of(&["--help"]);
+    let usage = help.split("Commands:").next().unwrap();
+    let man = stdout_of(&["man"]);
+    let synopsis = man.split(".SH DESCRIPTION").next().unwrap();
+    for command in ["find", "sweep", "analyze", "schedule", "completions", "man"] {
+        assert!(
+            usage.contains(&format!("lrfind {command}")),
+            "{command}: {usage}"
+        );
+        assert!(
+            synopsis.contains(&format!(" {command}")),
+            "{command}: {synopsis}"
+        );
+    }
+    assert!(
+        usage.contains("lrfind schedule [OPTIONS] <KIND> [CSV]"),
+        "{usage}"
+    );
+    let pages: Vec<&str> = man
+        .split("lrfind\\-")
+        .skip(1)
+        .filter_map(|s| s.split_once("(1)").map(|(name, _)| name))
+        .collect();
+    assert!(
+        pages.contains(&"analyze") && pages.contains(&"schedule"),
+        "{pages:?}"
+    );
+    assert!(!pages.contains(&"help"), "{pages:?}");
+    for page in pages {
+        let text = stdout_of(&["man", page]);
+        assert!(
+            text.contains(&format!(".TH lrfind-{page} 1")),
+            "{page}: {}",
+            &text[..text.len().min(300)]
+        );
+    }
+    let out = lrfind().args(["man", "nonsense"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The help says what the code does: defaults as they are typed, the divergence rule as
+/// src/curve/divergence.rs applies it, and `lrfind schedule --help` only what schedule reads,
+/// with KIND written one way.
+#[test]
+fn the_help_says_what_the_code_does() {
+    let help = stdout_of(&["--help"]);
+    assert!(help.contains("[default: 64,64]"), "--hidden's default");
+    let analyze = stdout_of(&["analyze", "--help"]);
+    for text in [&help, &analyze] {
+        let diverge = text.split("--diverge-factor").nth(1).unwrap();
+        let diverge = &diverge[..diverge.find("\n\n").unwrap_or(diverge.len())];
+        assert!(diverge.contains("running median"), "{diverge}");
+        assert!(!diverge.contains("smoothed loss"), "{diverge}");
+    }
+    let schedule = stdout_of(&["schedule", "--help"]);
+    let lines = schedule.lines().count();
+    assert!(lines < 120, "{lines} lines");
+    assert!(!schedule.contains("[KIND]"), "{schedule}");
+    assert!(schedule.contains("<KIND>"), "{schedule}");
+    for find_only in [
+        "lrfind find only",
+        "--equal",
+        "--no-term-plot",
+        "tests each value",
+    ] {
+        assert!(!schedule.contains(find_only), "{find_only}");
+    }
+    assert_eq!(schedule, stdout_of(&["schedule", "-h"]));
+    // The range test's help still says a list tests each value.
+    assert!(help.contains("tests each value"));
+}

@@ -66,10 +66,12 @@ pub fn run(command: Command) -> Result<Outcome> {
             cli::completions::print(args.shell);
             Ok(Outcome::Suggested)
         }
-        Command::Man => {
-            cli::completions::print_man().map_err(|source| Error::Output {
-                file: "<stdout>".into(),
-                source,
+        Command::Man(args) => {
+            cli::completions::print_man(args.command.as_deref()).map_err(|source| {
+                Error::Output {
+                    file: "<stdout>".into(),
+                    source,
+                }
             })?;
             Ok(Outcome::Suggested)
         }

@@ -90,6 +90,28 @@ pub struct DataArgs {
     pub max_rows: MaxRows,
 }
 
+/// `--hidden`: layer widths, written and shown comma-separated (`64,64`), as they are typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Widths(pub Vec<usize>);
+
+impl std::fmt::Display for Widths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let widths: Vec<String> = self.0.iter().map(|w| w.to_string()).collect();
+        f.write_str(&widths.join(","))
+    }
+}
+
+fn parse_widths(s: &str) -> Result<Widths, String> {
+    s.split(',')
+        .map(|w| {
+            w.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("'{w}' is not a layer width; give whole numbers, as 64,64"))
+        })
+        .collect::<Result<Vec<usize>, String>>()
+        .map(Widths)
+}
+
 /// `--max-rows`: a number, or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxRows(pub Option<usize>);
@@ -199,11 +221,11 @@ pub struct ModelArgs {
     /// Hidden layer widths, comma-separated.
     #[arg(
         long,
-        default_values_t = DEFAULT_HIDDEN,
-        value_delimiter = ',',
+        default_value_t = Widths(DEFAULT_HIDDEN.to_vec()),
+        value_parser = parse_widths,
         value_name = "W,W,..."
     )]
-    pub hidden: Vec<usize>,
+    pub hidden: Widths,
 
     /// How the weights start: as torch.nn.Linear does, He-normal, or as Keras' Dense does.
     #[arg(long, value_enum, default_value_t = Init::default())]
@@ -213,13 +235,12 @@ pub struct ModelArgs {
     #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
     pub optimizer: OptimizerKind,
 
-    /// Momentum: SGD's momentum (0 for plain SGD), or beta1 for adam and adamw. A comma list
-    /// tests each value (lrfind find only).
+    /// Momentum: SGD's momentum (0 for plain SGD), or beta1 for adam and adamw.
     #[arg(
         long,
         default_values_t = [DEFAULT_SGD_MOMENTUM],
         value_delimiter = ',',
-        value_name = "M,...",
+        value_name = "M",
         allow_negative_numbers = true
     )]
     pub momentum: Vec<f64>,
@@ -229,23 +250,22 @@ pub struct ModelArgs {
     pub nesterov: bool,
 
     /// Weight decay: an L2 term in the gradient (sgd, adam, rmsprop, adagrad), decoupled for
-    /// adamw. A comma list tests each value (lrfind find only).
+    /// adamw.
     #[arg(
         long,
         default_values_t = [0.0],
         value_delimiter = ',',
-        value_name = "W,...",
+        value_name = "W",
         allow_negative_numbers = true
     )]
     pub weight_decay: Vec<f64>,
 
-    /// Rows per mini-batch (capped at the number of rows). A comma list tests each value (lrfind
-    /// find only; compared at equal examples seen, see --equal).
+    /// Rows per mini-batch (capped at the number of rows).
     #[arg(
         long,
         default_values_t = [DEFAULT_BATCH_SIZE],
         value_delimiter = ',',
-        value_name = "N,..."
+        value_name = "N"
     )]
     pub batch_size: Vec<usize>,
 
@@ -258,7 +278,7 @@ impl ModelArgs {
     /// The model.
     pub fn model(&self) -> ModelConfig {
         ModelConfig {
-            hidden: self.hidden.clone(),
+            hidden: self.hidden.0.clone(),
             init: self.init,
         }
     }

@@ -1,8 +1,8 @@
 //! The command line: one tool, several commands (`lrfind [find] CSV`, `lrfind sweep CSV`,
-//! `lrfind analyze FILE...`, `lrfind completions SHELL`, `lrfind man`), each with its options
-//! defined once, the one place that names the library's settings as flags, and the one form of
-//! an error (`lrfind: error: ...`, exit code 2; help and version exit 0). Parsing only: what a
-//! command does is in `crate::app`.
+//! `lrfind analyze FILE...`, `lrfind schedule KIND [CSV]`, `lrfind completions SHELL`,
+//! `lrfind man [COMMAND]`), each with its options defined once, the one place that names the
+//! library's settings as flags, and the one form of an error (`lrfind: error: ...`, exit code 2;
+//! help and version exit 0). Parsing only: what a command does is in `crate::app`.
 
 pub mod analyze;
 pub mod args;
@@ -22,7 +22,7 @@ use lrfind::error::Setting;
 use lrfind::report::terminal::{paint, Paint};
 
 pub use self::analyze::AnalyzeArgs;
-pub use self::completions::CompletionsArgs;
+pub use self::completions::{CompletionsArgs, ManArgs};
 pub use self::find::FindArgs;
 pub use self::schedule::ScheduleArgs;
 pub use self::sweep::SweepArgs;
@@ -54,8 +54,10 @@ const USAGE: &str = "lrfind [OPTIONS] <CSV>
        lrfind find [OPTIONS] <CSV>
        lrfind sweep [OPTIONS] <CSV>
        lrfind analyze [OPTIONS] <FILE>...
+       lrfind schedule [OPTIONS] <KIND> [CSV]
+       lrfind schedule [OPTIONS] --race <KIND,...> [CSV]
        lrfind completions <SHELL>
-       lrfind man";
+       lrfind man [COMMAND]";
 
 /// lrfind's commands.
 #[derive(Debug, Subcommand)]
@@ -71,8 +73,9 @@ pub enum Command {
     Schedule(Box<ScheduleArgs>),
     /// Print a completion script for a shell (bash, zsh, fish, powershell).
     Completions(CompletionsArgs),
-    /// Print the man page (roff): `lrfind man > lrfind.1`.
-    Man,
+    /// Print the man page (roff), or a command's: `lrfind man > lrfind.1`, `lrfind man schedule
+    /// > lrfind-schedule.1`.
+    Man(ManArgs),
 }
 
 impl Cli {
@@ -119,11 +122,52 @@ pub fn parse(argv: &[OsString]) -> Result<Command, ExitCode> {
     Ok(command)
 }
 
+/// The command line as the help and the man pages show it. `lrfind schedule`'s KIND is required
+/// in its first form and absent with --race, whose first positional argument is the CSV: clap
+/// parses it as optional and would list it as `[KIND]` under a usage that says `<KIND>`; shown
+/// here as required, as the usage's first form has it.
+pub fn shown() -> clap::Command {
+    // Changing an argument moves it last: the positions are given again.
+    Cli::command().mut_subcommand("schedule", |s| {
+        s.mut_arg("kind", |a| {
+            a.required(true)
+                .required_unless_present(clap::builder::Resettable::<clap::Id>::Reset)
+                .index(1)
+        })
+        .mut_arg("input", |a| a.index(2))
+    })
+}
+
+/// Whether `argv` asks for `lrfind schedule`'s help (`-h`, `--help`, `lrfind help schedule`).
+fn asks_schedule_help(argv: &[OsString]) -> bool {
+    let words = words(argv);
+    match words.first().map(String::as_str) {
+        Some("schedule") => true,
+        Some("help") => words.get(1).map(String::as_str) == Some("schedule"),
+        _ => false,
+    }
+}
+
 /// Prints a parse error from clap in lrfind's form and gives the exit code: help and version
-/// are printed as they are, exit 0; anything else is a usage error, exit 2, with the command
-/// meant when the arguments show it (see [`meant`]).
+/// are printed as they are (`lrfind schedule`'s as [`shown`] draws it), exit 0; anything else
+/// is a usage error, exit 2, with the command meant when the arguments show it (see [`meant`]).
 pub fn usage_error(e: clap::Error, argv: &[OsString]) -> ExitCode {
     match e.kind() {
+        ErrorKind::DisplayHelp if asks_schedule_help(argv) => {
+            let mut cli = shown();
+            cli.build();
+            let help = cli
+                .find_subcommand_mut("schedule")
+                .expect("schedule is a command")
+                .render_help();
+            let text = if std::io::stdout().is_terminal() && colour_wanted() {
+                help.ansi().to_string()
+            } else {
+                help.to_string()
+            };
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            ExitCode::SUCCESS
+        }
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
             ExitCode::SUCCESS
@@ -289,6 +333,13 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+        shown().debug_assert();
+        // `lrfind man COMMAND` offers every command.
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        assert_eq!(names, completions::PAGES);
     }
 
     #[test]
