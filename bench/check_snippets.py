@@ -15,7 +15,8 @@ rerun it by hand after changing a snippet, with the versions of bench/requiremen
   3. it prints one line per snippet: OK when every step agrees to 1e-9 relative, else the worst
      relative difference and where. burn snippets cannot run here and are only listed.
 
-Run from the repository root:  /work/venv/bin/python bench/check_snippets.py [--show NAME]
+Run from the repository root, in the environment bench/README.md makes from
+bench/requirements-schedules.txt:  bench/.venv-schedules/bin/python bench/check_snippets.py [--show NAME]
 """
 import json
 import math
