@@ -4,7 +4,8 @@ compares the LRs (and momenta) it gives with lrfind's own table. A scratch check
 rerun it by hand after changing a snippet, with the versions of bench/requirements-schedules.txt.
 
   1. `cargo test --test schedule_parity -- --ignored dump_snippets` writes, for every schedule
-     fixture and a few more settings, lrfind's table and its four snippets (into a temp folder);
+     fixture and a few more settings, lrfind's table and its four snippets (into a temp folder),
+     each for SGD with momentum 0.9, and the `x_opt_*` cases for every other optimizer;
   2. each Python snippet is executed as written, in a fresh namespace:
        PyTorch: given `model`, it defines `optimizer` and `scheduler`, stepped as in training
                 (scheduler.step() after each optimizer.step()); fastai's one-cycle is run with a
@@ -14,7 +15,8 @@ rerun it by hand after changing a snippet, with the versions of bench/requiremen
   3. it prints one line per snippet: OK when every step agrees to 1e-9 relative, else the worst
      relative difference and where. burn snippets cannot run here and are only listed.
 
-Run from the repository root:  /work/venv/bin/python bench/check_snippets.py [--show NAME]
+Run from the repository root, in the environment bench/README.md makes from
+bench/requirements-schedules.txt:  bench/.venv-schedules/bin/python bench/check_snippets.py [--show NAME]
 """
 import json
 import math
@@ -61,8 +63,10 @@ def run_pytorch(case, code):
     opt, sched = ns["optimizer"], ns["scheduler"]
     lrs, moms = [], []
     for _ in range(steps):
-        lrs.append(float(opt.param_groups[0]["lr"]))
-        moms.append(float(opt.param_groups[0]["momentum"]))
+        group = opt.param_groups[0]
+        lrs.append(float(group["lr"]))
+        # OneCycleLR cycles SGD's momentum, or Adam's and AdamW's beta1.
+        moms.append(float(group["betas"][0] if "betas" in group else group.get("momentum", 0.0)))
         opt.step()
         sched.step()
     return lrs, moms

@@ -7,12 +7,11 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let command = match cli::Cli::try_parse() {
-        Ok(cli) => cli.into_command(),
-        Err(e) => return cli::usage_error(e),
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let command = match cli::parse(&argv) {
+        Ok(command) => command,
+        Err(code) => return code,
     };
     match app::run(command) {
         Ok(outcome) => ExitCode::from(outcome.code()),

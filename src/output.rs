@@ -1,12 +1,24 @@
-//! The one place that decides where bytes go: a path written atomically (a temporary file in the
-//! same folder, then a rename, so no reader ever sees half a file and a failed run leaves none), or
-//! standard output for `-`. Every output of a command is checked before any work: its folder
-//! exists and is writable, it is not an input, no two share a path, at most one is `-`.
+//! The one place that decides where bytes go, and writes them as every Unix tool does:
+//!
+//! - standard output for `-` (and for a path that is this process's standard output itself,
+//!   such as `/dev/stdout`);
+//! - a regular file, or a path with nothing there yet, is replaced whole: a temporary file in the
+//!   same folder, then a rename, so no reader ever sees half a file and a failed run leaves none;
+//! - a symlink is followed (link by link) and its target written, so the link stays a link;
+//! - anything else (a character device such as `/dev/null`, a FIFO, a socket, a descriptor of
+//!   this process such as `/dev/fd/N` from a shell's `>(...)`) is opened and written in place,
+//!   never replaced.
+//!
+//! Every output of a command is checked before any work: its folder exists and is writable, it is
+//! not an input, no two share a path, at most one is standard output.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Message, Result, Setting};
+
+/// Links followed before a path is refused as a loop (Linux's own limit).
+const MAX_LINKS: usize = 40;
 
 /// Where an output goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +39,7 @@ impl Destination {
         }
     }
 
-    /// Writes `bytes` here.
+    /// Writes `bytes` here: see the module's comment for how each kind of path is written.
     pub fn write(&self, bytes: &[u8]) -> Result<()> {
         match self {
             Destination::Stdout => {
@@ -41,12 +53,27 @@ impl Destination {
                     }),
                 }
             }
-            Destination::File(path) => write_atomic(path, bytes),
+            Destination::File(path) => {
+                let err = |source: std::io::Error| Error::Output {
+                    file: path.clone(),
+                    source: bare(source),
+                };
+                let at = target(path).map_err(|source| Error::Output {
+                    file: path.clone(),
+                    source,
+                })?;
+                match at {
+                    Target::Replace(at) => replace(path, &at, bytes),
+                    Target::Through(at) => write_through(&at, bytes).map_err(err),
+                }
+            }
         }
     }
 
-    /// Checks, before any work, that this destination can be written: its folder exists and
-    /// takes a new file, it is not a folder itself, and it is not one of `inputs`.
+    /// Checks, before any work, that this destination can be written: it is not one of
+    /// `inputs`, not a folder, and a file to be replaced has a folder that exists and takes a new
+    /// file. What is written in place (a device, a FIFO) is not opened here: a FIFO would wait
+    /// for its reader.
     fn check(&self, setting: Setting, inputs: &[&Path]) -> Result<()> {
         let Destination::File(path) = self else {
             return Ok(());
@@ -61,18 +88,121 @@ impl Destination {
         if path.is_dir() {
             return refuse(format!("{} is a folder; give a file name", path.display()));
         }
-        let dir = folder_of(path);
+        let at = match target(path) {
+            Ok(Target::Replace(at)) => at,
+            Ok(Target::Through(_)) => return Ok(()),
+            Err(e) => return refuse(format!("cannot write {}: {e}", path.display())),
+        };
+        let dir = folder_of(&at);
         if !dir.is_dir() {
+            let through = if at == *path {
+                String::new()
+            } else {
+                format!(" (where the link {} leads)", path.display())
+            };
             return refuse(format!(
-                "the folder {} does not exist; create it or write elsewhere",
+                "the folder {}{through} does not exist; create it or write elsewhere",
                 dir.display()
             ));
         }
         // The only sure test of writability is to write: a temporary file, removed at once.
         if let Err(e) = tempfile::Builder::new().prefix(".lrfind-").tempfile_in(dir) {
-            return refuse(format!("cannot write in {}: {}", dir.display(), bare(e)));
+            return refuse(format!("cannot write in {}: {}", folder_name(dir), bare(e)));
         }
         Ok(())
+    }
+
+    /// This destination, with a path that leads to this process's standard output (`/dev/stdout`,
+    /// `/proc/self/fd/1`, the terminal it is) read as standard output itself, so that the summary
+    /// moves aside for it as it does for `-`.
+    fn settled(self) -> Self {
+        match &self {
+            Destination::File(path) => match target(path) {
+                Ok(Target::Through(at)) if is_stdout(&at) => Destination::Stdout,
+                _ => self,
+            },
+            Destination::Stdout => self,
+        }
+    }
+}
+
+/// How a path is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// A regular file, or nothing yet, at this path (every link on the way followed): replaced
+    /// whole through a temporary file beside it.
+    Replace(PathBuf),
+    /// Something that is not a file (a device, a FIFO, a socket) or a descriptor of this
+    /// process: opened and written in place.
+    Through(PathBuf),
+}
+
+/// Follows `path` link by link to what it names. A link in a folder of descriptors
+/// (`/proc/<pid>/fd`, `/dev/fd`) is not followed: its target (`pipe:[...]`, a terminal, a file a
+/// shell opened) is reached only by opening the link itself.
+fn target(path: &Path) -> std::io::Result<Target> {
+    let mut at = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let meta = match std::fs::symlink_metadata(&at) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::Replace(at)),
+            other => other?,
+        };
+        let kind = meta.file_type();
+        if kind.is_file() {
+            return Ok(Target::Replace(at));
+        }
+        if !kind.is_symlink() || in_descriptor_folder(&at) {
+            return Ok(Target::Through(at));
+        }
+        // A relative target is relative to the link's folder; an absolute one replaces it.
+        let to = std::fs::read_link(&at)?;
+        at = folder_of(&at).join(to);
+    }
+    Err(std::io::Error::other(format!(
+        "more than {MAX_LINKS} symbolic links in a row (a loop?)"
+    )))
+}
+
+/// Whether `link` sits in a folder of a process's open descriptors.
+fn in_descriptor_folder(link: &Path) -> bool {
+    let Ok(dir) = folder_of(link).canonicalize() else {
+        return false;
+    };
+    dir == Path::new("/dev/fd") || (dir.starts_with("/proc") && dir.ends_with("fd"))
+}
+
+/// Whether `path` opens this process's standard output: the same file, device or pipe.
+#[cfg(unix)]
+fn is_stdout(path: &Path) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let ours = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|fd| std::fs::File::from(fd).metadata());
+    match (ours, std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_stdout(_: &Path) -> bool {
+    false
+}
+
+/// Opens `at` and writes `bytes` in place, as a shell's `>` does: a regular file reached through
+/// a descriptor is truncated first; a device or FIFO takes the bytes as they come. A reader that
+/// closed its end early (`--json >(head -c 10)`) is not an error, as for standard output.
+fn write_through(at: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let regular = std::fs::metadata(at).is_ok_and(|m| m.is_file());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(regular)
+        .open(at)?;
+    match file.write_all(bytes).and_then(|_| file.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 
@@ -93,13 +223,28 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
-/// The path as it will be written: the canonical folder and the file name, so that `a.json` and
-/// `./a.json` are the same output.
+/// A folder as a message names it: `.` is the current folder.
+fn folder_name(dir: &Path) -> String {
+    if dir == Path::new(".") {
+        "the current folder".into()
+    } else {
+        dir.display().to_string()
+    }
+}
+
+/// What the path will write, as one spelling: a file to replace as its canonical folder and its
+/// name (so that `a.json`, `./a.json` and a link to it are the same output), anything written in
+/// place as its canonical path (two names of one FIFO are one output).
 fn resolved(path: &Path) -> PathBuf {
-    let dir = folder_of(path)
+    let at = match target(path) {
+        Ok(Target::Through(at)) => return at.canonicalize().unwrap_or(at),
+        Ok(Target::Replace(at)) => at,
+        Err(_) => path.to_path_buf(),
+    };
+    let dir = folder_of(&at)
         .canonicalize()
-        .unwrap_or_else(|_| folder_of(path).to_path_buf());
-    match path.file_name() {
+        .unwrap_or_else(|_| folder_of(&at).to_path_buf());
+    match at.file_name() {
         Some(name) => dir.join(name),
         None => dir,
     }
@@ -114,8 +259,11 @@ pub struct Outputs {
 
 impl Outputs {
     /// Checks `outputs` against each other and against `inputs`: every folder exists and takes a
-    /// file, no output is an input, no two outputs share a path, at most one is standard output.
+    /// file, no output is an input, no two outputs share a path, at most one is standard output
+    /// (a path that leads there counts as `-`).
     pub fn check(outputs: Vec<(Setting, Destination)>, inputs: &[&Path]) -> Result<Self> {
+        let outputs: Vec<(Setting, Destination)> =
+            outputs.into_iter().map(|(s, d)| (s, d.settled())).collect();
         let mut seen: Vec<(Setting, PathBuf)> = Vec::new();
         let mut stdout: Option<Setting> = None;
         for (setting, dest) in &outputs {
@@ -194,28 +342,30 @@ fn bare(e: std::io::Error) -> std::io::Error {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Replaces the regular file `at` (or makes it) with `bytes`, through a temporary file in its
+/// folder and a rename; errors name the output as the user gave it, `named`. A file replaced
+/// keeps its permissions; a new one is readable by all (0644), as a shell's `>` makes it.
+fn replace(named: &Path, at: &Path, bytes: &[u8]) -> Result<()> {
     let err = |source: std::io::Error| Error::Output {
-        file: path.to_path_buf(),
+        file: named.to_path_buf(),
         source: bare(source),
     };
-    let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".lrfind-")
-        .tempfile_in(dir)
+        .tempfile_in(folder_of(at))
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
-    // A temporary file is private (0600); an output is an ordinary file others may read.
+    // A temporary file is private (0600).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(at).map_or(0o644, |m| m.permissions().mode() & 0o7777);
         tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
+    tmp.persist(at).map_err(|e| err(e.error))?;
     Ok(())
 }
 
@@ -223,20 +373,75 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+        Destination::File(path.to_path_buf()).write(bytes)
+    }
+
     #[test]
     fn atomic_write_replaces_and_leaves_no_temporary() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
+        write_file(&path, b"one").unwrap();
+        write_file(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o644);
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o644);
+            // A file replaced keeps its permissions: a private file stays private.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            write_file(&path, b"three").unwrap();
+            assert_eq!(mode(&path), 0o600);
         }
+    }
+
+    /// A descriptor of this process named by path (what `/dev/fd/N` and a shell's `>(...)`
+    /// give) is written through: here the write end of a pipe, read back from its other end.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_descriptor_path_is_written_through() {
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let path = PathBuf::from(format!("/proc/self/fd/{}", writer.as_raw_fd()));
+        assert!(matches!(target(&path), Ok(Target::Through(_))));
+        let dest = Destination::File(path.clone());
+        Outputs::check(vec![(Setting::Json, dest.clone())], &[]).unwrap();
+        dest.write(b"{}").unwrap();
+        drop(writer);
+        let mut got = String::new();
+        reader.read_to_string(&mut got).unwrap();
+        assert_eq!(got, "{}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_to_what_they_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.json");
+        let link = dir.path().join("l.json");
+        std::os::unix::fs::symlink("f.json", &link).unwrap();
+        assert_eq!(
+            target(&link).unwrap(),
+            Target::Replace(dir.path().join("f.json"))
+        );
+        assert_eq!(target(&file).unwrap(), Target::Replace(file.clone()));
+        // A link and its target are one output.
+        let e = Outputs::check(
+            vec![
+                (Setting::Json, Destination::File(file.clone())),
+                (Setting::Csv, Destination::File(link.clone())),
+            ],
+            &[],
+        );
+        assert!(e.unwrap_err().to_string().contains("also where"));
+        // A loop is an error, not a hang.
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        assert!(target(&a).is_err());
     }
 
     #[test]
@@ -294,7 +499,7 @@ mod tests {
 
     #[test]
     fn missing_folder_is_a_clean_error() {
-        let e = write_atomic(Path::new("/no/such/dir/x.png"), b"x").unwrap_err();
+        let e = write_file(Path::new("/no/such/dir/x.png"), b"x").unwrap_err();
         assert!(e.to_string().contains("/no/such/dir/x.png"));
     }
 }

@@ -248,3 +248,217 @@ fn missing_file_and_overwriting_the_input_are_refused() {
     }
     assert_eq!(std::fs::read(&csv).unwrap(), before);
 }
+
+/// A command whose output goes to standard output (`-q`, `--json -`, `--csv -`, `--snippet`)
+/// writes no file the user did not name: the default picture is drawn only when the summary is
+/// all that is printed. A picture asked for with --plot is still drawn.
+#[test]
+fn output_to_stdout_leaves_no_default_picture_behind() {
+    let iris = data("iris.csv");
+    let iris = iris.to_str().unwrap();
+    let log =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/logs/torch_lr_finder.json");
+    let log = log.to_str().unwrap();
+    let find = ["--runs", "1", "--no-verify"];
+    let sweep = [
+        "sweep", iris, "--lrs", "0.01", "--seeds", "1", "--epochs", "1",
+    ];
+    let schedule = ["schedule", "cosine", "--lr", "0.01", "--steps", "30"];
+    let cases: Vec<Vec<&str>> = vec![
+        [&[iris][..], &find, &["-q"]].concat(),
+        [&[iris][..], &find, &["--json", "-"]].concat(),
+        [&[iris][..], &find, &["--csv", "-"]].concat(),
+        [&sweep[..], &["--min-steps", "5", "-q"]].concat(),
+        vec!["analyze", log, "--json", "-"],
+        [&schedule[..], &["-q"]].concat(),
+        [&schedule[..], &["--snippet", "pytorch"]].concat(),
+        [&schedule[..], &["--csv", "-"]].concat(),
+    ];
+    for args in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = lrfind()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    lrfind()
+        .current_dir(dir.path())
+        .arg(iris)
+        .args(find)
+        .args(["-q", "--plot", "p.png"])
+        .assert()
+        .success();
+    assert_eq!(png_size(&dir.path().join("p.png")), (1200, 800));
+}
+
+/// A current folder that takes no file, with no --plot given, is not an "invalid --plot": the
+/// message says which picture lrfind meant to draw there and how to put it elsewhere.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwritable_current_folder_names_the_default_picture() {
+    let out = lrfind()
+        .current_dir("/proc")
+        .arg(data("iris.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(!err.contains("invalid --plot"), "{err}");
+    assert!(err.contains("iris-lrfind.png"), "{err}");
+    assert!(
+        err.contains("--plot PATH") && err.contains("--no-plot"),
+        "{err}"
+    );
+}
+
+/// A command misspelled, or several CSVs given to the range test, gets the command meant, not
+/// clap's "the subcommand 'f.csv' cannot be used with '<CSV>'".
+#[test]
+fn a_misspelled_command_or_a_second_csv_suggests_the_command_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = |args: &[&str]| {
+        let out = lrfind()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("lrfind: error: "), "{err}");
+        assert!(!err.contains("subcommand"), "{err}");
+        err
+    };
+    let e = err(&["analyse", "f.csv"]);
+    assert!(e.contains("did you mean `lrfind analyze f.csv`"), "{e}");
+    let e = err(&["analyse", "f.csv", "g.csv", "--rule", "steepest"]);
+    assert!(
+        e.contains("did you mean `lrfind analyze f.csv g.csv --rule steepest`"),
+        "{e}"
+    );
+    let e = err(&["swep", "data.csv", "--lrs", "0.1"]);
+    assert!(
+        e.contains("did you mean `lrfind sweep data.csv --lrs 0.1`"),
+        "{e}"
+    );
+    let e = err(&["a.csv", "b.csv"]);
+    assert!(e.contains("one CSV"), "{e}");
+    assert!(e.contains("`lrfind analyze a.csv b.csv`"), "{e}");
+    // A misspelled command alone is read as the CSV: the message says which command it is near.
+    let e = err(&["analyse"]);
+    assert!(e.contains("did you mean `lrfind analyze`"), "{e}");
+}
+
+/// A folder given as the input is said to be one, not "Is a directory (os error 21)".
+#[test]
+fn a_folder_as_the_input_is_said_to_be_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for args in [
+        vec![folder],
+        vec!["sweep", folder],
+        vec!["analyze", folder],
+        vec!["schedule", "cosine", folder],
+    ] {
+        let out = lrfind().args(&args).arg("--no-plot").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("is a folder"), "{args:?}: {err}");
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = lrfind().args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every command is in the usage lines and the man page's synopsis, and every page the man page
+/// names (`lrfind-analyze(1)`, ...) is one `lrfind man COMMAND` prints.
+#[test]
+fn usage_and_man_pages_cover_every_command() {
+    let help = stdout_of(&["--help"]);
+    let usage = help.split("Commands:").next().unwrap();
+    let man = stdout_of(&["man"]);
+    let synopsis = man.split(".SH DESCRIPTION").next().unwrap();
+    for command in [
+        "find",
+        "sweep",
+        "analyze",
+        "schedule",
+        "drive",
+        "worker",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            usage.contains(&format!("lrfind {command}")),
+            "{command}: {usage}"
+        );
+        assert!(
+            synopsis.contains(&format!(" {command}")),
+            "{command}: {synopsis}"
+        );
+    }
+    assert!(
+        usage.contains("lrfind schedule [OPTIONS] <KIND> [CSV]"),
+        "{usage}"
+    );
+    let pages: Vec<&str> = man
+        .split("lrfind\\-")
+        .skip(1)
+        .filter_map(|s| s.split_once("(1)").map(|(name, _)| name))
+        .collect();
+    assert!(
+        pages.contains(&"analyze") && pages.contains(&"schedule"),
+        "{pages:?}"
+    );
+    assert!(!pages.contains(&"help"), "{pages:?}");
+    for page in pages {
+        let text = stdout_of(&["man", page]);
+        assert!(
+            text.contains(&format!(".TH lrfind-{page} 1")),
+            "{page}: {}",
+            &text[..text.len().min(300)]
+        );
+    }
+    let out = lrfind().args(["man", "nonsense"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// The help says what the code does: defaults as they are typed, the divergence rule as
+/// src/curve/divergence.rs applies it, and `lrfind schedule --help` only what schedule reads,
+/// with KIND written one way.
+#[test]
+fn the_help_says_what_the_code_does() {
+    let help = stdout_of(&["--help"]);
+    assert!(help.contains("[default: 64,64]"), "--hidden's default");
+    let analyze = stdout_of(&["analyze", "--help"]);
+    for text in [&help, &analyze] {
+        let diverge = text.split("--diverge-factor").nth(1).unwrap();
+        let diverge = &diverge[..diverge.find("\n\n").unwrap_or(diverge.len())];
+        assert!(diverge.contains("running median"), "{diverge}");
+        assert!(!diverge.contains("smoothed loss"), "{diverge}");
+    }
+    let schedule = stdout_of(&["schedule", "--help"]);
+    let lines = schedule.lines().count();
+    assert!(lines < 120, "{lines} lines");
+    assert!(!schedule.contains("[KIND]"), "{schedule}");
+    assert!(schedule.contains("<KIND>"), "{schedule}");
+    for find_only in [
+        "lrfind find only",
+        "--equal",
+        "--no-term-plot",
+        "tests each value",
+    ] {
+        assert!(!schedule.contains(find_only), "{find_only}");
+    }
+    assert_eq!(schedule, stdout_of(&["schedule", "-h"]));
+    // The range test's help still says a list tests each value.
+    assert!(help.contains("tests each value"));
+}

@@ -244,19 +244,59 @@ fn outputs_are_checked_before_any_work() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
-/// An output that fails after training (here a file name longer than the file system takes)
-/// costs neither the other outputs nor the summary; the exit code is 2, and the message names
-/// the output, never the temporary file it was written through.
+/// A file name longer than the file system takes is refused before any work, naming the output
+/// and never a temporary file.
+#[cfg(unix)]
+#[test]
+fn a_name_too_long_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join(format!("{}.json", "a".repeat(300)));
+    let out = lrfind()
+        .arg(data("iris.csv"))
+        .args(["--runs", "1", "--no-verify", "--no-plot", "--json"])
+        .arg(&long)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.starts_with("lrfind: error: invalid --json"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("aaaa.json"), "{stderr}");
+    assert!(!stderr.contains(".lrfind-"), "{stderr}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// An output that fails after training (here a full device, as /dev/full is, made in the test's
+/// folder with mknod: only root can, and CI runs as root) costs neither the other outputs nor
+/// the summary; the exit code is 2, the message names the output, and the device is still a
+/// device.
 #[cfg(unix)]
 #[test]
 fn an_output_failing_after_training_keeps_the_others_and_the_summary() {
+    use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
-    let long = dir.path().join(format!("{}.json", "a".repeat(300)));
+    let full = dir.path().join("full");
+    let made = std::process::Command::new("mknod")
+        .arg(&full)
+        .args(["c", "1", "7"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: mknod needs root (CI runs as root)");
+        return;
+    }
     let (csv, plot) = (dir.path().join("c.csv"), dir.path().join("p.png"));
     let out = lrfind()
         .arg(data("iris.csv"))
         .args(["--runs", "1", "--no-verify", "--json"])
-        .arg(&long)
+        .arg(&full)
         .arg("--csv")
         .arg(&csv)
         .arg("--plot")
@@ -270,19 +310,22 @@ fn an_output_failing_after_training_keeps_the_others_and_the_summary() {
     );
     assert!(stdout.contains("suggested LR"), "{stdout}");
     assert!(
-        stderr.starts_with("lrfind: error: cannot write"),
+        stderr.starts_with(&format!("lrfind: error: cannot write {}", full.display())),
         "{stderr}"
     );
-    assert!(stderr.contains("aaaa.json"), "{stderr}");
     assert!(!stderr.contains(".lrfind-"), "{stderr}");
     assert!(std::fs::metadata(&csv).unwrap().len() > 100);
     assert_eq!(png_size(&plot), (1200, 800));
+    assert!(std::fs::symlink_metadata(&full)
+        .unwrap()
+        .file_type()
+        .is_char_device());
     // Nothing half-written is left behind.
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
 }
 
 /// A folder that takes no file is refused before any work, and the message does not show the

@@ -89,7 +89,8 @@ const INTERFACE: [(&str, &str); 8] = [
 
 #[test]
 fn the_eight_interface_lines_equal_pytorch_at_every_step() {
-    // Run as scripts will run them, in a folder of their own for the default PNG.
+    // Run as scripts will run them, in a folder of their own: with the table on stdout, no
+    // default PNG is left there.
     let dir = tempfile::tempdir().unwrap();
     for (line, name) in INTERFACE {
         let out = lrfind()
@@ -107,7 +108,7 @@ fn the_eight_interface_lines_equal_pytorch_at_every_step() {
         let csv = String::from_utf8(out.stdout).unwrap();
         let kind = line.split_whitespace().next().unwrap();
         assert!(
-            dir.path().join(format!("{kind}-schedule.png")).exists(),
+            !dir.path().join(format!("{kind}-schedule.png")).exists(),
             "{line}"
         );
         let (header, rows) = table(&csv);
@@ -597,4 +598,81 @@ fn the_plot_is_a_png_and_anything_else_is_refused_before_any_work() {
             .stderr(predicates::str::contains("--plot"));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{name}");
     }
+}
+
+/// The snippet builds the optimizer the LR is for, with its settings, in every framework: an LR
+/// found for Adam is not handed to SGD.
+#[test]
+fn the_snippet_builds_the_optimizer_the_lr_is_for() {
+    let snippet = |args: &[&str], framework: &str| {
+        let out = lrfind()
+            .arg("schedule")
+            .args(args)
+            .args(["--no-plot", "-q", "--snippet", framework])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let iris = data("iris.csv");
+    let found = snippet(&["onecycle", iris.to_str().unwrap()], "pytorch");
+    assert!(found.contains("optimizer = torch.optim.Adam("), "{found}");
+    assert!(found.contains("betas=(0.9, 0.999), eps=1e-8"), "{found}");
+    assert!(!found.contains("SGD"), "{found}");
+    let given = ["cosine", "--lr", "0.01", "--steps", "100"];
+    let adamw = [
+        &given[..],
+        &["--optimizer", "adamw", "--weight-decay", "0.01"],
+    ]
+    .concat();
+    for (framework, wants) in [
+        (
+            "pytorch",
+            "torch.optim.AdamW(model.parameters(), lr=0.01, betas=(0.9, 0.999)",
+        ),
+        (
+            "keras",
+            "keras.optimizers.AdamW(learning_rate=schedule, weight_decay=0.01",
+        ),
+        (
+            "optax",
+            "optax.adamw(learning_rate=schedule, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.01",
+        ),
+        ("burn", "AdamWConfig::new()"),
+    ] {
+        let code = snippet(&adamw, framework);
+        assert!(code.contains(wants), "{framework}: {code}");
+        assert!(!code.to_lowercase().contains("sgd"), "{framework}: {code}");
+        assert!(code.contains("0.01"), "{framework}: {code}");
+    }
+    let sgd = [
+        &given[..],
+        &["--optimizer", "sgd", "--momentum", "0.8", "--nesterov"],
+    ]
+    .concat();
+    for (framework, wants) in [
+        (
+            "pytorch",
+            "torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.8, nesterov=True",
+        ),
+        (
+            "keras",
+            "keras.optimizers.SGD(learning_rate=schedule, momentum=0.8, nesterov=True",
+        ),
+        (
+            "optax",
+            "optax.sgd(learning_rate=schedule, momentum=0.8, nesterov=True",
+        ),
+        ("burn", "momentum: 0.8"),
+    ] {
+        let code = snippet(&sgd, framework);
+        assert!(code.contains(wants), "{framework}: {code}");
+    }
+    let rmsprop = [&given[..], &["--optimizer", "rmsprop"]].concat();
+    assert!(snippet(&rmsprop, "keras")
+        .contains("keras.optimizers.RMSprop(learning_rate=schedule, rho=0.99"));
+    let adagrad = [&given[..], &["--optimizer", "adagrad"]].concat();
+    assert!(snippet(&adagrad, "optax").contains(
+        "optax.adagrad(learning_rate=schedule, initial_accumulator_value=0.0, eps=1e-10"
+    ));
 }

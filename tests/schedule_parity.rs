@@ -266,15 +266,26 @@ fn the_interface_lines_are_fixtured() {
 }
 
 /// For bench/check_snippets.py: writes, for every fixture's schedule and a few more, lrfind's
-/// table and its snippet in each framework to `$LRFIND_SNIPPET_DIR/<name>.json`. Run by the
-/// checker with `cargo test --test schedule_parity -- --ignored dump_snippets`.
+/// table and its snippet in each framework to `$LRFIND_SNIPPET_DIR/<name>.json`, each for SGD
+/// with momentum 0.9 and a few (`x_opt_*`) for every other optimizer. Run by the checker with
+/// `cargo test --test schedule_parity -- --ignored dump_snippets`.
 #[test]
 #[ignore = "run by bench/check_snippets.py"]
 fn dump_snippets() {
+    use lrfind::optim::{OptimizerConfig, OptimizerKind};
     use lrfind::schedule::{snippet, Framework};
     let dir = PathBuf::from(std::env::var("LRFIND_SNIPPET_DIR").expect("LRFIND_SNIPPET_DIR"));
     fs::create_dir_all(&dir).unwrap();
-    let mut cases: Vec<(String, ScheduleKind, f64, usize, ScheduleOptions)> = Vec::new();
+    let sgd = OptimizerConfig::new(OptimizerKind::Sgd);
+    type Case = (
+        String,
+        ScheduleKind,
+        f64,
+        usize,
+        ScheduleOptions,
+        OptimizerConfig,
+    );
+    let mut cases: Vec<Case> = Vec::new();
     for path in fixtures() {
         let doc = load(&path);
         if doc["kind"] == "plateau" {
@@ -286,10 +297,49 @@ fn dump_snippets() {
             doc["lr"].as_f64().unwrap(),
             doc["steps"].as_u64().unwrap() as usize,
             options(&doc["options"]),
+            sgd,
         ));
     }
     let extra =
-        |name: &str, k: ScheduleKind, o: ScheduleOptions| (name.to_string(), k, 0.02, 400, o);
+        |name: &str, k: ScheduleKind, o: ScheduleOptions| (name.to_string(), k, 0.02, 400, o, sgd);
+    let with = |name: &str, k: ScheduleKind, o: ScheduleOptions, kind, wd: f64| {
+        let optimizer = OptimizerConfig {
+            weight_decay: wd,
+            nesterov: kind == OptimizerKind::Sgd,
+            ..OptimizerConfig::new(kind)
+        };
+        (name.to_string(), k, 0.02, 400, o, optimizer)
+    };
+    let fastai = ScheduleOptions {
+        variant: Some(OneCycleVariant::Fastai),
+        ..Default::default()
+    };
+    for (kind, wd) in [
+        (OptimizerKind::Adam, 1e-4),
+        (OptimizerKind::Adamw, 0.01),
+        (OptimizerKind::Sgd, 1e-4),
+        (OptimizerKind::Rmsprop, 1e-4),
+        (OptimizerKind::Adagrad, 0.0),
+    ] {
+        let k = ScheduleKind::Onecycle;
+        cases.push(with(
+            &format!("x_opt_{kind}_onecycle"),
+            k,
+            Default::default(),
+            kind,
+            wd,
+        ));
+        let name = format!("x_opt_{kind}_onecycle_fastai");
+        cases.push(with(&name, k, fastai.clone(), kind, wd));
+        let name = format!("x_opt_{kind}_cosine");
+        cases.push(with(
+            &name,
+            ScheduleKind::Cosine,
+            Default::default(),
+            kind,
+            wd,
+        ));
+    }
     cases.push(extra(
         "x_constant",
         ScheduleKind::Constant,
@@ -348,7 +398,7 @@ fn dump_snippets() {
             ..Default::default()
         },
     ));
-    for (name, k, lr, steps, o) in cases {
+    for (name, k, lr, steps, o, optimizer) in cases {
         let s = build(k, lr, steps, &o).unwrap_or_else(|e| panic!("{name}: {e}"));
         let table = s.table();
         let snippets: serde_json::Map<String, Value> = Framework::ALL
@@ -359,7 +409,7 @@ fn dump_snippets() {
                     .as_str()
                     .unwrap()
                     .to_string();
-                (key, Value::String(snippet(&s, f)))
+                (key, Value::String(snippet(&s, &optimizer, f)))
             })
             .collect();
         let doc = serde_json::json!({
@@ -368,7 +418,13 @@ fn dump_snippets() {
             "lr": lr,
             "steps": steps,
             "lrs": table.iter().map(|r| r.lr).collect::<Vec<_>>(),
-            "momentum": table.iter().map(|r| r.momentum).collect::<Option<Vec<_>>>(),
+            // Only an optimizer with a momentum (SGD's, Adam's beta1) can follow the table's.
+            "momentum": matches!(
+                optimizer.kind,
+                OptimizerKind::Sgd | OptimizerKind::Adam | OptimizerKind::Adamw
+            )
+            .then(|| table.iter().map(|r| r.momentum).collect::<Option<Vec<_>>>())
+            .flatten(),
             "fastai": matches!(&o.variant, Some(OneCycleVariant::Fastai)),
             "snippets": snippets,
         });

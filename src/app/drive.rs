@@ -43,10 +43,8 @@ pub fn run(args: &DriveArgs) -> Result<Outcome> {
         return Err(Error::config(Setting::Workers, "must be at least 1"));
     }
     let step_timeout = args.step_timeout()?;
-    let (outputs, plot) = check_outputs(
-        args.output.destinations(&stem(&args.command), "lrfind"),
-        &[],
-    )?;
+    let default_plot = args.output.default_plot(&stem(&args.command), "lrfind");
+    let (outputs, plot) = check_outputs(&args.output, default_plot, false, &[])?;
     let console = Console::new(&args.output, &outputs);
     // Caught from here on: a Ctrl-C while the workers start stops them and exits.
     catch_interrupt();

@@ -11,6 +11,7 @@ pub mod sweep;
 pub mod worker;
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
@@ -80,10 +81,12 @@ pub fn run(command: Command) -> Result<Outcome> {
             cli::completions::print(args.shell);
             Ok(Outcome::Suggested)
         }
-        Command::Man => {
-            cli::completions::print_man().map_err(|source| Error::Output {
-                file: "<stdout>".into(),
-                source,
+        Command::Man(args) => {
+            cli::completions::print_man(args.command.as_deref()).map_err(|source| {
+                Error::Output {
+                    file: "<stdout>".into(),
+                    source,
+                }
             })?;
             Ok(Outcome::Suggested)
         }
@@ -166,17 +169,40 @@ impl Console {
 }
 
 /// Checks every output before any work (see [`Outputs::check`]) and reads the picture's format
-/// from the plot's extension, so that `--plot curve.jpg` is refused before training.
+/// from the plot's extension, so that `--plot curve.jpg` is refused before training. The picture
+/// goes to `default_plot` (`<stem>-<command>.png`) when no --plot was given, but only when the
+/// summary is all that standard output carries: with -q, an output on standard output, or
+/// `more_on_stdout` (the snippet), the command is a step of a pipe and writes no file the user
+/// did not name. A default picture that cannot be written is said as such, not as a bad --plot.
 pub fn check_outputs(
-    destinations: Vec<(Setting, Destination)>,
-    inputs: &[&std::path::Path],
+    output: &OutputArgs,
+    default_plot: Option<PathBuf>,
+    more_on_stdout: bool,
+    inputs: &[&Path],
 ) -> Result<(Outputs, Option<Format>)> {
-    let outputs = Outputs::check(destinations, inputs)?;
+    let named = output.destinations();
+    let mut outputs = Outputs::check(named.clone(), inputs)?;
+    let quiet_stdout = output.quiet || more_on_stdout || outputs.stdout_taken();
+    if let Some(path) = default_plot.filter(|_| !quiet_stdout) {
+        let mut all = named;
+        all.push((Setting::Plot, Destination::File(path.clone())));
+        outputs = Outputs::check(all, inputs).map_err(|e| {
+            let why = match &e {
+                Error::Config { message, .. } => message.render(&cli::flag),
+                other => other.render(&cli::flag),
+            };
+            Error::Plot(format!(
+                "{} (where it goes when --plot is not given): {why}; give --plot PATH to draw it \
+                 elsewhere, or --no-plot",
+                path.display()
+            ))
+        })?;
+    }
     let format = outputs
         .get(Setting::Plot)
         .map(|d| match d {
             Destination::File(path) => Format::of_path(path),
-            Destination::Stdout => Format::of_path(std::path::Path::new("-")),
+            Destination::Stdout => Format::of_path(Path::new("-")),
         })
         .transpose()?;
     Ok((outputs, format))
@@ -287,17 +313,30 @@ where
     last.map_or(Ok(()), Err)
 }
 
-/// The start every command on a CSV shares: its outputs checked against its input before any
-/// work (the plot named `<stem>-<command>.png` by default), the console, and the table loaded
-/// with a reading progress bar.
+/// Refuses an input that is a folder before any work, saying so (the loader would only say "Is
+/// a directory (os error 21)").
+pub fn check_input(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::dataset(
+            path,
+            "is a folder, not a file; give the path of the file in it",
+        ));
+    }
+    Ok(())
+}
+
+/// The start every command on a CSV shares: its input checked, its outputs checked against it
+/// before any work (the plot named `<stem>-<command>.png` by default), the console, and the
+/// table loaded with a reading progress bar.
 pub fn open_table(
     data: &DataArgs,
     output: &OutputArgs,
     seed: u64,
     command: &str,
 ) -> Result<(Outputs, Option<Format>, Console, Dataset)> {
-    let (outputs, plot) =
-        check_outputs(output.destinations(&data.stem(), command), &[data.input()])?;
+    check_input(data.input())?;
+    let default_plot = output.default_plot(&data.stem(), command);
+    let (outputs, plot) = check_outputs(output, default_plot, false, &[data.input()])?;
     let console = Console::new(output, &outputs);
     let dataset = data.load(seed, &reading_bar(output.quiet))?;
     Ok((outputs, plot, console, dataset))

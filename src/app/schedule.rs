@@ -1,17 +1,18 @@
 //! `lrfind schedule`: check the settings and the outputs, load the CSV if there is one, count the
-//! steps, find the LR with a range test unless given, build each schedule, race them if asked,
-//! write every output, print the summary and the snippet.
+//! steps, find the LR with a range test unless given, build each schedule, race them if asked
+//! (Ctrl-C keeps the kinds trained), write every output, print the summary and the snippet.
 
 use std::io::Write;
 use std::path::Path;
 
-use super::{progress_bar, Outcome};
+use super::{catch_interrupt, progress_bar, Outcome};
 use crate::cli::schedule::Request;
 use crate::cli::{self, ScheduleArgs};
 use lrfind::data::split::{check_fraction, split};
 use lrfind::data::Dataset;
 use lrfind::error::{Error, Message, Result, Setting};
 use lrfind::find::{find, FindConfig, Findings};
+use lrfind::optim::OptimizerConfig;
 use lrfind::output::Outputs;
 use lrfind::range_test::RangeTestConfig;
 use lrfind::report::plot::Format;
@@ -76,7 +77,12 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
         (None, true) => ("race".to_string(), "schedule"),
     };
     let inputs: Vec<&Path> = request.input.iter().map(|p| p.as_path()).collect();
-    let (outputs, format) = super::check_outputs(args.output.destinations(&stem, suffix), &inputs)?;
+    for input in &inputs {
+        super::check_input(input)?;
+    }
+    let default_plot = args.output.default_plot(&stem, suffix);
+    let (outputs, format) =
+        super::check_outputs(&args.output, default_plot, args.snippet.is_some(), &inputs)?;
     if format == Some(Format::Svg) {
         return Err(Error::config(
             Setting::Plot,
@@ -158,6 +164,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 (None, lr) => lr,
             };
             let entries = entries(&kinds, lr_of, given_lr.is_some(), steps, &options, &plateau)?;
+            let mut notes = Vec::new();
             let race = if request.race {
                 let entrants: Vec<Entrant> = entries.iter().map(|e| e.entrant.clone()).collect();
                 let bar = progress_bar(quiet, "race", "runs");
@@ -165,7 +172,20 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                     steps,
                     ..race_config
                 };
-                Some(race(&dataset, &entrants, &config, &bar)?)
+                // Caught from here on (after the range test, whose LR a Ctrl-C must not cut
+                // short), so that a Ctrl-C keeps the kinds trained and the tables.
+                catch_interrupt();
+                let race = race(&dataset, &entrants, &config, &bar)?;
+                if race.entries.is_empty() {
+                    notes.push(
+                        "interrupted (Ctrl-C) before any kind had trained to the end: the race \
+                         has no results; the tables are written"
+                            .to_string(),
+                    );
+                    None
+                } else {
+                    Some(race)
+                }
             } else {
                 None
             };
@@ -175,7 +195,6 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                     .train
                     .len(),
             };
-            let mut notes = Vec::new();
             if args.model.batch_size() > train_rows {
                 notes.push(format!(
                     "batch size {} is more than the {train_rows} training rows: each batch \
@@ -210,10 +229,19 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
     if outputs.get(Setting::Csv).is_some() {
         rendered.push((Setting::Csv, Ok(schedule_csv(&report))));
     }
-    let code = args.snippet.map(|f| snippets(&report, f));
+    let code = args
+        .snippet
+        .map(|f| snippets(&report, &args.model.optimizer(), f));
     deliver(&outputs, rendered, quiet, code, |plot| {
         schedule_text(&report, plot, &cli::flag)
     })?;
+    if lrfind::interrupt::requested() {
+        eprintln!(
+            "lrfind: interrupted (Ctrl-C): the outputs hold the tables and the kinds that \
+             finished training"
+        );
+        return Ok(Outcome::Interrupted);
+    }
     Ok(Outcome::Suggested)
 }
 
@@ -368,12 +396,12 @@ fn steps(args: &ScheduleArgs, dataset: &Dataset) -> (usize, StepsSource) {
     )
 }
 
-/// The code that builds each schedule in `framework`: one schedule's as the library writes it;
-/// several, each under a comment naming its kind.
-fn snippets(report: &ScheduleReport, framework: Framework) -> String {
+/// The code that builds each schedule, and `optimizer` (the one the LR is for), in `framework`:
+/// one schedule's as the library writes it; several, each under a comment naming its kind.
+fn snippets(report: &ScheduleReport, optimizer: &OptimizerConfig, framework: Framework) -> String {
     if report.single() {
         let s = report.entries[0].schedule().expect("one kind has a table");
-        return snippet(s, framework);
+        return snippet(s, optimizer, framework);
     }
     let marker = match framework {
         Framework::Burn => "//",
@@ -387,7 +415,7 @@ fn snippets(report: &ScheduleReport, framework: Framework) -> String {
         match e.schedule() {
             Some(s) => {
                 out += &format!("{marker} {}\n", e.kind());
-                out += &snippet(s, framework);
+                out += &snippet(s, optimizer, framework);
             }
             None => {
                 out += &format!(

@@ -1,7 +1,8 @@
 //! `lrfind sweep CSV`: check the outputs, load the table and say what was made of it, train at
-//! every LR of the grid, write up the report, write every output, print the rest of the summary.
+//! every LR of the grid (Ctrl-C keeps the LRs trained), write up the report, write every output,
+//! print the rest of the summary.
 
-use super::{deliver, open_table, progress_bar, Delivery, Outcome};
+use super::{catch_interrupt, deliver, open_table, progress_bar, Delivery, Outcome};
 use crate::cli::SweepArgs;
 use lrfind::data::split::try_split;
 use lrfind::error::{Result, Setting};
@@ -24,9 +25,17 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     let held_out = try_split(&dataset, Setting::ValSplit, config.val_split, config.seed)?;
     let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
     dataset.summary.notes.extend(batch_note);
+    // Caught from here on, so that a Ctrl-C once the table is described keeps the LRs trained.
+    catch_interrupt();
     console.say(&sweep_data_text(&dataset.summary, &crate::cli::flag));
     let bar = progress_bar(args.output.quiet, "sweep", "runs");
     let result = sweep_with_progress(&dataset, &held_out, &config, &bar)?;
+    if result.points.is_empty() {
+        eprintln!(
+            "lrfind: interrupted (Ctrl-C) before any LR had trained to the end: nothing written"
+        );
+        return Ok(Outcome::Interrupted);
+    }
     let report = SweepReport::new(
         dataset.summary.clone(),
         ModelSummary::new(&config.training.model, &dataset),

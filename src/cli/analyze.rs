@@ -43,7 +43,8 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = DEFAULT_SMOOTHING, help_heading = "Reading", allow_negative_numbers = true)]
     pub smoothing: f64,
 
-    /// The loss diverged once it stays above this multiple of the lowest smoothed loss.
+    /// The loss diverged once the raw loss stays above this multiple of the lowest running median
+    /// of the loss (3 points in a row), or is not a number.
     #[arg(long, default_value_t = DEFAULT_DIVERGE_FACTOR, help_heading = "Reading", allow_negative_numbers = true)]
     pub diverge_factor: f64,
 

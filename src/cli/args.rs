@@ -91,6 +91,28 @@ pub struct DataArgs {
     pub max_rows: MaxRows,
 }
 
+/// `--hidden`: layer widths, written and shown comma-separated (`64,64`), as they are typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Widths(pub Vec<usize>);
+
+impl std::fmt::Display for Widths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let widths: Vec<String> = self.0.iter().map(|w| w.to_string()).collect();
+        f.write_str(&widths.join(","))
+    }
+}
+
+fn parse_widths(s: &str) -> Result<Widths, String> {
+    s.split(',')
+        .map(|w| {
+            w.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("'{w}' is not a layer width; give whole numbers, as 64,64"))
+        })
+        .collect::<Result<Vec<usize>, String>>()
+        .map(Widths)
+}
+
 /// `--max-rows`: a number, or `all`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxRows(pub Option<usize>);
@@ -200,11 +222,11 @@ pub struct ModelArgs {
     /// Hidden layer widths, comma-separated.
     #[arg(
         long,
-        default_values_t = DEFAULT_HIDDEN,
-        value_delimiter = ',',
+        default_value_t = Widths(DEFAULT_HIDDEN.to_vec()),
+        value_parser = parse_widths,
         value_name = "W,W,..."
     )]
-    pub hidden: Vec<usize>,
+    pub hidden: Widths,
 
     /// How the weights start: as torch.nn.Linear does, He-normal, or as Keras' Dense does.
     #[arg(long, value_enum, default_value_t = Init::default())]
@@ -214,13 +236,12 @@ pub struct ModelArgs {
     #[arg(long, value_enum, default_value_t = OptimizerKind::Adam)]
     pub optimizer: OptimizerKind,
 
-    /// Momentum: SGD's momentum (0 for plain SGD), or beta1 for adam and adamw. A comma list
-    /// tests each value (lrfind find only).
+    /// Momentum: SGD's momentum (0 for plain SGD), or beta1 for adam and adamw.
     #[arg(
         long,
         default_values_t = [DEFAULT_SGD_MOMENTUM],
         value_delimiter = ',',
-        value_name = "M,...",
+        value_name = "M",
         allow_negative_numbers = true
     )]
     pub momentum: Vec<f64>,
@@ -230,23 +251,22 @@ pub struct ModelArgs {
     pub nesterov: bool,
 
     /// Weight decay: an L2 term in the gradient (sgd, adam, rmsprop, adagrad), decoupled for
-    /// adamw. A comma list tests each value (lrfind find only).
+    /// adamw.
     #[arg(
         long,
         default_values_t = [0.0],
         value_delimiter = ',',
-        value_name = "W,...",
+        value_name = "W",
         allow_negative_numbers = true
     )]
     pub weight_decay: Vec<f64>,
 
-    /// Rows per mini-batch (capped at the number of rows). A comma list tests each value (lrfind
-    /// find only; compared at equal examples seen, see --equal).
+    /// Rows per mini-batch (capped at the number of rows).
     #[arg(
         long,
         default_values_t = [DEFAULT_BATCH_SIZE],
         value_delimiter = ',',
-        value_name = "N,..."
+        value_name = "N"
     )]
     pub batch_size: Vec<usize>,
 
@@ -259,7 +279,7 @@ impl ModelArgs {
     /// The model.
     pub fn model(&self) -> ModelConfig {
         ModelConfig {
-            hidden: self.hidden.clone(),
+            hidden: self.hidden.0.clone(),
             init: self.init,
         }
     }
@@ -322,7 +342,8 @@ impl ModelArgs {
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Where to write the picture: its extension decides the format, .png or .svg [default:
-    /// <input stem>-<command>.png in the current folder].
+    /// <input stem>-<command>.png in the current folder, unless standard output carries more
+    /// than the summary (-q, `--json -`, `--csv -`)].
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
 
@@ -355,16 +376,12 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    /// Every output asked for, with where it goes: the plot at `--plot`, or `<stem>-<suffix>.png`
-    /// in the current folder unless `--no-plot`.
-    pub fn destinations(&self, stem: &str, suffix: &str) -> Vec<(Setting, Destination)> {
+    /// Every output named on the command line, with where it goes: the plot at `--plot`, the
+    /// JSON and the CSV.
+    pub fn destinations(&self) -> Vec<(Setting, Destination)> {
         let mut out = Vec::new();
-        if !self.no_plot {
-            let path = self
-                .plot
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(format!("{stem}-{suffix}.png")));
-            out.push((Setting::Plot, Destination::File(path)));
+        if let Some(path) = &self.plot {
+            out.push((Setting::Plot, Destination::File(path.clone())));
         }
         if let Some(j) = &self.json {
             out.push((Setting::Json, Destination::parse(j)));
@@ -373,5 +390,13 @@ impl OutputArgs {
             out.push((Setting::Csv, Destination::parse(c)));
         }
         out
+    }
+
+    /// Where the picture goes when neither --plot nor --no-plot is given: `<stem>-<suffix>.png`
+    /// in the current folder. Whether it is drawn there is the command's call (see
+    /// `app::check_outputs`).
+    pub fn default_plot(&self, stem: &str, suffix: &str) -> Option<PathBuf> {
+        (self.plot.is_none() && !self.no_plot)
+            .then(|| PathBuf::from(format!("{stem}-{suffix}.png")))
     }
 }

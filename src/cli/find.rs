@@ -14,7 +14,14 @@ use lrfind::range_test::{
 /// Finds a good starting learning rate for a CSV: trains a small MLP for about an epoch while the
 /// learning rate grows exponentially, stops when the loss diverges, prints the suggested LR and
 /// writes a PNG of the loss curve.
+// Only the range test takes lists of the knobs (Smith's disciplined approach): said here, where
+// they are read, not in the model options every command shares.
 #[derive(Debug, Clone, Args)]
+#[command(
+    mut_arg("momentum", |a| listed(a, "M,...", "")),
+    mut_arg("weight_decay", |a| listed(a, "W,...", "")),
+    mut_arg("batch_size", |a| listed(a, "N,...", ", compared at equal examples seen (see --equal)")),
+)]
 pub struct FindArgs {
     /// The data and how to read it.
     #[command(flatten)]
@@ -54,8 +61,8 @@ pub struct RangeArgs {
     #[arg(long, default_value_t = DEFAULT_SMOOTHING, allow_negative_numbers = true)]
     pub smoothing: f64,
 
-    /// Stop when the loss stays above this multiple of the lowest smoothed loss (3 steps in a
-    /// row), or is not a number.
+    /// Stop when the raw loss stays above this multiple of the lowest running median of the loss
+    /// (3 steps in a row), or is not a number.
     #[arg(long, default_value_t = DEFAULT_DIVERGE_FACTOR, allow_negative_numbers = true)]
     pub diverge_factor: f64,
 }
@@ -112,6 +119,14 @@ pub struct TrustArgs {
     /// --verify-steps steps].
     #[arg(long, value_name = "BUDGET")]
     pub race_budget: Option<RaceBudget>,
+}
+
+/// A knob of the model options as the range test takes it: a comma list, one range test per
+/// value, `more` saying how they are compared.
+fn listed(a: clap::Arg, names: &'static str, more: &str) -> clap::Arg {
+    let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+    a.value_name(names)
+        .help(format!("{help}. A comma list tests each value{more}"))
 }
 
 impl FindArgs {

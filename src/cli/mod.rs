@@ -1,8 +1,8 @@
 //! The command line: one tool, several commands (`lrfind [find] CSV`, `lrfind sweep CSV`,
-//! `lrfind analyze FILE...`, `lrfind completions SHELL`, `lrfind man`), each with its options
-//! defined once, the one place that names the library's settings as flags, and the one form of
-//! an error (`lrfind: error: ...`, exit code 2; help and version exit 0). Parsing only: what a
-//! command does is in `crate::app`.
+//! `lrfind analyze FILE...`, `lrfind schedule KIND [CSV]`, `lrfind completions SHELL`,
+//! `lrfind man [COMMAND]`), each with its options defined once, the one place that names the
+//! library's settings as flags, and the one form of an error (`lrfind: error: ...`, exit code 2;
+//! help and version exit 0). Parsing only: what a command does is in `crate::app`.
 
 pub mod analyze;
 pub mod args;
@@ -12,17 +12,18 @@ pub mod find;
 pub mod schedule;
 pub mod sweep;
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::error::ErrorKind;
-use clap::{Parser, Subcommand};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use lrfind::error::Setting;
 use lrfind::report::terminal::{paint, Paint};
 
 pub use self::analyze::AnalyzeArgs;
-pub use self::completions::CompletionsArgs;
+pub use self::completions::{CompletionsArgs, ManArgs};
 pub use self::find::FindArgs;
 pub use self::schedule::ScheduleArgs;
 pub use self::sweep::SweepArgs;
@@ -54,10 +55,12 @@ const USAGE: &str = "lrfind [OPTIONS] <CSV>
        lrfind find [OPTIONS] <CSV>
        lrfind sweep [OPTIONS] <CSV>
        lrfind analyze [OPTIONS] <FILE>...
+       lrfind schedule [OPTIONS] <KIND> [CSV]
+       lrfind schedule [OPTIONS] --race <KIND,...> [CSV]
        lrfind drive [OPTIONS] -- <COMMAND>...
        lrfind worker [OPTIONS] <CSV>
        lrfind completions <SHELL>
-       lrfind man";
+       lrfind man [COMMAND]";
 
 /// lrfind's commands.
 #[derive(Debug, Subcommand)]
@@ -78,8 +81,9 @@ pub enum Command {
     Worker(Box<drive::WorkerArgs>),
     /// Print a completion script for a shell (bash, zsh, fish, powershell).
     Completions(CompletionsArgs),
-    /// Print the man page (roff): `lrfind man > lrfind.1`.
-    Man,
+    /// Print the man page (roff), or a command's: `lrfind man > lrfind.1`, `lrfind man schedule
+    /// > lrfind-schedule.1`.
+    Man(ManArgs),
 }
 
 impl Cli {
@@ -101,21 +105,208 @@ pub fn print_error(message: &str) {
     eprintln!("lrfind: {} {message}", paint("error:", Paint::Bad, colour));
 }
 
+/// Parses `argv` (the program's name first) into the command to run; on a parse error, prints
+/// it (see [`usage_error`]) and gives the exit code instead. A range test whose CSV does not
+/// exist and is a command misspelled (`lrfind analyse`) is refused here too, with the command
+/// meant: parsed, it is a file name, and the loader would only say it is not there.
+pub fn parse(argv: &[OsString]) -> Result<Command, ExitCode> {
+    let command = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli.into_command(),
+        Err(e) => return Err(usage_error(e, argv)),
+    };
+    if let Command::Find(f) = &command {
+        let input = f.data.input();
+        if input.as_os_str() != "-" && !input.exists() {
+            if let Some((_, fixed)) = misspelled_command(argv, false) {
+                print_error(&format!(
+                    "no file {} and no command `{}`: did you mean `{fixed}`?",
+                    input.display(),
+                    input.display()
+                ));
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(command)
+}
+
+/// The command line as the help and the man pages show it. `lrfind schedule`'s KIND is required
+/// in its first form and absent with --race, whose first positional argument is the CSV: clap
+/// parses it as optional and would list it as `[KIND]` under a usage that says `<KIND>`; shown
+/// here as required, as the usage's first form has it.
+pub fn shown() -> clap::Command {
+    // Changing an argument moves it last: the positions are given again.
+    Cli::command().mut_subcommand("schedule", |s| {
+        s.mut_arg("kind", |a| {
+            a.required(true)
+                .required_unless_present(clap::builder::Resettable::<clap::Id>::Reset)
+                .index(1)
+        })
+        .mut_arg("input", |a| a.index(2))
+    })
+}
+
+/// Whether `argv` asks for `lrfind schedule`'s help (`-h`, `--help`, `lrfind help schedule`).
+fn asks_schedule_help(argv: &[OsString]) -> bool {
+    let words = words(argv);
+    match words.first().map(String::as_str) {
+        Some("schedule") => true,
+        Some("help") => words.get(1).map(String::as_str) == Some("schedule"),
+        _ => false,
+    }
+}
+
 /// Prints a parse error from clap in lrfind's form and gives the exit code: help and version
-/// are printed as they are, exit 0; anything else is a usage error, exit 2.
-pub fn usage_error(e: clap::Error) -> ExitCode {
+/// are printed as they are (`lrfind schedule`'s as [`shown`] draws it), exit 0; anything else
+/// is a usage error, exit 2, with the command meant when the arguments show it (see [`meant`]).
+pub fn usage_error(e: clap::Error, argv: &[OsString]) -> ExitCode {
     match e.kind() {
+        ErrorKind::DisplayHelp if asks_schedule_help(argv) => {
+            let mut cli = shown();
+            cli.build();
+            let help = cli
+                .find_subcommand_mut("schedule")
+                .expect("schedule is a command")
+                .render_help();
+            let text = if std::io::stdout().is_terminal() && colour_wanted() {
+                help.ansi().to_string()
+            } else {
+                help.to_string()
+            };
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
+            ExitCode::SUCCESS
+        }
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
             ExitCode::SUCCESS
         }
         _ => {
+            if let Some(hint) = meant(&e, argv) {
+                print_error(&hint);
+                return ExitCode::from(2);
+            }
             let rendered = e.render().to_string();
             let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
             print_error(message.trim_end());
             ExitCode::from(2)
         }
     }
+}
+
+/// What the user meant when the range test, which reads one CSV, got a second word where clap
+/// looks for a command (`the subcommand 'f.csv' cannot be used with '<CSV>'`): a command
+/// misspelled in the CSV's place (`lrfind analyse f.csv`), a command written after the CSV, or
+/// several files, which only `lrfind analyze` reads together.
+fn meant(e: &clap::Error, argv: &[OsString]) -> Option<String> {
+    if e.kind() != ErrorKind::ArgumentConflict {
+        return None;
+    }
+    let Some(ContextValue::String(extra)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    if let Some((word, fixed)) = misspelled_command(argv, true) {
+        return Some(format!(
+            "`{word}` is not a command: did you mean `{fixed}`?"
+        ));
+    }
+    let words = words(argv);
+    if commands().contains(extra) {
+        let rest: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| w != extra)
+            .collect();
+        return Some(format!(
+            "the command comes first: did you mean `lrfind {extra} {}`?",
+            rest.join(" ")
+        ));
+    }
+    // Every word after the CSV that clap took for a command: drop them one by one until the
+    // range test's arguments parse, and the CSV is what is left.
+    let mut rest = words.clone();
+    let mut extras = vec![extra.clone()];
+    let csv = loop {
+        let last = extras.last()?.clone();
+        let at = rest.iter().position(|w| *w == last)?;
+        rest.remove(at);
+        match Cli::try_parse_from(std::iter::once("lrfind".to_string()).chain(rest.clone())) {
+            Ok(cli) => match cli.into_command() {
+                Command::Find(f) => break f.data.input().display().to_string(),
+                _ => return None,
+            },
+            Err(e) => match e.get(ContextKind::InvalidSubcommand) {
+                Some(ContextValue::String(next)) if extras.len() < 100 => extras.push(next.clone()),
+                _ => return None,
+            },
+        }
+    };
+    Some(format!(
+        "the range test reads one CSV, {csv}, and was given {} more ({}): run lrfind once per \
+         file, or read several recorded range tests together with `lrfind analyze {csv} {}`",
+        extras.len(),
+        extras.join(", "),
+        extras.join(" ")
+    ))
+}
+
+/// A word that is not a file but is one edit or two from a command's name, and the command line
+/// with that name in its place, if it then parses (or, unless `must_parse`, even if it lacks its
+/// arguments): `analyse` and `lrfind analyze f.csv` for `lrfind analyse f.csv`.
+fn misspelled_command(argv: &[OsString], must_parse: bool) -> Option<(String, String)> {
+    let words = words(argv);
+    for (i, word) in words.iter().enumerate() {
+        if word.starts_with('-') || word.contains(['.', '/']) || std::path::Path::new(word).exists()
+        {
+            continue;
+        }
+        let Some(command) = commands()
+            .into_iter()
+            .find(|c| edits(word, c) <= if c.len() > 4 { 2 } else { 1 })
+        else {
+            continue;
+        };
+        let mut fixed = words.clone();
+        fixed[i] = command;
+        let line = std::iter::once("lrfind".to_string()).chain(fixed.iter().cloned());
+        if !must_parse || Cli::try_parse_from(line).is_ok() {
+            return Some((word.clone(), format!("lrfind {}", fixed.join(" "))));
+        }
+    }
+    None
+}
+
+/// The arguments after the program's name, as text.
+fn words(argv: &[OsString]) -> Vec<String> {
+    argv.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The names of lrfind's commands.
+fn commands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// The Levenshtein distance between `a` and `b`: insertions, deletions and substitutions.
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// How the command line names a setting: its flag, with the value when one is given.
@@ -150,6 +341,13 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+        shown().debug_assert();
+        // `lrfind man COMMAND` offers every command.
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_string())
+            .collect();
+        assert_eq!(names, completions::PAGES);
     }
 
     #[test]

@@ -28,14 +28,19 @@ use lrfind::train::sweep::DEFAULT_VAL_SPLIT;
         lrfind schedule onecycle --lr 0.01 --steps 1000 --csv -\n  \
         lrfind schedule cosine data.csv --epochs 10 --snippet pytorch\n  \
         lrfind schedule --race onecycle,cosine,step,constant data.csv --epochs 10\n\n\
-        docs/schedules.md gives every kind's formula, and how a found LR becomes its peak.",
+        docs/schedules.md gives every kind's formula, and how a found LR becomes its peak; \
+        `lrfind man schedule` prints this page with every option's full description.",
+    // One line an option: the schedule reads some forty, and each value's description is in
+    // its man page. Without a terminal plot, --no-term-plot does nothing here.
+    disable_help_flag = true,
+    mut_arg("no_term_plot", |a| a.hide(true)),
     mut_arg("input", |a| a.required(false).help_heading(None::<&str>).help(
         "A CSV to find the peak LR on with a range test, and whose rows count --epochs (`-`: \
          standard input; .gz is decompressed) [default: none: give --lr and --steps]"
     )),
     mut_arg("plot", |a| a.help(
         "Where to write the PNG [default: <KIND>-schedule.png; for a race <CSV stem>-race.png, \
-         race-schedule.png without a CSV]"
+         race-schedule.png without a CSV; none with -q, --snippet, `--json -` or `--csv -`]"
     )),
     mut_arg("csv", |a| a.help(
         "Write the table as CSV to PATH (`-`: standard output, and nothing else goes there): \
@@ -47,6 +52,10 @@ use lrfind::train::sweep::DEFAULT_VAL_SPLIT;
     )),
 )]
 pub struct ScheduleArgs {
+    /// Print help.
+    #[arg(short, long, action = clap::ArgAction::HelpShort)]
+    pub help: Option<bool>,
+
     /// The schedule: constant, onecycle, cosine, cosine-restarts, exponential, step, multistep,
     /// piecewise, poly, inverse-time, cyclic, wsd (plateau only in a race). With --race, the only
     /// positional argument is the CSV.
@@ -74,7 +83,8 @@ pub struct ScheduleArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Print the code that builds the same schedule in this framework.
+    /// Print the code that builds the same schedule, and the optimizer the LR is for with its
+    /// settings, in this framework.
     #[arg(long, value_enum, value_name = "FRAMEWORK", help_heading = "Output")]
     pub snippet: Option<Framework>,
 
@@ -88,8 +98,8 @@ pub struct ScheduleArgs {
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
     /// The peak LR (the starting LR of schedules that only decay) [default: found by a range
-    /// test on the CSV: the curve's minimum for onecycle and cyclic, the suggested LR for the
-    /// others].
+    /// test on the CSV: halfway (in log LR) between the suggested LR and the curve's minimum for
+    /// onecycle and cyclic, the suggested LR for the others].
     #[arg(long, value_name = "LR", allow_negative_numbers = true)]
     pub lr: Option<f64>,
 

@@ -76,19 +76,17 @@ impl Init {
     }
 }
 
-/// One standard normal draw by the Box-Muller transform: `sqrt(-2 ln u1) cos(2 pi u2)` with
-/// `u1` in (0, 1] so the logarithm is finite.
+/// One standard normal draw (rand_distr's ziggurat sampler).
 pub fn standard_normal<R: Rng>(rng: &mut R) -> f64 {
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    rng.sample(rand_distr::StandardNormal)
 }
 
 /// Fills `w` with N(0, gain2 / fan_in) draws.
 pub fn he_normal<F: Scalar, R: Rng>(w: &mut [F], fan_in: usize, gain2: f64, rng: &mut R) {
     let sd = (gain2 / fan_in as f64).sqrt();
+    let normal = rand_distr::Normal::new(0.0, sd).expect("a finite, positive spread");
     for v in w {
-        *v = F::from_f64(sd * standard_normal(rng)).unwrap_or_else(F::zero);
+        *v = F::from_f64(rng.sample(normal)).unwrap_or_else(F::zero);
     }
 }
 
@@ -111,6 +109,23 @@ mod tests {
         let var = w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
         let max = w.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         (mean, var, max)
+    }
+
+    /// The draws are rand_distr's normal ones, from the same generator.
+    #[test]
+    fn he_normal_draws_rand_distrs_normal() {
+        use rand::distr::Distribution;
+        let mut w = vec![0.0f64; 100];
+        he_normal(
+            &mut w,
+            50,
+            RELU_GAIN2,
+            &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+        );
+        let normal = rand_distr::Normal::new(0.0, (RELU_GAIN2 / 50.0).sqrt()).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let want: Vec<f64> = (0..100).map(|_| normal.sample(&mut rng)).collect();
+        assert_eq!(w, want);
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod sgd;
 
 pub use self::adagrad::Adagrad;
 pub use self::adam::Adam;
-pub use self::rmsprop::RmsProp;
+pub use self::rmsprop::{RmsProp, ALPHA as RMSPROP_ALPHA};
 pub use self::sgd::Sgd;
 
 use serde::Serialize;

@@ -647,6 +647,16 @@ fn race_table(out: &mut String, race: &ScheduleRace) {
             format!("{:.2} s", e.seconds)
         );
     }
+    if race.interrupted {
+        let left: Vec<&str> = race.unfinished.iter().map(|k| k.name()).collect();
+        let _ = writeln!(
+            out,
+            "  interrupted (Ctrl-C) with {} of {} kinds trained to the end; not trained: {}",
+            race.entries.len(),
+            race.entries.len() + race.unfinished.len(),
+            left.join(", ")
+        );
+    }
     out.push('\n');
     match race
         .best
@@ -655,10 +665,15 @@ fn race_table(out: &mut String, race: &ScheduleRace) {
         Some(best) => {
             let _ = writeln!(
                 out,
-                "best schedule  {}   (lowest mean best validation loss {:.4}, from LR {})",
+                "best schedule  {}   (lowest mean best validation loss {:.4}, from LR {}{})",
                 best.kind,
                 best.best_loss,
-                fmt_lr(best.peak_lr)
+                fmt_lr(best.peak_lr),
+                if race.interrupted {
+                    "; the best of the kinds trained before Ctrl-C"
+                } else {
+                    ""
+                }
             );
         }
         None => {

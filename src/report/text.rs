@@ -776,12 +776,34 @@ pub fn sweep_findings_text(report: &SweepReport, plot: Option<&str>) -> String {
             p.sd_loss
         );
     }
+    if report.result.interrupted {
+        let _ = writeln!(
+            out,
+            "  interrupted (Ctrl-C) with {} of {} LRs trained; not trained: {}",
+            report.result.points.len(),
+            report.config.lrs.len(),
+            short_list(
+                &report
+                    .result
+                    .unfinished_lrs
+                    .iter()
+                    .map(|&lr| fmt_lr(lr))
+                    .collect::<Vec<_>>(),
+                6
+            )
+        );
+    }
     out.push('\n');
     match (report.best_lr, report.result.best_loss) {
         (Some(lr), Some(loss)) => {
+            let of = if report.result.interrupted {
+                "; the best of the LRs trained before Ctrl-C"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "{}{}   (lowest validation loss {loss:.4}, for {})",
+                "{}{}   (lowest validation loss {loss:.4}, for {}{of})",
                 marks::BEST,
                 fmt_lr(lr),
                 report.optimizer

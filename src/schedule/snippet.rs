@@ -1,21 +1,25 @@
 //! The same schedule in another framework: a few lines that build it with these exact
-//! parameters, in PyTorch, Keras 3, optax or burn. Where the framework has the schedule, the
+//! parameters, in PyTorch, Keras 3, optax or burn, and the optimizer the LR is for with its
+//! settings (an LR found for Adam is not handed to SGD). Where the framework has the schedule, the
 //! snippet is its constructor; where it lacks it, the closest composition or a short function with
-//! lrfind's formula, said in a comment.
+//! lrfind's formula, said in a comment. Where the framework's optimizer differs from lrfind's (from
+//! `torch.optim`'s), a comment says how.
 //!
 //! Conventions, so that bench/check_snippets.py can run the Python ones: PyTorch snippets take a
 //! `model` and define `optimizer` and `scheduler` (call `scheduler.step()` after each
 //! `optimizer.step()`); Keras snippets define `schedule` (a number or a `LearningRateSchedule`,
 //! called with the optimizer's iteration count) and `optimizer`; optax snippets define `schedule`
 //! (and `momentum` where it cycles) and `optimizer`; burn snippets define `scheduler`, anything
-//! `Into<ModuleLrScheduler>` (what burn's learner takes). fastai's one-cycle is fastai code (on
-//! PyTorch) taking a `learn` whose training set is one epoch of `steps` batches.
+//! `Into<ModuleLrScheduler>` (what burn's learner takes), and `optimizer`, a config to `init()`
+//! for the model. fastai's one-cycle is fastai code (on PyTorch) taking a `learn` whose training
+//! set is one epoch of `steps` batches, and defining the `opt_func` to build it with.
 
 use serde::Serialize;
 
 use super::onecycle::{Anneal, OneCycleVariant};
 use super::wsd::DecayShape;
 use super::{CyclicMode, Schedule};
+use crate::optim::{OptimizerConfig, OptimizerKind, RMSPROP_ALPHA};
 
 /// A framework a snippet is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -71,13 +75,13 @@ fn comment(marker: &str, text: &str) -> String {
     out
 }
 
-/// The lines that build `schedule` in `framework`.
-pub fn snippet(schedule: &Schedule, framework: Framework) -> String {
+/// The lines that build `schedule`, and `optimizer` stepped by it, in `framework`.
+pub fn snippet(schedule: &Schedule, optimizer: &OptimizerConfig, framework: Framework) -> String {
     let mut out = match framework {
-        Framework::Pytorch => pytorch(schedule),
-        Framework::Keras => keras(schedule),
-        Framework::Optax => optax(schedule),
-        Framework::Burn => burn(schedule),
+        Framework::Pytorch => pytorch(schedule, optimizer),
+        Framework::Keras => keras(schedule, optimizer),
+        Framework::Optax => optax(schedule, optimizer),
+        Framework::Burn => burn(schedule, optimizer),
     };
     if !out.ends_with('\n') {
         out.push('\n');
@@ -266,13 +270,302 @@ fn kind_comment(s: &Schedule) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The optimizer, in each framework.
+
+/// The comment line naming the optimizer, as the summary describes it.
+fn optimizer_comment(marker: &str, o: &OptimizerConfig) -> String {
+    comment(
+        marker,
+        &format!("the optimizer the LR is for: {}", o.describe()),
+    )
+}
+
+/// Whether lrfind's weight decay is an L2 term in the gradient (every optimizer but AdamW), and
+/// there is one.
+fn l2(o: &OptimizerConfig) -> bool {
+    o.weight_decay > 0.0 && o.kind != OptimizerKind::Adamw
+}
+
+/// Whether the optimizer has a momentum (or beta1) a one-cycle can cycle: lrfind's RMSprop and
+/// Adagrad have none.
+fn has_momentum(o: &OptimizerConfig) -> bool {
+    matches!(
+        o.kind,
+        OptimizerKind::Sgd | OptimizerKind::Adam | OptimizerKind::Adamw
+    )
+}
+
+/// `torch.optim`'s class for `o` and its settings after the LR, every one spelled out (AdamW's
+/// own default weight decay is 0.01, lrfind's 0).
+fn torch_optimizer(o: &OptimizerConfig) -> (&'static str, String) {
+    let wd = num(o.weight_decay);
+    let eps = num(o.eps);
+    match o.kind {
+        OptimizerKind::Sgd => (
+            "SGD",
+            format!(
+                "momentum={}, nesterov={}, weight_decay={wd}",
+                num(o.momentum),
+                py_bool(o.nesterov)
+            ),
+        ),
+        OptimizerKind::Adam | OptimizerKind::Adamw => (
+            if o.kind == OptimizerKind::Adam {
+                "Adam"
+            } else {
+                "AdamW"
+            },
+            format!(
+                "betas=({}, {}), eps={eps}, weight_decay={wd}",
+                num(o.beta1),
+                num(o.beta2)
+            ),
+        ),
+        OptimizerKind::Rmsprop => (
+            "RMSprop",
+            format!("alpha={RMSPROP_ALPHA:?}, eps={eps}, weight_decay={wd}"),
+        ),
+        OptimizerKind::Adagrad => ("Adagrad", format!("eps={eps}, weight_decay={wd}")),
+    }
+}
+
+/// The Keras 3 optimizer stepping `schedule`.
+fn keras_optimizer(o: &OptimizerConfig) -> String {
+    let eps = num(o.eps);
+    let (class, args, note) = match o.kind {
+        OptimizerKind::Sgd => (
+            "SGD",
+            format!(
+                "momentum={}, nesterov={}",
+                num(o.momentum),
+                py_bool(o.nesterov)
+            ),
+            None,
+        ),
+        OptimizerKind::Adam => (
+            "Adam",
+            format!(
+                "beta_1={}, beta_2={}, epsilon={eps}",
+                num(o.beta1),
+                num(o.beta2)
+            ),
+            None,
+        ),
+        OptimizerKind::Adamw => (
+            "AdamW",
+            format!(
+                "weight_decay={}, beta_1={}, beta_2={}, epsilon={eps}",
+                num(o.weight_decay),
+                num(o.beta1),
+                num(o.beta2)
+            ),
+            None,
+        ),
+        OptimizerKind::Rmsprop => (
+            "RMSprop",
+            format!("rho={RMSPROP_ALPHA:?}, momentum=0.0, epsilon={eps}"),
+            Some("Keras adds epsilon inside the square root (torch.optim outside it)"),
+        ),
+        OptimizerKind::Adagrad => (
+            "Adagrad",
+            format!("initial_accumulator_value=0.0, epsilon={eps}"),
+            Some("Keras adds epsilon inside the square root (torch.optim outside it)"),
+        ),
+    };
+    let mut out = optimizer_comment("#", o);
+    if let Some(note) = note {
+        out += &comment("#", note);
+    }
+    if l2(o) {
+        let half = num(o.weight_decay / 2.0);
+        out += &comment(
+            "#",
+            &format!(
+                "lrfind's weight decay {} is an L2 term in the gradient, as torch.optim's; \
+                 Keras' weight_decay is decoupled (AdamW's), so give each layer \
+                 kernel_regularizer=keras.regularizers.L2({half}) and \
+                 bias_regularizer=keras.regularizers.L2({half}) instead (L2(x) adds 2 x w to \
+                 the gradient)",
+                num(o.weight_decay)
+            ),
+        );
+    }
+    out + &format!("optimizer = keras.optimizers.{class}(learning_rate=schedule, {args})\n")
+}
+
+/// The optax optimizer stepping `schedule`, and `momentum` too when `momentum` is defined (a
+/// one-cycle's, through `inject_hyperparams`).
+fn optax_optimizer(o: &OptimizerConfig, momentum: bool) -> String {
+    let eps = num(o.eps);
+    let cycled = momentum && has_momentum(o);
+    let mut out = optimizer_comment("#", o);
+    let inner = match o.kind {
+        OptimizerKind::Sgd => {
+            let nesterov = if o.nesterov { ", nesterov=True" } else { "" };
+            if cycled {
+                let statics = if o.nesterov {
+                    ", static_args=(\"nesterov\",)"
+                } else {
+                    ""
+                };
+                format!(
+                    "optax.inject_hyperparams(optax.sgd{statics})(learning_rate=schedule, \
+                     momentum=momentum{nesterov})"
+                )
+            } else if o.momentum > 0.0 {
+                format!(
+                    "optax.sgd(learning_rate=schedule, momentum={}{nesterov})",
+                    num(o.momentum)
+                )
+            } else {
+                "optax.sgd(learning_rate=schedule)".to_string()
+            }
+        }
+        OptimizerKind::Adam | OptimizerKind::Adamw => {
+            let name = if o.kind == OptimizerKind::Adam {
+                "adam"
+            } else {
+                "adamw"
+            };
+            let decay = if o.kind == OptimizerKind::Adamw {
+                format!(", weight_decay={}", num(o.weight_decay))
+            } else {
+                String::new()
+            };
+            let rest = format!("b2={}, eps={eps}{decay}", num(o.beta2));
+            if cycled {
+                format!(
+                    "optax.inject_hyperparams(optax.{name})(learning_rate=schedule, \
+                     b1=momentum, {rest})"
+                )
+            } else {
+                format!(
+                    "optax.{name}(learning_rate=schedule, b1={}, {rest})",
+                    num(o.beta1)
+                )
+            }
+        }
+        OptimizerKind::Rmsprop => format!(
+            "optax.rmsprop(learning_rate=schedule, decay={RMSPROP_ALPHA:?}, eps={eps}, \
+             eps_in_sqrt=False)"
+        ),
+        OptimizerKind::Adagrad => {
+            out += &comment(
+                "#",
+                "optax adds eps inside the square root (torch.optim outside it)",
+            );
+            format!(
+                "optax.adagrad(learning_rate=schedule, initial_accumulator_value=0.0, eps={eps})"
+            )
+        }
+    };
+    if momentum && !cycled {
+        out += &comment(
+            "#",
+            &format!(
+                "{} has no momentum: the schedule's momentum is not applied",
+                o.kind
+            ),
+        );
+    }
+    if l2(o) {
+        out += &comment(
+            "#",
+            "lrfind's weight decay is an L2 term added to the gradient first, as torch.optim's",
+        );
+        format!(
+            "{out}optimizer = optax.chain(optax.add_decayed_weights({}), {inner})\n",
+            num(o.weight_decay)
+        )
+    } else {
+        format!("{out}optimizer = {inner}\n")
+    }
+}
+
+/// The burn optimizer config (`optimizer.init()` builds it for the model).
+fn burn_optimizer(o: &OptimizerConfig) -> String {
+    let eps = num(o.eps);
+    let decay = |out: &mut String| {
+        if o.weight_decay > 0.0 {
+            *out += &format!(
+                "\n    .with_weight_decay(Some(WeightDecayConfig::new({})))",
+                num(o.weight_decay)
+            );
+        }
+    };
+    let (uses, mut build) = match o.kind {
+        OptimizerKind::Sgd => {
+            let mut b = "SgdConfig::new()".to_string();
+            if o.momentum > 0.0 {
+                b += &format!(
+                    "\n    .with_momentum(Some(MomentumConfig {{\n        momentum: {},\n        \
+                     dampening: 0.0,\n        nesterov: {},\n    }}))",
+                    num(o.momentum),
+                    o.nesterov
+                );
+            }
+            let uses = if o.momentum > 0.0 {
+                "use burn::optim::momentum::MomentumConfig;\nuse burn::optim::SgdConfig;\n"
+            } else {
+                "use burn::optim::SgdConfig;\n"
+            };
+            (uses, b)
+        }
+        OptimizerKind::Adam => (
+            "use burn::optim::AdamConfig;\n",
+            format!(
+                "AdamConfig::new()\n    .with_beta_1({})\n    .with_beta_2({})\n    \
+                 .with_epsilon({eps})",
+                num(o.beta1),
+                num(o.beta2)
+            ),
+        ),
+        OptimizerKind::Adamw => (
+            "use burn::optim::AdamWConfig;\n",
+            format!(
+                "AdamWConfig::new()\n    .with_beta_1({})\n    .with_beta_2({})\n    \
+                 .with_epsilon({eps})\n    .with_weight_decay({})",
+                num(o.beta1),
+                num(o.beta2),
+                num(o.weight_decay)
+            ),
+        ),
+        OptimizerKind::Rmsprop => (
+            "use burn::optim::RmsPropConfig;\n",
+            format!(
+                "RmsPropConfig::new()\n    .with_alpha({RMSPROP_ALPHA:?})\n    \
+                 .with_momentum(0.0)\n    .with_epsilon({eps})"
+            ),
+        ),
+        OptimizerKind::Adagrad => (
+            "use burn::optim::AdaGradConfig;\n",
+            format!("AdaGradConfig::new().with_epsilon({eps})"),
+        ),
+    };
+    if o.kind != OptimizerKind::Adamw {
+        decay(&mut build);
+    }
+    let decay_use = if l2(o) {
+        "use burn::optim::decay::WeightDecayConfig;\n"
+    } else {
+        ""
+    };
+    format!(
+        "\n{}{uses}{decay_use}\nlet optimizer = {build};\n",
+        optimizer_comment("//", o)
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
 // PyTorch.
 
-fn pytorch(s: &Schedule) -> String {
+fn pytorch(s: &Schedule, optimizer: &OptimizerConfig) -> String {
+    let (class, settings) = torch_optimizer(optimizer);
     let opt = |lr: f64| {
         format!(
-            "import torch\nfrom torch.optim import lr_scheduler\n\n\
-             optimizer = torch.optim.SGD(model.parameters(), lr={}, momentum=0.9)\n",
+            "import torch\nfrom torch.optim import lr_scheduler\n\n{}\
+             optimizer = torch.optim.{class}(model.parameters(), lr={}, {settings})\n",
+            optimizer_comment("#", optimizer),
             num(lr)
         )
     };
@@ -296,9 +589,23 @@ fn pytorch(s: &Schedule) -> String {
         ),
         Schedule::OneCycle(o) => {
             let c = o.config();
+            // OneCycleLR cycles SGD's momentum or Adam's beta1; RMSprop's momentum it would add,
+            // and Adagrad has none (OneCycleLR refuses it).
+            let cycle = c.cycle_momentum && has_momentum(optimizer);
+            let no_cycle = if c.cycle_momentum && !cycle {
+                comment(
+                    "#",
+                    &format!(
+                        "{} has no momentum to cycle: the schedule's momentum is not applied",
+                        optimizer.kind
+                    ),
+                )
+            } else {
+                String::new()
+            };
             match c.variant {
                 OneCycleVariant::Pytorch => format!(
-                    "{}scheduler = lr_scheduler.OneCycleLR(\n    optimizer, max_lr={}, total_steps={}, \
+                    "{}{no_cycle}scheduler = lr_scheduler.OneCycleLR(\n    optimizer, max_lr={}, total_steps={}, \
                      pct_start={}, anneal_strategy={:?},\n    cycle_momentum={}, base_momentum={}, \
                      max_momentum={}, div_factor={},\n    final_div_factor={}, three_phase={})\n{after}",
                     opt(c.lr),
@@ -309,7 +616,7 @@ fn pytorch(s: &Schedule) -> String {
                         Anneal::Cos => "cos",
                         Anneal::Linear => "linear",
                     },
-                    py_bool(c.cycle_momentum),
+                    py_bool(cycle),
                     num(c.base_momentum),
                     num(c.max_momentum),
                     num(c.div),
@@ -317,11 +624,16 @@ fn pytorch(s: &Schedule) -> String {
                     py_bool(c.three_phase)
                 ),
                 OneCycleVariant::Fastai => format!(
-                    "# fastai (on PyTorch); `learn` is a Learner whose training set is {} batches\n\
-                     from fastai.callback.schedule import fit_one_cycle\n\n\
+                    "# fastai (on PyTorch); `learn` is a Learner whose training set is {} batches,\n\
+                     # built with opt_func=opt_func: Learner(dls, model, opt_func=opt_func)\n\
+                     from functools import partial\n\nimport torch\n\
+                     from fastai.callback.schedule import fit_one_cycle\n\
+                     from fastai.optimizer import OptimWrapper\n\n{}\
+                     opt_func = partial(OptimWrapper, opt=partial(torch.optim.{class}, {settings}))\n\
                      learn.fit_one_cycle(1, lr_max={}, div={}, div_final={}, pct_start={}, \
                      moms=({}, {}, {}))\n{}",
                     c.steps,
+                    optimizer_comment("#", optimizer),
                     num(c.lr),
                     num(c.div),
                     num(c.final_div),
@@ -329,10 +641,17 @@ fn pytorch(s: &Schedule) -> String {
                     num(c.max_momentum),
                     num(c.base_momentum),
                     num(c.max_momentum),
-                    if c.cycle_momentum {
-                        ""
-                    } else {
-                        "# fastai always cycles momentum; lrfind's table leaves it out\n"
+                    match (c.cycle_momentum, has_momentum(optimizer)) {
+                        (true, true) => String::new(),
+                        (false, _) => "# fastai always cycles momentum; lrfind's table leaves it out\n"
+                            .to_string(),
+                        (true, false) => comment(
+                            "#",
+                            &format!(
+                                "fastai always cycles momentum, which {} does not have",
+                                optimizer.kind
+                            ),
+                        ),
                     }
                 ),
             }
@@ -471,9 +790,9 @@ fn py_bool(b: bool) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Keras 3.
 
-fn keras(s: &Schedule) -> String {
+fn keras(s: &Schedule, o: &OptimizerConfig) -> String {
     let head = "import keras\nfrom keras.optimizers import schedules\n\n";
-    let tail = "optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9)\n";
+    let tail = keras_optimizer(o);
     let custom = |why: &str| {
         let body = py_lr_body(s).expect("a formula for every custom kind");
         let momentum = match s {
@@ -621,20 +940,18 @@ fn indent(text: &str, by: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // optax.
 
-fn optax(s: &Schedule) -> String {
+fn optax(s: &Schedule, o: &OptimizerConfig) -> String {
     let head = "import optax\n\n";
-    let tail = "optimizer = optax.sgd(learning_rate=schedule, momentum=0.9)\n";
+    let tail = optax_optimizer(o, false);
     let native = |ctor: String| format!("{head}schedule = {ctor}\n{tail}");
     let custom = |why: &str| {
         let body = py_lr_body(s).expect("a formula for every custom kind");
         let (momentum, tail) = match py_momentum_body(s) {
             Some(m) => (
                 format!("\ndef momentum(step):\n    step = xp.asarray(step, dtype=float)\n{m}"),
-                "optimizer = optax.inject_hyperparams(optax.sgd)(learning_rate=schedule, \
-                 momentum=momentum)\n"
-                    .to_string(),
+                optax_optimizer(o, true),
             ),
-            None => (String::new(), tail.to_string()),
+            None => (String::new(), tail.clone()),
         };
         format!(
             "import jax.numpy as xp\nimport optax\n\n{}\
@@ -800,7 +1117,13 @@ fn cycle_lengths(r: &super::CosineRestarts) -> Vec<usize> {
 // ---------------------------------------------------------------------------------------------
 // burn.
 
-fn burn(s: &Schedule) -> String {
+fn burn(s: &Schedule, o: &OptimizerConfig) -> String {
+    let mut out = burn_scheduler(s);
+    out += &burn_optimizer(o);
+    out
+}
+
+fn burn_scheduler(s: &Schedule) -> String {
     let use_ = "use burn::optim::lr_scheduler::";
     match s {
         Schedule::Constant(c) => format!(
@@ -1095,6 +1418,115 @@ mod tests {
     use super::*;
     use crate::schedule::{build, ScheduleKind, ScheduleOptions};
 
+    fn adam() -> OptimizerConfig {
+        OptimizerConfig::new(OptimizerKind::Adam)
+    }
+
+    fn onecycle() -> Schedule {
+        build(
+            ScheduleKind::Onecycle,
+            0.01,
+            1000,
+            &ScheduleOptions::default(),
+        )
+        .unwrap()
+    }
+
+    /// Every framework builds the optimizer the LR is for, with lrfind's settings spelled out
+    /// where the framework's defaults differ (eps, AdamW's weight decay, RMSprop's smoothing,
+    /// Adagrad's initial accumulator, burn's SGD dampening and RMSprop momentum).
+    #[test]
+    fn the_optimizer_is_the_one_the_lr_is_for() {
+        let s = build(ScheduleKind::Cosine, 0.01, 100, &ScheduleOptions::default()).unwrap();
+        let o = |kind, wd: f64| OptimizerConfig {
+            weight_decay: wd,
+            ..OptimizerConfig::new(kind)
+        };
+        let cases = [
+            (adam(), Framework::Pytorch, "torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)"),
+            (adam(), Framework::Keras, "keras.optimizers.Adam(learning_rate=schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8)"),
+            (adam(), Framework::Optax, "optimizer = optax.adam(learning_rate=schedule, b1=0.9, b2=0.999, eps=1e-8)"),
+            (adam(), Framework::Burn, "AdamConfig::new()\n    .with_beta_1(0.9)\n    .with_beta_2(0.999)\n    .with_epsilon(1e-8)"),
+            (o(OptimizerKind::Adamw, 0.0), Framework::Pytorch, "torch.optim.AdamW(model.parameters(), lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)"),
+            (o(OptimizerKind::Adamw, 0.0), Framework::Burn, ".with_weight_decay(0.0)"),
+            (o(OptimizerKind::Adam, 1e-4), Framework::Optax, "optax.chain(optax.add_decayed_weights(0.0001), optax.adam("),
+            (o(OptimizerKind::Adam, 1e-4), Framework::Keras, "kernel_regularizer=keras.regularizers.L2(5e-5)"),
+            (o(OptimizerKind::Adam, 1e-4), Framework::Burn, ".with_weight_decay(Some(WeightDecayConfig::new(0.0001)))"),
+            (o(OptimizerKind::Rmsprop, 0.0), Framework::Pytorch, "torch.optim.RMSprop(model.parameters(), lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0)"),
+            (o(OptimizerKind::Rmsprop, 0.0), Framework::Optax, "optax.rmsprop(learning_rate=schedule, decay=0.99, eps=1e-8, eps_in_sqrt=False)"),
+            (o(OptimizerKind::Rmsprop, 0.0), Framework::Burn, ".with_momentum(0.0)"),
+            (o(OptimizerKind::Adagrad, 0.0), Framework::Pytorch, "torch.optim.Adagrad(model.parameters(), lr=0.01, eps=1e-10, weight_decay=0.0)"),
+            (o(OptimizerKind::Adagrad, 0.0), Framework::Keras, "keras.optimizers.Adagrad(learning_rate=schedule, initial_accumulator_value=0.0, epsilon=1e-10)"),
+            (o(OptimizerKind::Sgd, 0.0), Framework::Pytorch, "torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=False, weight_decay=0.0)"),
+            (o(OptimizerKind::Sgd, 0.0), Framework::Burn, "dampening: 0.0"),
+        ];
+        for (optimizer, framework, wants) in cases {
+            let text = snippet(&s, &optimizer, framework);
+            assert!(
+                text.contains(wants),
+                "{framework:?}, {}:\n{text}",
+                optimizer.kind
+            );
+            assert!(text.contains(&format!("the optimizer the LR is for: {}", optimizer.kind)));
+        }
+        let plain = OptimizerConfig {
+            momentum: 0.0,
+            ..OptimizerConfig::new(OptimizerKind::Sgd)
+        };
+        let text = snippet(&s, &plain, Framework::Optax);
+        assert!(
+            text.contains("optimizer = optax.sgd(learning_rate=schedule)\n"),
+            "{text}"
+        );
+        assert!(!snippet(&s, &plain, Framework::Burn).contains("MomentumConfig"));
+    }
+
+    /// A one-cycle cycles the momentum of an optimizer that has one (SGD's, Adam's beta1), and
+    /// says it cannot where there is none.
+    #[test]
+    fn a_one_cycle_cycles_the_optimizers_own_momentum() {
+        let s = onecycle();
+        let text = snippet(&s, &adam(), Framework::Optax);
+        assert!(
+            text.contains("optax.inject_hyperparams(optax.adam)(learning_rate=schedule, b1=momentum, b2=0.999"),
+            "{text}"
+        );
+        let text = snippet(&s, &adam(), Framework::Pytorch);
+        assert!(text.contains("cycle_momentum=True"), "{text}");
+        let rmsprop = OptimizerConfig::new(OptimizerKind::Rmsprop);
+        let text = snippet(&s, &rmsprop, Framework::Pytorch);
+        assert!(text.contains("cycle_momentum=False"), "{text}");
+        assert!(text.contains("rmsprop has no momentum to cycle"), "{text}");
+        let text = snippet(&s, &rmsprop, Framework::Optax);
+        assert!(text.contains("optimizer = optax.rmsprop("), "{text}");
+        let nesterov = OptimizerConfig {
+            nesterov: true,
+            ..OptimizerConfig::new(OptimizerKind::Sgd)
+        };
+        let text = snippet(&s, &nesterov, Framework::Optax);
+        assert!(
+            text.contains("optax.inject_hyperparams(optax.sgd, static_args=(\"nesterov\",))(learning_rate=schedule, momentum=momentum, nesterov=True)"),
+            "{text}"
+        );
+        let fastai = build(
+            ScheduleKind::Onecycle,
+            0.01,
+            1000,
+            &ScheduleOptions {
+                variant: Some(OneCycleVariant::Fastai),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let text = snippet(&fastai, &adam(), Framework::Pytorch);
+        assert!(
+            text.contains(
+                "opt_func = partial(OptimWrapper, opt=partial(torch.optim.Adam, betas=(0.9, 0.999)"
+            ),
+            "{text}"
+        );
+    }
+
     #[test]
     fn pytorch_lines_carry_the_exact_parameters() {
         let s = build(
@@ -1104,7 +1536,7 @@ mod tests {
             &ScheduleOptions::default(),
         )
         .unwrap();
-        let text = snippet(&s, Framework::Pytorch);
+        let text = snippet(&s, &adam(), Framework::Pytorch);
         assert!(text.contains("OneCycleLR("), "{text}");
         assert!(
             text.contains("max_lr=0.01, total_steps=1000, pct_start=0.3"),
@@ -1116,9 +1548,9 @@ mod tests {
             ..Default::default()
         };
         let s = build(ScheduleKind::Cosine, 0.01, 1000, &o).unwrap();
-        assert!(snippet(&s, Framework::Pytorch)
+        assert!(snippet(&s, &adam(), Framework::Pytorch)
             .contains("CosineAnnealingLR(optimizer, T_max=1000, eta_min=0.0001)"));
-        assert!(snippet(&s, Framework::Burn)
+        assert!(snippet(&s, &adam(), Framework::Burn)
             .contains("CosineAnnealingLrSchedulerConfig::new(0.01, 1000).with_min_lr(0.0001)"));
     }
 
@@ -1130,8 +1562,8 @@ mod tests {
             ..Default::default()
         };
         let s = build(ScheduleKind::Cyclic, 0.01, 1000, &o).unwrap();
-        assert!(snippet(&s, Framework::Keras).contains("# Keras has no cyclic schedule"));
-        assert!(snippet(&s, Framework::Burn).contains("impl LrScheduler for Cyclic"));
+        assert!(snippet(&s, &adam(), Framework::Keras).contains("# Keras has no cyclic schedule"));
+        assert!(snippet(&s, &adam(), Framework::Burn).contains("impl LrScheduler for Cyclic"));
     }
 
     #[test]

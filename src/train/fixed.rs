@@ -109,10 +109,33 @@ pub fn train_fixed(
     lr: f64,
     seed: u64,
 ) -> FixedRun {
+    train_fixed_until(dataset, split, training, lr, seed, &|| false).expect("never stopped")
+}
+
+/// [`train_fixed`], given up (`None`) when `stop()` says so before the run ends; asked at each
+/// validation measurement, so a run stops within a twenty-fifth of its budget. The measurements
+/// are those of an uninterrupted run.
+pub fn train_fixed_until(
+    dataset: &Dataset,
+    split: &Split,
+    training: &Training,
+    lr: f64,
+    seed: u64,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Option<FixedRun> {
     let mut run = Contender::new(dataset, split, training, lr, seed);
     let steps = training.budget.steps(run.trainer.batches_per_pass());
-    run.advance(dataset, steps, steps.div_ceil(EVALUATIONS).max(1));
-    run.result()
+    let every = steps.div_ceil(EVALUATIONS).max(1);
+    let mut until = 0;
+    while until < steps {
+        if stop() {
+            return None;
+        }
+        // Each stretch ends on a measurement step, so the run measures where one call would.
+        until = (until + every).min(steps);
+        run.advance(dataset, until, every);
+    }
+    Some(run.result())
 }
 
 /// A fixed-LR run that can be advanced a few steps at a time, keeping its best validation loss:
@@ -264,21 +287,55 @@ pub fn measure_with_progress(
     seeds: usize,
     progress: &ProgressBar,
 ) -> Vec<Measured> {
+    measure_until(
+        dataset,
+        split,
+        training,
+        lrs,
+        seed,
+        seeds,
+        progress,
+        &|| false,
+    )
+    .into_iter()
+    .map(|m| m.expect("never stopped"))
+    .collect()
+}
+
+/// [`measure_with_progress`], where a run still training when `stop()` says so is given up (see
+/// [`train_fixed_until`]) and one not started is not started: each LR is `Some` when every one
+/// of its seeds finished, `None` otherwise.
+#[allow(clippy::too_many_arguments)]
+pub fn measure_until(
+    dataset: &Dataset,
+    split: &Split,
+    training: &Training,
+    lrs: &[f64],
+    seed: u64,
+    seeds: usize,
+    progress: &ProgressBar,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Vec<Option<Measured>> {
     let jobs: Vec<(f64, u64)> = lrs
         .iter()
         .flat_map(|&lr| (0..seeds as u64).map(move |s| (lr, seed + s)))
         .collect();
     progress.set_length(jobs.len() as u64);
-    let runs: Vec<FixedRun> = jobs
+    let runs: Vec<Option<FixedRun>> = jobs
         .par_iter()
         .map(|&(lr, s)| {
-            let run = train_fixed(dataset, split, training, lr, s);
-            progress.inc(1);
+            let run = train_fixed_until(dataset, split, training, lr, s, stop);
+            if run.is_some() {
+                progress.inc(1);
+            }
             run
         })
         .collect();
     runs.chunks(seeds)
         .zip(lrs)
-        .map(|(r, &lr)| summarise(lr, r.to_vec()))
+        .map(|(r, &lr)| {
+            let all: Option<Vec<FixedRun>> = r.iter().copied().collect();
+            all.map(|r| summarise(lr, r))
+        })
         .collect()
 }

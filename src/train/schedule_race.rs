@@ -475,6 +475,11 @@ pub struct ScheduleRace {
     pub best: Option<ScheduleKind>,
     /// Wall time of the whole race, in seconds.
     pub seconds: f64,
+    /// Whether a stop was requested (Ctrl-C) before every run had trained: `entries` then holds
+    /// only the kinds whose every run finished, and `best` is the best of those.
+    pub interrupted: bool,
+    /// The kinds raced but left out because a run of theirs had not finished when the stop came.
+    pub unfinished: Vec<ScheduleKind>,
 }
 
 /// Trains `entrant` from scratch with `seed` on `split.train`, measuring on `split.val` every
@@ -486,6 +491,18 @@ pub fn train_with(
     entrant: &Entrant,
     seed: u64,
 ) -> RaceRun {
+    train_until(dataset, split, config, entrant, seed, &|| false).expect("never stopped")
+}
+
+/// [`train_with`], given up (`None`) at the first step at which `stop()` says so.
+fn train_until(
+    dataset: &Dataset,
+    split: &Split,
+    config: &RaceConfig,
+    entrant: &Entrant,
+    seed: u64,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Option<RaceRun> {
     let clock = Instant::now();
     let batch = config.batch_size.min(split.train.len()).max(1);
     let mut trainer = Trainer::new(
@@ -515,6 +532,9 @@ pub fn train_with(
     let every = config.every();
     let (mut best, mut last, mut diverged, mut done) = (initial, initial, false, 0);
     while done < config.steps {
+        if stop() {
+            return None;
+        }
         let lr = lr_at(done, &plateau);
         let loss = trainer.step(dataset, lr);
         done += 1;
@@ -540,7 +560,7 @@ pub fn train_with(
             }
         }
     }
-    RaceRun {
+    Some(RaceRun {
         seed,
         initial_loss: initial,
         best_loss: if diverged { initial } else { best },
@@ -549,17 +569,38 @@ pub fn train_with(
         steps: done,
         seconds: clock.elapsed().as_secs_f64(),
         curve,
-    }
+    })
 }
 
 /// Races `entrants` on `dataset`: for each seed `config.seed + s`, a split of its own, and one run
 /// per entrant from the same weights and batch order; every run in parallel. `progress` counts
-/// finished runs.
+/// finished runs. A stop requested through [`crate::interrupt`] ends it early, keeping the kinds
+/// already trained (see [`race_until`]).
 pub fn race(
     dataset: &Dataset,
     entrants: &[Entrant],
     config: &RaceConfig,
     progress: &ProgressBar,
+) -> Result<ScheduleRace> {
+    race_until(
+        dataset,
+        entrants,
+        config,
+        progress,
+        &crate::interrupt::requested,
+    )
+}
+
+/// [`race`], stopping once `stop()` says so: the runs still training are given up, none is
+/// started after, and the race keeps each kind whose every run had finished, marked
+/// interrupted with the kinds left out. The untrained loss is then that of the kinds kept (NaN
+/// when none finished).
+pub fn race_until(
+    dataset: &Dataset,
+    entrants: &[Entrant],
+    config: &RaceConfig,
+    progress: &ProgressBar,
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<ScheduleRace> {
     config.validate()?;
     if entrants.is_empty() {
@@ -595,22 +636,28 @@ pub fn race(
         .flat_map(|e| (0..seeds.len()).map(move |s| (e, s)))
         .collect();
     progress.set_length(jobs.len() as u64);
-    let runs: Vec<RaceRun> = jobs
+    let runs: Vec<Option<RaceRun>> = jobs
         .par_iter()
         .map(|&(e, s)| {
-            let run = train_with(dataset, &splits[s], config, &entrants[e], seeds[s]);
-            progress.inc(1);
+            let run = train_until(dataset, &splits[s], config, &entrants[e], seeds[s], stop);
+            if run.is_some() {
+                progress.inc(1);
+            }
             run
         })
         .collect();
     progress.finish_and_clear();
-    let entries: Vec<RaceEntry> = runs
-        .chunks(seeds.len())
-        .zip(entrants)
-        .map(|(runs, e)| entry(e, runs.to_vec()))
-        .collect();
-    let initial_loss =
-        entries[0].runs.iter().map(|r| r.initial_loss).sum::<f64>() / seeds.len() as f64;
+    let mut entries: Vec<RaceEntry> = Vec::new();
+    let mut unfinished = Vec::new();
+    for (runs, e) in runs.chunks(seeds.len()).zip(entrants) {
+        match runs.iter().cloned().collect::<Option<Vec<RaceRun>>>() {
+            Some(runs) => entries.push(entry(e, runs)),
+            None => unfinished.push(e.kind()),
+        }
+    }
+    let initial_loss = entries.first().map_or(f64::NAN, |e| {
+        e.runs.iter().map(|r| r.initial_loss).sum::<f64>() / seeds.len() as f64
+    });
     // Ties in the best loss (schedules that part only after their best) go to the lower final.
     let best = entries
         .iter()
@@ -630,6 +677,8 @@ pub fn race(
         entries,
         best,
         seconds: clock.elapsed().as_secs_f64(),
+        interrupted: !unfinished.is_empty(),
+        unfinished,
     })
 }
 
@@ -825,6 +874,57 @@ mod tests {
         let losses =
             |r: &ScheduleRace| -> Vec<f64> { r.entries.iter().map(|e| e.best_loss).collect() };
         assert_eq!(losses(&again), losses(&r));
+    }
+
+    /// A stop keeps the kinds whose every run finished, each as it would be without the stop,
+    /// and names the others.
+    #[test]
+    fn a_stop_keeps_the_kinds_trained() {
+        let d = dataset();
+        let c = config(200);
+        let kinds = [
+            ScheduleKind::Constant,
+            ScheduleKind::Cosine,
+            ScheduleKind::Step,
+            ScheduleKind::Poly,
+            ScheduleKind::Exponential,
+            ScheduleKind::Plateau,
+        ];
+        let entrants: Vec<Entrant> = kinds
+            .iter()
+            .map(|&k| {
+                Entrant::build(k, 0.01, 200, &none(), &Default::default())
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        let bar = ProgressBar::hidden();
+        // Two threads; the stop comes once four runs (two kinds' worth) have finished.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let r = pool
+            .install(|| race_until(&d, &entrants, &c, &bar, &|| bar.position() >= 4))
+            .unwrap();
+        assert!(r.interrupted);
+        assert!(
+            !r.entries.is_empty() && !r.unfinished.is_empty(),
+            "{:?}",
+            r.unfinished
+        );
+        assert_eq!(r.entries.len() + r.unfinished.len(), kinds.len());
+        let whole = race(&d, &entrants, &c, &ProgressBar::hidden()).unwrap();
+        assert!(!whole.interrupted && whole.unfinished.is_empty());
+        let losses = |e: &RaceEntry| -> Vec<f64> { e.runs.iter().map(|r| r.best_loss).collect() };
+        for e in &r.entries {
+            let w = whole.entries.iter().find(|w| w.kind == e.kind).unwrap();
+            assert_eq!(losses(e), losses(w), "{}", e.kind);
+            assert!(!r.unfinished.contains(&e.kind));
+        }
+        let none = race_until(&d, &entrants, &c, &ProgressBar::hidden(), &|| true).unwrap();
+        assert!(none.entries.is_empty() && none.best.is_none() && none.initial_loss.is_nan());
+        assert_eq!(none.unfinished, kinds);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use indicatif::ProgressBar;
 
-use super::fixed::{measure_with_progress, Measured, Training};
+use super::fixed::{measure_until, Measured, Training};
 use crate::data::split::Split;
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
@@ -72,18 +72,23 @@ impl SweepConfig {
     }
 }
 
-/// A whole sweep.
+/// A whole sweep, or what Ctrl-C left of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SweepResult {
-    /// Each LR of the grid.
+    /// Each LR of the grid whose every seed trained to the end, in the grid's order.
     pub points: Vec<Measured>,
     /// The LR with the lowest mean validation loss among those that improved on the untrained
     /// model; `None` when none did (every LR diverged or learned nothing).
     pub best_lr: Option<f64>,
     /// That loss (`L*`).
     pub best_loss: Option<f64>,
-    /// The untrained model's validation loss (`L0`).
+    /// The untrained model's validation loss (`L0`); NaN when no LR finished.
     pub initial_loss: f64,
+    /// Whether a stop was requested (Ctrl-C) before every LR had trained: `points` then holds
+    /// only the LRs that finished, and the best LR is the best of those.
+    pub interrupted: bool,
+    /// The LRs of the grid left out because they had not finished when the stop came.
+    pub unfinished_lrs: Vec<f64>,
 }
 
 /// Runs the sweep of `config` on `split` of `dataset`.
@@ -91,15 +96,35 @@ pub fn sweep(dataset: &Dataset, split: &Split, config: &SweepConfig) -> Result<S
     sweep_with_progress(dataset, split, config, &ProgressBar::hidden())
 }
 
-/// [`sweep`], counting its runs (one per LR and seed) on `progress`.
+/// [`sweep`], counting its runs (one per LR and seed) on `progress`. A stop requested through
+/// [`crate::interrupt`] ends it early, keeping the LRs already trained (see [`sweep_until`]).
 pub fn sweep_with_progress(
     dataset: &Dataset,
     split: &Split,
     config: &SweepConfig,
     progress: &ProgressBar,
 ) -> Result<SweepResult> {
+    sweep_until(
+        dataset,
+        split,
+        config,
+        progress,
+        &crate::interrupt::requested,
+    )
+}
+
+/// [`sweep_with_progress`], stopping once `stop()` says so: the runs still training are given
+/// up, none is started after, and the result keeps each LR whose every seed had finished,
+/// marked interrupted with the LRs left out.
+pub fn sweep_until(
+    dataset: &Dataset,
+    split: &Split,
+    config: &SweepConfig,
+    progress: &ProgressBar,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<SweepResult> {
     config.validate()?;
-    let points = measure_with_progress(
+    let measured = measure_until(
         dataset,
         split,
         &config.training,
@@ -107,9 +132,17 @@ pub fn sweep_with_progress(
         config.seed,
         config.seeds,
         progress,
+        stop,
     );
     progress.finish_and_clear();
-    let initial_loss = points[0].initial_loss;
+    let unfinished_lrs: Vec<f64> = measured
+        .iter()
+        .zip(&config.lrs)
+        .filter(|(m, _)| m.is_none())
+        .map(|(_, &lr)| lr)
+        .collect();
+    let points: Vec<Measured> = measured.into_iter().flatten().collect();
+    let initial_loss = points.first().map_or(f64::NAN, |p| p.initial_loss);
     let best = points
         .iter()
         .filter(|p| p.diverged < p.runs.len() && p.mean_loss < p.initial_loss)
@@ -119,6 +152,8 @@ pub fn sweep_with_progress(
         best_loss: best.map(|b| b.mean_loss),
         initial_loss,
         points,
+        interrupted: !unfinished_lrs.is_empty(),
+        unfinished_lrs,
     })
 }
 
@@ -189,6 +224,57 @@ mod tests {
         let r = sweep_with_progress(&d, &held_out, &config, &bar).unwrap();
         assert_eq!(r.points.len(), 3);
         assert_eq!((bar.position(), bar.length()), (6, Some(6)));
+    }
+
+    /// A stop keeps the LRs whose every seed finished, in the grid's order, identical to the
+    /// same LRs swept without a stop, and names the others.
+    #[test]
+    fn a_stop_keeps_the_lrs_trained() {
+        let d = crate::train::race::tests::xor_dataset(200);
+        let training = Training {
+            model: crate::model::ModelConfig {
+                hidden: vec![4],
+                ..Default::default()
+            },
+            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
+            batch_size: 16,
+            budget: Budget {
+                epochs: 0,
+                min_steps: 200,
+            },
+        };
+        let config = SweepConfig {
+            lrs: log_grid(1e-4, 1.0, 3),
+            seeds: 2,
+            ..SweepConfig::with_defaults(training)
+        };
+        let held_out = crate::data::split::split(&d, config.val_split, 0);
+        let bar = ProgressBar::hidden();
+        // Two threads: the stop comes once four runs have finished.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let r = pool
+            .install(|| sweep_until(&d, &held_out, &config, &bar, &|| bar.position() >= 4))
+            .unwrap();
+        assert!(r.interrupted);
+        let kept: Vec<f64> = r.points.iter().map(|p| p.lr).collect();
+        assert!(
+            !kept.is_empty() && kept.len() < config.lrs.len(),
+            "{kept:?}"
+        );
+        assert_eq!(kept.len() + r.unfinished_lrs.len(), config.lrs.len());
+        let whole = sweep_until(&d, &held_out, &config, &ProgressBar::hidden(), &|| false).unwrap();
+        assert!(!whole.interrupted && whole.unfinished_lrs.is_empty());
+        for p in &r.points {
+            assert_eq!(p.runs.len(), 2);
+            assert_eq!(Some(p), whole.points.iter().find(|w| w.lr == p.lr));
+        }
+        assert!(kept.windows(2).all(|w| w[0] < w[1]));
+        // Stopped before anything finished: nothing kept, nothing to compare against.
+        let none = sweep_until(&d, &held_out, &config, &ProgressBar::hidden(), &|| true).unwrap();
+        assert!(none.points.is_empty() && none.best_lr.is_none() && none.initial_loss.is_nan());
     }
 
     #[test]
