@@ -432,3 +432,28 @@ fn truncated_and_damaged_files_are_refused_cleanly() {
         );
     }
 }
+
+#[test]
+fn a_file_with_no_column_of_numbers_or_text_is_refused() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Date32Array, RecordBatch};
+    let days: ArrayRef = Arc::new(Date32Array::from(vec![19000; 20]));
+    let batch = RecordBatch::try_from_iter([("day", days)]).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let e = load_reader(
+        &bytes[..],
+        Path::new("days.parquet"),
+        &ReadOptions::default(),
+        &EncodeOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "days.parquet: no column of this Parquet file holds numbers or text: 'day' (Date32)"
+    );
+}

@@ -232,6 +232,11 @@ impl<R: Read + Seek> Ipc<R> {
         let rows = u64::try_from(batch.length())
             .map_err(|_| self.damaged("a record batch has a negative row count"))?;
         let body = block.bodyLength() as u64;
+        // Every column but one of the null type needs at least a bit a row (booleans), at most
+        // `MAX_RATIO` times compressed: more rows than that are not in the message.
+        if rows > MAX_RATIO.saturating_mul(8).saturating_mul(body) + 64 {
+            return Err(self.damaged("a record batch says it holds more rows than its bytes can"));
+        }
         for b in batch.buffers().iter().flatten() {
             let inside = b.offset() >= 0
                 && b.length() >= 0
@@ -322,17 +327,18 @@ impl<R: Read + Seek> Columnar for Ipc<R> {
                 Item::Batch(block, count) => {
                     let end = start + count;
                     rows.clear();
-                    match &mut next {
-                        None => rows.extend(0..*count as usize),
+                    let all = match &mut next {
+                        None => true,
                         Some(next) => {
                             while let Some(&&row) = next.peek().filter(|&&&row| row < end) {
                                 rows.push((row - start) as usize);
                                 next.next();
                             }
+                            false
                         }
-                    }
+                    };
                     start = end;
-                    if rows.is_empty() {
+                    if !all && rows.is_empty() {
                         continue;
                     }
                     let buf = self.block(block)?;
@@ -342,6 +348,9 @@ impl<R: Read + Seek> Columnar for Ipc<R> {
                         .ok_or_else(|| self.damaged("a record batch is empty"))?;
                     if batch.num_rows() as u64 != *count {
                         return Err(self.damaged("a record batch holds fewer rows than it says"));
+                    }
+                    if all {
+                        rows.extend(0..batch.num_rows());
                     }
                     builder.push(&batch, columns, &rows);
                 }

@@ -157,15 +157,25 @@ pub fn read(
     let columns: Vec<usize> = (0..schema.fields().len())
         .filter(|&c| builder.table.columns[c].unread.is_none())
         .collect();
-    let expected = kept.as_ref().map_or(rows_in_file, |k| k.len() as u64);
     if columns.is_empty() {
-        // Nothing to read, and nothing will be used: the rows are there, every value unread.
-        builder.pad(expected as usize);
-    } else {
-        guarded(file, kind, || {
-            columnar.read(&columns, kept.as_deref(), &mut builder)
-        })?;
+        let types: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| format!("'{}' ({})", f.name(), f.data_type()))
+            .collect();
+        return Err(Error::dataset(
+            file,
+            format!(
+                "no column of this {} holds numbers or text: {}",
+                kind.name(),
+                types.join(", ")
+            ),
+        ));
     }
+    let expected = kept.as_ref().map_or(rows_in_file, |k| k.len() as u64);
+    guarded(file, kind, || {
+        columnar.read(&columns, kept.as_deref(), &mut builder)
+    })?;
     if builder.table.rows as u64 != expected {
         return Err(Error::dataset(
             file,
