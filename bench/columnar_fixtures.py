@@ -26,7 +26,13 @@ set as the CSV:
 
 Run from the repository root:  /work/venv/bin/python bench/columnar_fixtures.py   (a second)
 Versions: bench/requirements.txt (pyarrow, pandas, numpy).
+
+`--convert CSV PREFIX` instead writes CSV (any size, read with pyarrow's CSV reader, numbers as
+float64 and integer columns as int64) as PREFIX.parquet (snappy, pyarrow's default row groups of
+1,048,576 rows) and PREFIX.feather (lz4, pyarrow's default record batches of 65,536 rows), for
+bench/columnar.sh.
 """
+import argparse
 import datetime
 import decimal
 import gzip
@@ -36,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv
 import pyarrow.feather as feather
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
@@ -151,5 +158,17 @@ def main() -> None:
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size} bytes")
 
 
+def convert(csv: Path, prefix: str) -> None:
+    table = pyarrow.csv.read_csv(csv)
+    pq.write_table(table, f"{prefix}.parquet")
+    feather.write_feather(table, f"{prefix}.feather")
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--convert", nargs=2, metavar=("CSV", "PREFIX"))
+    args = parser.parse_args()
+    if args.convert:
+        convert(Path(args.convert[0]), args.convert[1])
+    else:
+        main()
