@@ -281,8 +281,17 @@ fn columns_that_are_not_numbers_or_text_are_dropped_with_a_note() {
                 )),
             "{name}: {notes:?}"
         );
-        // The decimal 1.15 is read as the CSV's "1.15" would be.
         assert_eq!(d.feature_names[0], "price");
+        // Each decimal is the f32 its text gives, as in a CSV: row 2 holds 1.15, row 12 11.15.
+        let table =
+            lrfind::data::csv::read_path(Path::new(&fixture(name)), &ReadOptions::default())
+                .unwrap();
+        let price = table.headers.iter().position(|h| h == "price").unwrap();
+        assert_eq!(
+            (table.value(1, price), table.value(11, price)),
+            ("1.15".parse().unwrap(), "11.15".parse().unwrap())
+        );
+        assert_eq!(table.rows_in_file, 12);
     }
 }
 
