@@ -10,28 +10,13 @@
 #
 # Usage: bench/e2e.sh                      # 10k, 100k, 1M and 5M rows
 #        SIZES="10000 100000" bench/e2e.sh  # a subset
+#        bench/e2e.sh --generate ROWS cls|reg FILE   # only write one table
 # Needs hyperfine and GNU time: `sudo apt-get install -y hyperfine time` on Debian or Ubuntu.
 # Honours CARGO_TARGET_DIR. Output is a Markdown table on stdout; progress goes to stderr.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${SIZES:-"10000 100000 1000000 5000000"}
-
-for tool in hyperfine /usr/bin/time cargo; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "e2e.sh: '$tool' not found; install with: sudo apt-get install -y hyperfine time" >&2
-        exit 2
-    fi
-done
-awk=$(command -v mawk || command -v awk)
-
-target=${CARGO_TARGET_DIR:-$root/target}
-(cd "$root" && cargo build --release --quiet && cargo build --release --quiet --example stages)
-bin=$target/release/lrfind
-stages=$target/release/examples/stages
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
 # gen ROWS TASK FILE: reproducible rows of 20 uniform(-1, 1) features; the label is a linear
 # score cut into 3 classes, or the score plus a little noise for regression.
@@ -47,6 +32,29 @@ gen() {
         }
     }' > "$3"
 }
+
+# `bench/e2e.sh --generate ROWS TASK FILE` writes one of the tables and stops (bench/columnar.sh
+# uses it, so that the Parquet comparison runs on the same 1M-row table).
+awk=$(command -v mawk || command -v awk)
+if [ "${1:-}" = "--generate" ]; then
+    gen "$2" "$3" "$4"
+    exit 0
+fi
+
+for tool in hyperfine /usr/bin/time cargo; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "e2e.sh: '$tool' not found; install with: sudo apt-get install -y hyperfine time" >&2
+        exit 2
+    fi
+done
+
+target=${CARGO_TARGET_DIR:-$root/target}
+(cd "$root" && cargo build --release --quiet && cargo build --release --quiet --example stages)
+bin=$target/release/lrfind
+stages=$target/release/examples/stages
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 runs_for() {
     if [ "$1" -le 100000 ]; then echo 5; elif [ "$1" -le 1000000 ]; then echo 3; else echo 2; fi

@@ -2,7 +2,9 @@
 //!
 //! `cargo bench --bench ingest` runs the criterion benchmarks on a CSV generated in memory: every
 //! row read and parsed (`numeric_16MB`), and the same file sampled to 10,000 rows
-//! (`sampled_16MB`), where most rows are only scanned.
+//! (`sampled_16MB`), where most rows are only scanned. The `formats` group loads the same table
+//! as that CSV and as Parquet (snappy, one row group, as pandas writes a table this size), from
+//! memory, every row and sampled, in rows per second.
 //! Two more modes, used to measure a large file (see docs/data.md):
 //! `... -- --generate PATH MB` writes a numeric CSV of about MB megabytes to PATH, and
 //! `... -- --file PATH [--all]` loads PATH once (sampled to the default `max_rows`, or every row
@@ -10,11 +12,17 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
+use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 use criterion::{Criterion, Throughput};
 use lrfind::data::csv::ReadOptions;
 use lrfind::data::{load, load_reader, EncodeOptions};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
 
 /// Feature columns of the generated CSV (plus one numeric label).
 const FEATURES: usize = 20;
@@ -47,6 +55,37 @@ fn generate(out: &mut impl Write, bytes: usize) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The generated CSV as a Parquet file: every column float64, snappy-compressed.
+fn to_parquet(csv: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(csv).expect("the generated CSV is text");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let mut columns = vec![Vec::new(); header.len()];
+    for line in lines {
+        for (column, field) in columns.iter_mut().zip(line.split(',')) {
+            column.push(field.parse::<f64>().expect("a number"));
+        }
+    }
+    let fields: Vec<Field> = header
+        .iter()
+        .map(|h| Field::new(*h, DataType::Float64, false))
+        .collect();
+    let arrays: Vec<ArrayRef> = columns
+        .into_iter()
+        .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).expect("a batch");
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut out = Vec::new();
+    let mut writer =
+        ArrowWriter::try_new(&mut out, batch.schema(), Some(properties)).expect("a writer");
+    writer.write(&batch).expect("writing to memory");
+    writer.close().expect("writing to memory");
+    out
+}
+
 fn bench(c: &mut Criterion) {
     let mut csv = Vec::new();
     generate(&mut csv, 16 << 20).expect("writing to memory");
@@ -69,6 +108,32 @@ fn bench(c: &mut Criterion) {
                 .expect("the generated CSV loads")
             })
         });
+    }
+    group.finish();
+
+    let parquet = to_parquet(&csv);
+    let rows = csv.iter().filter(|&&b| b == b'\n').count() - 1;
+    let mut group = c.benchmark_group("formats");
+    group.throughput(Throughput::Elements(rows as u64));
+    group.sample_size(10);
+    for (format, bytes) in [("csv", &csv), ("parquet", &parquet)] {
+        for (rows, max_rows) in [("all", None), ("sampled", Some(10_000))] {
+            let read = ReadOptions {
+                max_rows,
+                ..ReadOptions::default()
+            };
+            group.bench_function(format!("{format}_{rows}"), |b| {
+                b.iter(|| {
+                    load_reader(
+                        bytes.as_slice(),
+                        Path::new("bench"),
+                        &read,
+                        &EncodeOptions::default(),
+                    )
+                    .expect("the generated table loads")
+                })
+            });
+        }
     }
     group.finish();
 }

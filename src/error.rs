@@ -393,20 +393,38 @@ impl From<&str> for Message {
     }
 }
 
-/// Where in an input file a problem sits: the file, the 1-based line and the column name.
+/// Where in an input file a problem sits: the file, the 1-based line (or data row) and the column
+/// name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file as the user named it.
     pub file: PathBuf,
-    /// 1-based line number in the file (the header is line 1).
+    /// 1-based line number in the file (the header is line 1), or the 1-based data row when
+    /// `unit` is [`Unit::Row`].
     pub line: u64,
+    /// What `line` counts.
+    pub unit: Unit,
     /// Column name, when the problem belongs to one column.
     pub column: Option<String>,
 }
 
+/// What a [`Location`]'s number counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Lines of a text file (a CSV, a recorded log): the header is line 1.
+    Line,
+    /// Data rows of a Parquet or Arrow file, from 1 (a file has no lines, and its header is not
+    /// a row).
+    Row,
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}, line {}", self.file.display(), self.line)?;
+        let unit = match self.unit {
+            Unit::Line => "line",
+            Unit::Row => "row",
+        };
+        write!(f, "{}, {unit} {}", self.file.display(), self.line)?;
         if let Some(c) = &self.column {
             write!(f, ", column '{c}'")?;
         }

@@ -355,3 +355,78 @@ fn a_recorded_range_test_is_sent_to_analyze() {
     let d = data(&fixture("lr_range.csv"), &["--target", "loss"]);
     assert_eq!(d["target"], "loss");
 }
+
+#[test]
+fn parquet_and_feather_files_are_read_also_from_standard_input() {
+    for (name, format) in [
+        ("columnar/mixed.parquet", "parquet"),
+        ("columnar/mixed.feather", "arrow_file"),
+    ] {
+        let d = data(&fixture(name), &[]);
+        assert_eq!(d["format"], format, "{name}");
+        assert_eq!(
+            (d["rows"].as_u64(), d["features"].as_u64()),
+            (Some(150), Some(15))
+        );
+    }
+    let bytes = std::fs::read(fixture("columnar/mixed.arrows")).unwrap();
+    let output = lrfind()
+        .args(["-", "--no-plot", "--json", "-", "--steps", "20"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    assert!(output.status.success() || output.status.code() == Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["data"]["format"], "arrow_stream");
+    assert_eq!(report["data"]["file"], "<stdin>");
+    assert!(report["data"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("the Arrow IPC stream came through a stream, so it was held in memory whole"));
+    let output = lrfind()
+        .args([
+            &fixture("columnar/mixed.parquet"),
+            "--no-plot",
+            "--steps",
+            "20",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("  data       150 rows read, 150 used, 0 dropped; Parquet file\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn damaged_and_unsupported_columnar_files_fail_in_one_line() {
+    // Bytes on which the parquet crate itself panics: still one line, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("damaged.parquet");
+    let mut bytes = std::fs::read(fixture("columnar/mixed.parquet")).unwrap();
+    bytes[318] = 0x7f;
+    std::fs::write(&damaged, bytes).unwrap();
+    let output = lrfind().arg(&damaged).arg("--no-plot").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("damaged.parquet: this Parquet file cannot be read ("),
+        "{stderr}"
+    );
+    fails(
+        "columnar/mixed_zstd.parquet",
+        &[],
+        &[
+            "column 'sepal_length' is compressed with zstd",
+            "compression='snappy'",
+        ],
+    );
+    fails("columnar/mixed_v1.feather", &[], &["Feather v1"]);
+    fails(
+        "columnar/mixed.parquet",
+        &["--missing", "error"],
+        &["mixed.parquet, row 4, column 'sepal_length': missing value 'null'"],
+    );
+}

@@ -1,5 +1,5 @@
 //! Properties of the loader: any bytes give a data set or a clean error (never a panic), whatever
-//! format their first bytes announce; a table written with `csv::Writer` reads back unchanged,
+//! format their first bytes announce, and so does a Parquet or Arrow file with bytes changed; a table written with `csv::Writer` reads back unchanged,
 //! numbers bit for bit, also gzip-compressed, as UTF-16, or with decimal commas; and a sample of
 //! a longer file is exactly `max_rows` rows, the same for a seed, each the file's own row. `PROPTEST_CASES`
 //! sets the number of cases (256 by default).
@@ -144,7 +144,31 @@ const MAGIC: &[&[u8]] = &[
     b"\0a\0;",
     b"PK\x03\x04",
     b"PAR1\x15",
+    b"ARROW1\0\0",
+    b"\xff\xff\xff\xff\x10\0\0\0",
+    b"FEA1\0",
     b"\xef\xbb\xbf",
+];
+
+/// Parquet and Arrow files to damage: every codec, format and column type the reader meets.
+const COLUMNAR: &[&str] = &[
+    "mixed.parquet",
+    "mixed_gzip.parquet",
+    "mixed_lz4.parquet",
+    "mixed_none.parquet",
+    "mixed.feather",
+    "mixed_none.feather",
+    "mixed.arrows",
+    "types.parquet",
+    "types.feather",
+];
+
+/// The start and end of each columnar format, to put around arbitrary bytes: Parquet, the Arrow
+/// file (with a footer length), the Arrow stream (a message length).
+const COLUMNAR_ENDS: &[(&[u8], &[u8])] = &[
+    (b"PAR1\x15", b"\x10\0\0\0PAR1"),
+    (b"ARROW1\0\0", b"\x10\0\0\0ARROW1"),
+    (b"\xff\xff\xff\xff\x10\0\0\0", b"\xff\xff\xff\xff\0\0\0\0"),
 ];
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -261,6 +285,35 @@ proptest! {
 
     #[test]
     fn any_bytes_load_or_fail_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..1500), knobs: u16) {
+        check_any(&bytes, knobs);
+    }
+
+    #[test]
+    fn any_bytes_inside_a_columnar_format_load_or_fail_cleanly(
+        ends in prop::sample::select(COLUMNAR_ENDS.to_vec()),
+        bytes in prop::collection::vec(any::<u8>(), 0..600),
+        knobs: u16,
+    ) {
+        check_any(&[ends.0, &bytes[..], ends.1].concat(), knobs);
+    }
+
+    /// A real Parquet or Arrow file with a few bytes changed (anywhere: data, dictionaries,
+    /// metadata, footer) and perhaps cut short reads or fails with a message, never a panic.
+    #[test]
+    fn damaged_columnar_files_load_or_fail_cleanly(
+        name in prop::sample::select(COLUMNAR.to_vec()),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in prop::option::weighted(0.2, any::<prop::sample::Index>()),
+        knobs: u16,
+    ) {
+        let mut bytes = std::fs::read(format!("tests/fixtures/columnar/{name}")).unwrap();
+        for (at, byte) in edits {
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut.index(bytes.len()));
+        }
         check_any(&bytes, knobs);
     }
 

@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use super::rules::{Method, HEADLINE};
 use super::{CurveSettings, Sample};
-use crate::error::{Error, Location, Message, Result, Setting};
+use crate::error::{Error, Location, Message, Result, Setting, Unit};
 
 /// Which columns hold the LR and the loss, when the names do not say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -238,6 +238,7 @@ fn location(name: &Path, line: u64, column: Option<&str>) -> Location {
     Location {
         file: name.to_path_buf(),
         line,
+        unit: Unit::Line,
         column: column.map(String::from),
     }
 }

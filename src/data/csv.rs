@@ -7,6 +7,9 @@
 //! usual, then each later row may replace one of them (`sample`), and the rows that do not are
 //! only scanned for where they end, never parsed. Deciding what each column *is* happens later,
 //! in `encode`.
+//!
+//! A Parquet or Arrow file met here (told by its first bytes) is handed to `columnar`, which reads
+//! it into the same [`Table`].
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -14,14 +17,15 @@ use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
+use super::columnar;
 use super::dataset::MIN_ROWS;
-use super::input::{open, open_path, Opened};
+use super::input::{columnar_kind, open, open_path, FileKind, Opened, Source, Text};
 use super::number::{parse_dressed, parse_number, Dress, Number};
 use super::options::Decimal;
-use super::sample::Reservoir;
+use super::sample::{self, Reservoir};
 use super::scan::{Record, ScanError, Scanner};
 use super::sniff::{detect_decimal, detect_delimiter};
-use crate::error::{Error, Location, Message, Result, Setting};
+use crate::error::{Error, Location, Message, Result, Setting, Unit};
 
 pub use super::options::ReadOptions;
 
@@ -76,6 +80,9 @@ pub struct ColumnCells {
     pub text: Option<TextCells>,
     /// The numbers written as exports format them (`$1,234.50`, `12.5%`, `(123)`), if any.
     pub dressed: Option<Dressed>,
+    /// Why none of the column's values were read, when its type holds neither numbers nor text (a
+    /// date or a nested column of a Parquet or Arrow file): the column is dropped for this reason.
+    pub unread: Option<Message>,
 }
 
 /// The numbers of one column that were written as exports format them, read as numbers.
@@ -110,12 +117,15 @@ impl ColumnCells {
     }
 }
 
-/// A CSV as read: header, a row-major buffer of numbers (NaN where a cell is missing or text), and
-/// per-column counts and text cells.
+/// A CSV (or a Parquet or Arrow file) as read: header, a row-major buffer of numbers (NaN where a
+/// cell is missing or text), and per-column counts and text cells.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// The file as the user named it, for messages.
     pub file: PathBuf,
+    /// What kind of file it is. For a Parquet or Arrow file, the header, delimiter and decimal
+    /// fields are those a CSV of the same table would have (a header, `,`, `.`), none detected.
+    pub kind: FileKind,
     /// Column names from the header (`c0`, `c1`, ... when there is none).
     pub headers: Vec<String>,
     /// Which columns had an empty name in the header (typically a saved row index).
@@ -197,17 +207,23 @@ impl Table {
         self.ordinals.is_some()
     }
 
-    /// A location in this table's file.
+    /// A location in this table's file: `line` is a line of a CSV, a 1-based data row of a Parquet
+    /// or Arrow file.
     pub fn location(&self, line: u64, column: usize) -> Location {
         Location {
             file: self.file.clone(),
             line,
+            unit: match self.kind {
+                FileKind::Csv => Unit::Line,
+                _ => Unit::Row,
+            },
             column: Some(self.headers[column].clone()),
         }
     }
 }
 
-/// Reads the CSV at `path`: `-` is standard input; gzip and UTF-16 are undone as they are read.
+/// Reads the CSV at `path`: `-` is standard input; gzip and UTF-16 are undone as they are read. A
+/// Parquet or Arrow file is read too, only the parts it needs from a file on disk.
 pub fn read_path(path: &Path, options: &ReadOptions) -> Result<Table> {
     read_path_with_progress(path, options, &ProgressBar::hidden())
 }
@@ -218,14 +234,20 @@ pub fn read_path_with_progress(
     options: &ReadOptions,
     progress: &ProgressBar,
 ) -> Result<Table> {
-    let input = open_path(path, progress)?;
-    // Messages name standard input as such rather than as "-".
-    let name = if path.as_os_str() == "-" {
-        Path::new("<stdin>")
-    } else {
-        path
-    };
-    read_with_progress(input, name, options, progress)
+    match open_path(path, progress)? {
+        Source::File(mut file) => {
+            if let Some(kind) = columnar_kind(&mut file, path)? {
+                check(options)?;
+                let table =
+                    columnar::read(columnar::Input::File(file), kind, path, options, Vec::new())?;
+                progress.set_position(progress.length().unwrap_or(0));
+                return Ok(table);
+            }
+            read_with_progress(file, path, options, progress)
+        }
+        // Messages name standard input as such rather than as "-".
+        Source::Stdin(stdin) => read_with_progress(stdin, Path::new("<stdin>"), options, progress),
+    }
 }
 
 /// Reads a CSV from any reader; `name` is used in messages.
@@ -233,8 +255,17 @@ pub fn read<R: Read>(input: R, name: &Path, options: &ReadOptions) -> Result<Tab
     read_with_progress(input, name, options, &ProgressBar::hidden())
 }
 
+/// The spellings of a missing value, lower-case: the defaults and `na_values`.
+pub(super) fn na_words(options: &ReadOptions) -> Vec<String> {
+    DEFAULT_NA_VALUES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(options.na_values.iter().map(|s| s.trim().to_lowercase()))
+        .collect()
+}
+
 /// Checks the reading options that can be wrong whatever the file.
-fn check(options: &ReadOptions) -> Result<()> {
+pub(super) fn check(options: &ReadOptions) -> Result<()> {
     if let Some(max) = options.max_rows {
         if max < MIN_ROWS {
             return Err(Error::config(
@@ -263,20 +294,28 @@ pub fn read_with_progress<R: Read>(
 ) -> Result<Table> {
     check(options)?;
     let file = name.to_path_buf();
-    let opened = open(input, &file, progress)?;
-    let mut notes: Vec<Message> = opened
-        .layers
-        .iter()
-        .map(|layer| Message::new(format!("the input is {layer}")))
-        .collect();
+    let layer_notes = |layers: &[&str]| -> Vec<Message> {
+        layers
+            .iter()
+            .map(|layer| Message::new(format!("the input is {layer}")))
+            .collect()
+    };
+    let opened = match open(input, &file, progress)? {
+        Opened::Text(text) => text,
+        Opened::Columnar {
+            kind,
+            bytes,
+            layers,
+        } => {
+            let notes = layer_notes(&layers);
+            return columnar::read(columnar::Input::Memory(bytes), kind, name, options, notes);
+        }
+    };
+    let mut notes = layer_notes(&opened.layers);
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| detect_delimiter(&opened.head, opened.complete));
-    let words: Vec<String> = DEFAULT_NA_VALUES
-        .iter()
-        .map(|s| s.to_string())
-        .chain(options.na_values.iter().map(|s| s.trim().to_lowercase()))
-        .collect();
+    let words = na_words(options);
     let decimal = choose_decimal(
         options.decimal,
         &opened,
@@ -323,6 +362,7 @@ pub fn read_with_progress<R: Read>(
     };
     let mut table = Table {
         file: file.clone(),
+        kind: FileKind::Csv,
         headers,
         unnamed,
         has_header,
@@ -425,15 +465,7 @@ fn sample_rest<R: Read>(
         };
     }
     table.finish_sampling(seen as usize);
-    table.notes.push(
-        Message::new(format!(
-            "the file has {seen} data rows: a random sample of {max_rows} is used (seeded by "
-        ))
-        .setting(Setting::Seed)
-        .text("); set ")
-        .setting(Setting::MaxRows)
-        .text(" to use more"),
-    );
+    table.notes.push(sample::note(seen, max_rows));
     Ok(())
 }
 
@@ -542,6 +574,7 @@ impl Table {
             Location {
                 file: self.file.clone(),
                 line,
+                unit: Unit::Line,
                 column: None,
             },
             format!(
@@ -691,6 +724,7 @@ fn scan_error(file: &Path, e: ScanError) -> Error {
             Location {
                 file: file.to_path_buf(),
                 line,
+                unit: Unit::Line,
                 column: None,
             },
             "a quoted field starting on this line is never closed; add the closing \" or remove the opening one",
@@ -702,7 +736,7 @@ fn scan_error(file: &Path, e: ScanError) -> Error {
 /// note when it is a comma.
 fn choose_decimal(
     decimal: Option<Decimal>,
-    opened: &Opened,
+    opened: &Text,
     delimiter: u8,
     header: Option<bool>,
     na: &[String],
@@ -742,8 +776,15 @@ impl Na {
     }
 }
 
-/// Records a cell of row `row` that is not a number in `column`: missing or text.
-fn parse_text(text: &str, na: &[String], column: &mut ColumnCells, row: usize, line: u64) {
+/// Records a cell of row `row` that is not a number in `column`: missing (one of the spellings
+/// `na`) or text. `line` is where the cell is, for messages.
+pub(super) fn parse_text(
+    text: &str,
+    na: &[String],
+    column: &mut ColumnCells,
+    row: usize,
+    line: u64,
+) {
     let trimmed = text.trim();
     if na.iter().any(|m| m.eq_ignore_ascii_case(trimmed)) {
         column.missing += 1;
@@ -791,6 +832,7 @@ fn header_names(record: &Record, file: &Path, line: u64) -> Result<(Vec<String>,
                 Location {
                     file: file.to_path_buf(),
                     line,
+                    unit: Unit::Line,
                     column: Some(format!("#{}", i + 1)),
                 },
                 "the header is not valid UTF-8; save the file as UTF-8",
@@ -1008,6 +1050,9 @@ mod tests {
         assert!(t.sampled());
         assert_eq!((t.rows, t.rows_in_file), (50, 1000));
         let ordinals = t.ordinals.clone().unwrap();
+        // The rows a reservoir keeps out of 1,000 when told the count up front (as the Parquet
+        // and Arrow readers are), blank lines not counting as rows.
+        assert_eq!(ordinals, sample::kept_rows(1000, 50, 3));
         assert!(ordinals.windows(2).all(|w| w[0] < w[1]), "{ordinals:?}");
         assert!(ordinals.iter().any(|&o| o >= 50), "{ordinals:?}");
         for (r, &o) in ordinals.iter().enumerate() {

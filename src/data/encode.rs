@@ -31,6 +31,17 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
     }
     let selection = Selection::resolve(options, &table)?;
     let t = selection.target;
+    if let Some(reason) = &table.columns[t].unread {
+        return Err(Error::dataset(
+            table.file.clone(),
+            prefixed(
+                format!("the label '{}' cannot be used: ", table.headers[t]),
+                reason,
+            )
+            .text("; or pick another label with ")
+            .setting(Setting::Target),
+        ));
+    }
     let mut plans = plan_columns(&table, &selection, options.max_categories)?;
     let kept = keep_rows(&table, t, &plans, options.missing)?;
     let n = kept.count();
@@ -94,6 +105,7 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         rows_dropped: rows - n,
         rows_in_file: table.rows_in_file,
         sampled: table.sampled(),
+        format: table.kind,
         header: table.has_header,
         header_detected: table.header_detected,
         delimiter: delimiter_name(table.delimiter),

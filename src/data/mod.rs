@@ -1,8 +1,10 @@
-//! From a CSV file to a [`Dataset`] the model can train on. One file per step:
+//! From a CSV file (or a Parquet or Arrow one) to a [`Dataset`] the model can train on. One file
+//! per step:
 //!
 //! - `options`: every reading and encoding choice, with its default;
 //! - `input`: the bytes, from a file or standard input, with progress; gzip and UTF-16 undone
-//!   (`utf16`), and files that are not CSVs refused;
+//!   (`utf16`), and files that are not CSVs refused, unless they are Parquet or Arrow files, which
+//!   `columnar` reads into the same table;
 //! - `sniff`: the start of the input, looked at before reading it: what the file is, the
 //!   delimiter, the decimal separator;
 //! - `scan`: records, their fields and their lines;
@@ -19,6 +21,7 @@
 //! - `split` (a held-out validation set) and `batches` (shuffled mini-batches), used by training.
 
 pub mod batches;
+mod columnar;
 mod columns;
 pub mod csv;
 mod dataset;
@@ -51,6 +54,7 @@ use crate::error::Result;
 pub use self::columns::{Selection, TargetColumn};
 pub use self::dataset::{Dataset, Target, MIN_ROWS};
 pub use self::encode::encode;
+pub use self::input::FileKind;
 pub use self::missing::median;
 pub use self::options::{
     Decimal, EncodeOptions, MissingPolicy, ReadOptions, Task, DEFAULT_MAX_CATEGORIES,
@@ -64,8 +68,8 @@ pub use self::summary::{
 };
 pub use self::target::{MAX_CLASSES, MAX_INTEGER_CLASSES};
 
-/// Reads the CSV at `path` (`-`: standard input; gzip and UTF-16 are undone) and encodes it: the
-/// whole loader in one call.
+/// Reads the CSV at `path` (`-`: standard input; gzip and UTF-16 are undone), or the Parquet or
+/// Arrow file, and encodes it: the whole loader in one call.
 pub fn load(path: &Path, read: &ReadOptions, encode_options: &EncodeOptions) -> Result<Dataset> {
     load_with_progress(path, read, encode_options, &ProgressBar::hidden())
 }

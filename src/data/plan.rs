@@ -198,6 +198,9 @@ fn constant() -> Plan {
 /// `features`.
 fn plan_feature(table: &Table, c: usize, max_categories: usize, chosen: bool) -> Result<Plan> {
     let cells = &table.columns[c];
+    if let Some(reason) = &cells.unread {
+        return Ok(Plan::Dropped(reason.clone()));
+    }
     let rows = table.rows();
     let text = rows - cells.numeric - cells.missing;
     if cells.numeric == 0 && text == 0 {

@@ -6,6 +6,8 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::error::{Message, Setting};
+
 /// The rows that enter the reservoir after it has been filled with rows `0..size`.
 #[derive(Debug, Clone)]
 pub struct Reservoir {
@@ -66,20 +68,38 @@ impl Reservoir {
     }
 }
 
+/// The rows (0-based, in order) a reservoir of `size` keeps out of `n` rows: the rows a file of `n`
+/// data rows streamed past the reservoir leaves in it. A file that says up front how many rows it
+/// holds (Parquet, Arrow) gets the same sample this way as the same table read from a CSV with
+/// the same seed, without reading the rows that are not kept.
+pub fn kept_rows(n: u64, size: usize, seed: u64) -> Vec<u64> {
+    let mut kept: Vec<u64> = (0..size as u64).collect();
+    let mut r = Reservoir::new(size, seed);
+    while r.next() < n {
+        let row = r.next();
+        kept[r.take()] = row;
+    }
+    kept.sort_unstable();
+    kept
+}
+
+/// The summary's note on a sampled file.
+pub fn note(rows_in_file: u64, size: usize) -> Message {
+    Message::new(format!(
+        "the file has {rows_in_file} data rows: a random sample of {size} is used (seeded by "
+    ))
+    .setting(Setting::Seed)
+    .text("); set ")
+    .setting(Setting::MaxRows)
+    .text(" to use more")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The rows a reservoir of `size` keeps out of `n`.
     fn sample(size: usize, n: u64, seed: u64) -> Vec<u64> {
-        let mut kept: Vec<u64> = (0..size as u64).collect();
-        let mut r = Reservoir::new(size, seed);
-        while r.next() < n {
-            let row = r.next();
-            kept[r.take()] = row;
-        }
-        kept.sort_unstable();
-        kept
+        kept_rows(n, size, seed)
     }
 
     #[test]

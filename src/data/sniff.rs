@@ -6,7 +6,7 @@ use std::path::Path;
 use super::number::{parse_dressed, parse_number, undress};
 use super::options::Decimal;
 use super::scan::{Record, ScanError, Scanner};
-use crate::error::{Error, Location, Message, Result, Setting};
+use crate::error::{Error, Location, Message, Result, Setting, Unit};
 
 /// The delimiters tried when none is given, in order of preference on a tie.
 pub const DELIMITERS: &[u8] = b",;\t|";
@@ -28,8 +28,9 @@ pub enum Format {
     },
 }
 
-/// Says what the input is from its first bytes; a file that is not a CSV at all (a workbook, a
-/// Parquet file, another compression) is refused with what it is and what to do.
+/// Says what the input is from its first bytes; a file that is not a CSV at all (a workbook,
+/// another compression) is refused with what it is and what to do. (Parquet and Arrow files are
+/// told apart before this, by `columnar::identify`.)
 pub fn identify(head: &[u8], file: &Path) -> Result<Format> {
     let refuse = |what: &str, advice: &str| {
         Err(Error::dataset(
@@ -49,17 +50,6 @@ pub fn identify(head: &[u8], file: &Path) -> Result<Format> {
         return refuse(
             "an old Excel workbook (.xls) or another Office document",
             save,
-        );
-    }
-    // "PAR1" then a binary page header; a CSV whose first column is named PAR1 goes on in text.
-    if starts(b"PAR1")
-        && head
-            .get(4)
-            .is_some_and(|&b| b < 0x20 && !b"\t\n\r".contains(&b))
-    {
-        return refuse(
-            "a Parquet file",
-            "write it out as CSV (UTF-8) first, for example with pandas: pd.read_parquet(path).to_csv(out, index=False)",
         );
     }
     if starts(&[0xFF, 0xFE, 0, 0]) || starts(&[0, 0, 0xFE, 0xFF]) {
@@ -343,6 +333,7 @@ pub fn detect_decimal(
     let at = |c: usize, line: u64| Location {
         file: file.to_path_buf(),
         line,
+        unit: Unit::Line,
         column: Some(names[c].clone()),
     };
     let choose = || {
@@ -427,7 +418,6 @@ mod tests {
         );
         assert!(refused(b"PK\x03\x04\x14\0")
             .contains("an Excel workbook or zip archive, not a CSV; save it as CSV (UTF-8)"));
-        assert!(refused(b"PAR1\x15\x04\x15").contains("a Parquet file"));
         assert!(refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1").contains("(.xls)"));
         assert!(refused(b"BZh91AY&SY").contains("bzip2"));
         assert!(refused(b"a,b\n1,\0\n").contains("NUL"));

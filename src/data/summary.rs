@@ -4,6 +4,7 @@
 
 use serde::{Serialize, Serializer};
 
+use super::input::FileKind;
 use super::options::{Decimal, EncodeOptions, MissingPolicy, Task};
 use crate::error::{Message, Part};
 
@@ -115,6 +116,9 @@ pub struct DataSummary {
     pub rows_in_file: usize,
     /// Whether `rows_read` are a random sample of the file's rows (the `max_rows` setting).
     pub sampled: bool,
+    /// What kind of file it is (`csv`, `parquet`, `arrow_file`, `arrow_stream`). For a Parquet
+    /// or Arrow file, `header`, `delimiter` and `decimal` are those of a CSV of the same table.
+    pub format: FileKind,
     /// Whether the first row was a header.
     pub header: bool,
     /// Whether `header` was decided by looking at the first row (no `header` setting).

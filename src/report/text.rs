@@ -8,7 +8,7 @@ use std::fmt::Write;
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Naming, Report, Settings, WorkerSummary};
 use crate::curve::consensus::quartiles;
-use crate::data::{ColumnKind, DataSummary, MissingPolicy, Task};
+use crate::data::{ColumnKind, DataSummary, FileKind, MissingPolicy, Task};
 use crate::grid::GridConfig;
 use crate::model::Loss;
 use crate::range_test::Signal;
@@ -618,10 +618,14 @@ fn data_summary(out: &mut String, d: &DataSummary, naming: Naming) {
         (false, true) => "no header (first row is all numbers; columns c0, c1, ...)",
         (false, false) => "no header (--no-header; columns c0, c1, ...)",
     };
+    let read = match d.format {
+        FileKind::Csv => format!("delimiter '{}', {header}", d.delimiter),
+        kind => kind.name().to_string(),
+    };
     let _ = writeln!(
         out,
-        "  data       {} rows read, {} used, {} dropped; delimiter '{}', {header}",
-        d.rows_read, d.rows, d.rows_dropped, d.delimiter
+        "  data       {} rows read, {} used, {} dropped; {read}",
+        d.rows_read, d.rows, d.rows_dropped
     );
     let mut numeric = Vec::new();
     let mut boolean = Vec::new();
