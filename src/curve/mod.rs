@@ -6,6 +6,7 @@ pub mod consensus;
 pub mod diagnose;
 pub mod divergence;
 pub mod read;
+pub mod recorder;
 pub mod rules;
 pub mod smooth;
 
@@ -334,6 +335,48 @@ mod tests {
         let calm: Vec<Sample> = samples[..60].to_vec();
         let curve = Curve::read(&calm, Stop::Completed, &CurveSettings::default());
         assert_eq!((curve.stop, curve.usable), (Stop::Completed, 60));
+    }
+
+    /// The churn table of the issue: a fall to 0.35, a spike at LR 0.1, the loss near chance
+    /// (0.69) for a decade, then a fall again near LR 10. The curve diverged at the spike; the
+    /// rules read nothing past it (the old reading put the minimum, the steepest pick and the
+    /// band past it).
+    #[test]
+    fn nothing_is_read_past_a_spike_the_loss_does_not_recover_from() {
+        let samples: Vec<Sample> = (0..100)
+            .map(|i| {
+                let x = -6.0 + 7.0 * i as f64 / 99.0;
+                let wiggle = 0.01 * ((i * 7919) % 5) as f64;
+                let loss = if x < -1.0 {
+                    0.35 + 0.34 / (1.0 + ((x + 3.5) * 3.0).exp())
+                } else if x < -0.9 {
+                    10.0
+                } else if x < 0.0 {
+                    0.69
+                } else {
+                    0.69 - 0.44 * x
+                };
+                Sample {
+                    step: i,
+                    lr: 10f64.powf(x),
+                    loss: loss + wiggle,
+                }
+            })
+            .collect();
+        let spike = samples.iter().position(|s| s.loss > 5.0).unwrap();
+        let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
+        assert_eq!(
+            curve.stop,
+            Stop::Diverged {
+                lr: samples[spike].lr
+            }
+        );
+        assert_eq!(curve.usable, spike);
+        let picks = rules::suggest(&curve);
+        for s in &picks.candidates {
+            assert!(s.step < spike, "{s:?}");
+        }
+        assert!(picks.get(rules::Method::MinimumDiv10).is_some());
     }
 
     #[test]
