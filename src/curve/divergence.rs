@@ -4,12 +4,15 @@
 //! - a loss that is NaN or infinite;
 //! - [`CONSECUTIVE`] steps in a row whose raw loss exceeds the threshold, or a running median
 //!   that does;
-//! - a loss that does not come back down: a raw loss above the threshold among the last
-//!   `2 window` steps while the lower quartile of the last `window` raw losses is at least
-//!   [`ELEVATED`] times the lowest running median. A blow-up that swings between 3 and 30 times
-//!   the minimum (never three steps in a row above 4x) has its lows at 3x; a classifier that
-//!   blew up and settled near chance sits there too (ln 2 = 0.69, below 4x its best 0.35 but
-//!   twice it). Heavy-tailed batches, however tall, leave the lower quartile where it was.
+//! - a blow-up the loss does not come back down from: a raw loss above `factor^2` times the
+//!   lowest running median (16x at the default 4) among the last `2 window` steps while the
+//!   lower quartile of the last `window` raw losses has been at least [`ELEVATED`] times the
+//!   lowest running median for `window` steps in a row. A blow-up that swings between 3 and 30
+//!   times the minimum (never three steps in a row above 4x) has its lows at 3x; a classifier
+//!   that blew up and settled near chance sits there too (ln 2 = 0.69, below 4x its best 0.35
+//!   but twice it). Heavy-tailed batches, however tall, leave the lower quartile where it was,
+//!   and the noise of a heavy-tailed loss lifts it only for a few steps; a loss that merely rises
+//!   past its minimum has no such spike.
 //!
 //! The LR reported is the one where the loss first crossed the threshold: the first of the steps
 //! in a row, or the oldest crossing among the last `2 window` steps for a loss that did not come
@@ -29,9 +32,9 @@ use super::Stop;
 /// Steps in a row above the threshold that make a divergence: one noisy batch does not.
 pub const CONSECUTIVE: usize = 3;
 
-/// A lower quartile of the recent losses this many times the lowest running median, with a
-/// crossing of the threshold among the last `2 window` steps, is a loss that did not come back
-/// down. A curve that is flat or still falling has its lower quartile at or below its running
+/// A lower quartile of the recent losses this many times the lowest running median for `window`
+/// steps in a row, with a crossing of the threshold among the last `2 window` steps, is a loss
+/// that did not come back down. A curve that is flat or still falling has its lower quartile at or below its running
 /// median's lowest (its replay on lrfind's own curves is in docs/range-test.md).
 pub const ELEVATED: f64 = 1.5;
 
@@ -51,6 +54,11 @@ pub struct Watch {
     first_over: Option<(usize, f64)>,
     /// The index and LR of every step above the threshold among the last `2 window`.
     exceeded: VecDeque<(usize, f64)>,
+    /// The index of every step above `factor^2` times the lowest median among the last
+    /// `2 window`.
+    blown: VecDeque<usize>,
+    /// Steps in a row whose lower quartile is [`ELEVATED`] times the lowest running median.
+    elevated: usize,
     onset: Option<usize>,
 }
 
@@ -67,6 +75,8 @@ impl Watch {
             over: 0,
             first_over: None,
             exceeded: VecDeque::new(),
+            blown: VecDeque::new(),
+            elevated: 0,
             onset: None,
         }
     }
@@ -101,6 +111,9 @@ impl Watch {
         while self.exceeded.front().is_some_and(|&(j, _)| j + memory <= i) {
             self.exceeded.pop_front();
         }
+        while self.blown.front().is_some_and(|&j| j + memory <= i) {
+            self.blown.pop_front();
+        }
         if !loss.is_finite() {
             let (onset, lr) = self.first_over.unwrap_or((i, lr));
             self.onset = Some(onset);
@@ -117,13 +130,21 @@ impl Watch {
             self.over += 1;
             self.first_over.get_or_insert((i, lr));
             self.exceeded.push_back((i, lr));
+            if loss > self.factor * threshold {
+                self.blown.push_back(i);
+            }
         } else {
             self.over = 0;
             self.first_over = None;
         }
+        if lower >= ELEVATED * self.best {
+            self.elevated += 1;
+        } else {
+            self.elevated = 0;
+        }
         let found = if self.over >= CONSECUTIVE || median > threshold {
             Some(self.first_over.unwrap_or((i, lr)))
-        } else if lower >= ELEVATED * self.best {
+        } else if self.elevated >= self.window && !self.blown.is_empty() {
             self.exceeded.front().copied()
         } else {
             None
@@ -222,7 +243,7 @@ mod tests {
             .iter()
             .enumerate()
             .find_map(|(i, &l)| d.observe(i as f64, l).map(|s| (i, s)));
-        assert_eq!(stop, Some((65, Stop::Diverged { lr: 60.0 })));
+        assert_eq!(stop, Some((71, Stop::Diverged { lr: 60.0 })));
         assert_eq!(d.onset(), Some(60));
         let median_above = (60..losses.len() - 6).any(|i| {
             let mut w = losses[i..i + 7].to_vec();
@@ -247,7 +268,7 @@ mod tests {
         let (at, why) = stop.expect("a divergence");
         assert_eq!(why, Stop::Diverged { lr: 53.0 });
         assert_eq!(d.onset(), Some(53));
-        assert!(at < 53 + 7, "{at}");
+        assert!(at < 53 + 2 * 7, "{at}");
     }
 
     #[test]
