@@ -9,8 +9,9 @@ optimizer (Adam; SGD with momentum 0.9):
 
 1. The grid: the model trained at constant LRs 10^(k/4) (4 a decade), seeds 0, 1, 2, under both
    budgets (long = max(10 epochs, 500 steps), short = 100 steps). It starts at START_GRID and
-   grows half a decade at a time, down while the lowest LR's regret is below LOW_REGRET in a
-   budget, up while the highest LR does not diverge in both, so that it covers the useful range
+   grows, half a decade at a time down while the lowest LR's regret is below LOW_REGRET in a
+   budget, a decade at a time up while the highest LR does not diverge in both (LRs that
+   diverge stop early, so they cost little), so that it covers the useful range
    and a pick outside it scores (held at the end value) at least LOW_REGRET or as a divergence.
    L(s) is the mean over seeds of each run's best validation loss; L* the lowest L of the grid;
    L0 the untrained loss; regret(s) = (L(s) - L*) / (L0 - L*) clamped to [0, 1] (oracle.regret_of).
@@ -176,7 +177,7 @@ def grow_grids(names, optimizers, workers, progress):
             if lo > GRID_LIMITS[0] and any(r[b][lr_of(lo)] < LOW_REGRET for b in BUDGETS):
                 lo, grown = lo - 2, True
             if hi < GRID_LIMITS[1] and any(r[b][lr_of(hi)] < 1.0 for b in BUDGETS):
-                hi, grown = hi + 2, True
+                hi, grown = hi + 4, True
             ranges[(n, o)] = (max(lo, GRID_LIMITS[0]), min(hi, GRID_LIMITS[1]))
         if not grown:
             return {(n, o): stores[("train", n, o)] for n, o in ranges}
