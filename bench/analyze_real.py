@@ -33,7 +33,8 @@ model's script, common.py and its data), so a new lrfind build is scored in seco
     nice -n 10 /work/venv/bin/python bench/analyze_real.py --lrfind target/release/lrfind \
         --tag TAG > bench/results/real_models-TAG.md
 
-writes the markdown report to stdout and bench/results/real_models-TAG.json.
+writes the markdown report to stdout and bench/results/real_models-TAG.json. `--score-only`
+trains and records nothing and scores on what the cache holds.
 """
 import argparse
 import hashlib
@@ -286,7 +287,8 @@ def markdown(args, names, optimizers, results, summary, wall):
            f"`{' '.join(shlex.quote(a) for a in sys.argv)}`", "",
            f"Models: {', '.join(names)} (bench/models/). Picks scored by interpolation on each "
            f"model's grid; regret of a method on a model = mean over seeds 0, 1, 2; the cells are "
-           f"the median / worst over the {len(names)} models. Wall time {wall:.0f} s.", ""]
+           f"the median / worst over the {len(names)} models. A best LR marked (edge) sits at "
+           f"the end of its grid: the grid was still growing. Wall time {wall:.0f} s.", ""]
     for o in optimizers:
         for b in BUDGETS:
             out += [f"## {o}, {b} budget", "", "| method | median / worst regret | no pick |",
@@ -309,7 +311,8 @@ def markdown(args, names, optimizers, results, summary, wall):
                     v = r["methods"][m]
                     lr = "none" if v["lr"] is None else f"{v['lr']:.1e}"
                     cells.append(f"{v['regret']:.3f} ({lr})")
-                out.append(f"| {n} | {min(lrs):.0e}..{max(lrs):.0e} | {r['best_lr']:.1e} | "
+                edge = " (edge)" if r["best_lr"] in (min(lrs), max(lrs)) else ""
+                out.append(f"| {n} | {min(lrs):.0e}..{max(lrs):.0e} | {r['best_lr']:.1e}{edge} | "
                            f"{r['best_loss']:.4f} | {r['untrained_loss']:.4f} | "
                            + " | ".join(cells) + " |")
             out.append("")
@@ -323,6 +326,9 @@ def main():
     parser.add_argument("--optimizers", default=",".join(OPTIMIZERS))
     parser.add_argument("--tag", required=True, help="names bench/results/real_models-TAG.json")
     parser.add_argument("--workers", type=int, default=oracle.WORKERS)
+    parser.add_argument("--score-only", action="store_true",
+                        help="train and record nothing: score on what the cache holds (a grid "
+                             "still growing is marked in the report)")
     args = parser.parse_args()
     oracle.one_thread()
     start = time.time()
@@ -331,10 +337,14 @@ def main():
     def progress(message):
         print(f"[{time.time() - start:6.0f} s] {message}", file=sys.stderr, flush=True)
 
-    if "char_finetune" in names:
-        module("char_finetune").pretrain()  # once, before the workers need it
-    curves = record_curves(names, optimizers, args.workers, progress)
-    grids = grow_grids(names, optimizers, args.workers, progress)
+    if args.score_only:
+        curves = {n: curve_store(n) for n in names}
+        grids = {(n, o): train_store(n, o) for n in names for o in optimizers}
+    else:
+        if "char_finetune" in names:
+            module("char_finetune").pretrain()  # once, before the workers need it
+        curves = record_curves(names, optimizers, args.workers, progress)
+        grids = grow_grids(names, optimizers, args.workers, progress)
     chosen = picks(args.lrfind, names, optimizers, curves)
     results = evaluate(names, optimizers, grids, chosen)
     summary = summarise(names, optimizers, results)
