@@ -310,6 +310,28 @@ mod tests {
         assert!(curve.points[69..].iter().all(|p| p.smoothed_loss.is_nan()));
     }
 
+    /// A recorded curve that swings: lrfind's own range test of the regret benchmark's linnerud
+    /// table (20 rows, so full-batch; Adam, seed 2), recorded before this rule. The loss bottoms
+    /// near 0.08, then swings: 1.30, 1.58, 0.23, 0.42, 0.40, 0.35, 0.19, 1.19, 0.49, 0.34, 0.28,
+    /// never three steps in a row above 4x its best, until 17.6 at step 80, where the earlier
+    /// rule stopped it. It diverged at step 69, its first swing.
+    #[test]
+    fn a_recorded_swinging_blow_up_is_a_divergence() {
+        let samples = read::read(
+            include_bytes!("../../tests/fixtures/curves/linnerud_adam_seed2.csv"),
+            std::path::Path::new("linnerud"),
+            &Default::default(),
+        )
+        .unwrap()
+        .runs
+        .remove(0)
+        .samples;
+        let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
+        assert_eq!(curve.usable, 69);
+        assert_eq!(curve.stop, Stop::Diverged { lr: samples[69].lr });
+        assert!(samples[70..80].iter().any(|s| s.loss < 0.3));
+    }
+
     /// A clean fall, a blow-up, then a plateau at chance: diverged where the blow-up began.
     #[test]
     fn blow_up_then_plateau() {
