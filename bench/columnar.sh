@@ -13,13 +13,13 @@
 #
 # Usage: bench/columnar.sh [ROWS]        # default 1000000
 # Needs hyperfine, GNU time (`sudo apt-get install -y hyperfine time`) and a Python with the
-# pinned pyarrow of bench/requirements.txt (PYTHON, default /work/venv/bin/python, else python3).
+# pinned pyarrow of bench/requirements.txt (PYTHON, default bench/.venv/bin/python, else python3).
 # Honours CARGO_TARGET_DIR. Output is a Markdown table on stdout; progress goes to stderr.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-1000000}
-python=${PYTHON:-/work/venv/bin/python}
+python=${PYTHON:-bench/.venv/bin/python}
 [ -x "$python" ] || python=python3
 
 for tool in hyperfine /usr/bin/time cargo; do

@@ -24,7 +24,7 @@ set as the CSV:
   an int8 and a category of integers (a dictionary of int64, with a category no row holds); with a
   numeric feature and a label. (No CSV: the test says what each becomes.)
 
-Run from the repository root:  /work/venv/bin/python bench/columnar_fixtures.py   (a second)
+Run from the repository root:  bench/.venv/bin/python bench/columnar_fixtures.py   (a second)
 Versions: bench/requirements.txt (pyarrow, pandas, numpy).
 
 `--convert CSV PREFIX` instead writes CSV (any size, read with pyarrow's CSV reader, numbers as

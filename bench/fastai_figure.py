@@ -1,6 +1,6 @@
 """fastai's lr_find picture of a table, for docs/figure.md to set beside lrfind's.
 
-    /work/venv/bin/python bench/fastai_figure.py data/digits.csv docs/figure-digits-fastai.png
+    bench/.venv/bin/python bench/fastai_figure.py data/digits.csv docs/figure-digits-fastai.png
 
 The same model as lrfind's default (an MLP 64-64, ReLU, PyTorch's init), optimizer (Adam),
 batch (64), LR range (1e-6 to 10 in 100 steps) and standardised features; the label is the last

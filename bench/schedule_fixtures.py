@@ -17,7 +17,7 @@ Each file: {"name", "source", "kind", "lr", "steps", "options": {setting: value}
 "momentum" (or null)}; plateau files have "metrics" (one per evaluation) and "lrs" after each.
 Options use lrfind's setting names and value spellings (`exp-range`, `1-sqrt`, `fastai`).
 
-Run from the repository root:  /work/venv/bin/python bench/schedule_fixtures.py
+Run from the repository root:  bench/.venv/bin/python bench/schedule_fixtures.py
 """
 import json
 import math

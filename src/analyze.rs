@@ -22,31 +22,48 @@
 //! ```
 
 use crate::curve::diagnose::Origin;
-use crate::curve::read::{from_pairs, unsmooth, Recorded, RecordedRun};
+use crate::curve::read::{from_pairs, Recorded, RecordedRun};
+use crate::curve::recorder::{
+    recognise, Recognised, Smoothing, BETA, RAW_ROUGHNESS, TORCH_LR_FINDER_F,
+};
 use crate::curve::rules::suggest_points;
-use crate::curve::{Curve, Sample, Stop};
+use crate::curve::{Curve, Stop};
 use crate::error::{Error, Result};
 use crate::report::{Group, Report, RunCurve, Settings};
 
 pub use crate::curve::read::ReadConfig as AnalyzeConfig;
 
-/// Reads one recorded run: undoes the recorder's smoothing, finds the divergence, smooths and
-/// applies every rule.
-fn read_run(run: &RecordedRun, config: &AnalyzeConfig) -> RunCurve {
-    let samples: Vec<Sample> = match config.smoothed_by {
+/// Reads one recorded run: undoes the recorder's smoothing (the factor given, or the recorder
+/// recognised from the curve), finds the divergence, smooths and applies every rule. Returns the
+/// run and what was made of its smoothing, for the notes.
+fn read_run(run: &RecordedRun, config: &AnalyzeConfig) -> (RunCurve, Option<String>) {
+    let (samples, note) = match config.smoothed_by {
+        Some(0.0) => (run.samples.clone(), None),
         Some(b) => {
-            let losses: Vec<f64> = run.samples.iter().map(|s| s.loss).collect();
-            run.samples
-                .iter()
-                .zip(unsmooth(&losses, b))
-                .map(|(s, loss)| Sample { loss, ..*s })
-                .collect()
+            let how = Smoothing::of_factor(b, &run.samples);
+            (how.undo(&run.samples), Some(format!("undid {}", how.describe())))
         }
-        None => run.samples.clone(),
+        None => match recognise(&run.samples) {
+            Recognised::Raw => (run.samples.clone(), None),
+            Recognised::Known(how) => (
+                how.undo(&run.samples),
+                Some(format!(
+                    "the loss is {}, recognised from its start and undone (set smoothed_by to 0 to read it as it is)",
+                    how.describe()
+                )),
+            ),
+            Recognised::LooksSmoothed { roughness } => (
+                run.samples.clone(),
+                Some(format!(
+                    "the loss looks smoothed: it wiggles from step to step {:.0} times less than a raw loss of mini-batches does; give the recorder's factor with the smoothed_by setting ({TORCH_LR_FINDER_F} for torch-lr-finder, {BETA} for fastai or Lightning), unless it is a full-batch raw loss, which is this smooth too",
+                    RAW_ROUGHNESS / roughness
+                )),
+            ),
+        },
     };
     let curve = Curve::read(&samples, Stop::Completed, &config.curve);
     let picks = suggest_points(curve.before_divergence(), config.rule);
-    RunCurve {
+    let read = RunCurve {
         seed: None,
         curve,
         val_curve: None,
@@ -54,7 +71,8 @@ fn read_run(run: &RecordedRun, config: &AnalyzeConfig) -> RunCurve {
         planned_steps: None,
         batch_size: None,
         cut_short: false,
-    }
+    };
+    (read, note)
 }
 
 /// The report of recorded logs: one group per log, one run per curve in it.
@@ -70,10 +88,23 @@ pub fn analyze(logs: &[Recorded], config: &AnalyzeConfig) -> Result<Report> {
             String::new()
         }
     };
+    let mut notes: Vec<String> = Vec::new();
     let groups = logs
         .iter()
         .map(|log| {
-            let runs = log.runs.iter().map(|r| read_run(r, config)).collect();
+            let mut runs = Vec::new();
+            for run in &log.runs {
+                let (read, note) = read_run(run, config);
+                if let Some(n) = note {
+                    let which = if run.name.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", run.name)
+                    };
+                    notes.push(format!("{}{which}: {n}", file_name(&log.file)));
+                }
+                runs.push(read);
+            }
             Group::read(label(log), runs, config.rule, &Origin::Recorded)
         })
         .collect();
@@ -91,6 +122,7 @@ pub fn analyze(logs: &[Recorded], config: &AnalyzeConfig) -> Result<Report> {
                     .iter()
                     .map(move |n| format!("{}: {n}", file_name(&l.file)))
             })
+            .chain(notes)
             .collect(),
         settings: Settings::Read(*config),
         groups,

@@ -74,9 +74,74 @@ fn a_recorders_smoothing_is_undone() {
             "{file}: {undone} vs raw {raw}"
         );
         // Read as raw, the lagged curve moves the pick.
-        let lagged = suggested(&analyze(&[log(file).to_str().unwrap()]));
+        let lagged = suggested(&analyze(&[
+            log(file).to_str().unwrap(),
+            "--smoothed-by",
+            "0",
+        ]));
         assert_ne!(lagged, raw, "{file}");
     }
+}
+
+/// Lightning 2.6's `lr_finder.results`, saved by Lightning itself (bench/lightning_fixture.py):
+/// its bias correction counts one step more than fastai's (the first stored value is 1.15 where
+/// the loss was 2.28) and it stores NaN for the skipped steps. Read without options it is
+/// recognised and undone, and gives the raw losses' suggestion; it used to exit 1 ("the loss
+/// never fell").
+#[test]
+fn lightnings_saved_results_read_without_options() {
+    let raw = analyze(&[log("lightning_lr_find_raw.csv").to_str().unwrap()]);
+    let file = log("lightning_lr_find.json");
+    let read = analyze(&[file.to_str().unwrap()]);
+    let ratio = (suggested(&read) / suggested(&raw)).log10().abs();
+    assert!(
+        ratio < 0.1,
+        "{} vs raw {}",
+        suggested(&read),
+        suggested(&raw)
+    );
+    let notes = read["notes"].to_string();
+    assert!(notes.contains("Lightning"), "{notes}");
+    // Given the factor, the count is still Lightning's.
+    let given = analyze(&[file.to_str().unwrap(), "--smoothed-by", "0.98"]);
+    assert_eq!(suggested(&given), suggested(&read));
+}
+
+/// A NaN followed by finite losses is a step the recorder skipped, not a blow-up: the 3 skipped
+/// steps of the Lightning run are left out and the 88 others read (the reader used to stop at
+/// the first NaN, at step 16, and call it the divergence).
+#[test]
+fn a_nan_between_finite_losses_is_a_skipped_step() {
+    let r = analyze(&[log("lightning_lr_find_raw.csv").to_str().unwrap()]);
+    assert_eq!(r["curve"].as_array().unwrap().len(), 88);
+    assert_ne!(
+        r["stop_reason"]["kind"], "non_finite",
+        "{}",
+        r["stop_reason"]
+    );
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("3 losses are NaN between finite ones"),
+        "{notes}"
+    );
+}
+
+/// A curve much smoother than a raw loss (torch-lr-finder's history) read without options: the
+/// notes say so and which factor to give.
+#[test]
+fn a_smoothed_curve_says_which_factor_to_give() {
+    let r = analyze(&[log("torch_lr_finder.json").to_str().unwrap()]);
+    let notes = r["notes"].to_string();
+    assert!(
+        notes.contains("looks smoothed") && notes.contains("0.05"),
+        "{notes}"
+    );
+    let raw = analyze(&[log("raw.tsv").to_str().unwrap()]);
+    assert!(
+        raw.get("notes")
+            .is_none_or(|n| !n.to_string().contains("smoothed")),
+        "{raw}"
+    );
 }
 
 #[test]

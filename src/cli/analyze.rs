@@ -30,7 +30,8 @@ pub struct AnalyzeArgs {
     pub loss_column: Option<String>,
 
     /// The recorder already smoothed the loss with this EMA factor; undo it before reading:
-    /// torch-lr-finder's smooth_f 0.05, fastai's and Lightning's beta 0.98 (bias-corrected).
+    /// torch-lr-finder's smooth_f 0.05, fastai's and Lightning's beta 0.98 (bias-corrected);
+    /// 0: the loss is raw [default: Lightning's recognised and undone; a smoothed curve noted].
     #[arg(
         long,
         value_name = "B",

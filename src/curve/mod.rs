@@ -6,6 +6,7 @@ pub mod consensus;
 pub mod diagnose;
 pub mod divergence;
 pub mod read;
+pub mod recorder;
 pub mod rules;
 pub mod smooth;
 
@@ -309,6 +310,28 @@ mod tests {
         assert!(curve.points[69..].iter().all(|p| p.smoothed_loss.is_nan()));
     }
 
+    /// A recorded curve that swings: lrfind's own range test of the regret benchmark's linnerud
+    /// table (20 rows, so full-batch; Adam, seed 2), recorded before this rule. The loss bottoms
+    /// near 0.08, then swings: 1.30, 1.58, 0.23, 0.42, 0.40, 0.35, 0.19, 1.19, 0.49, 0.34, 0.28,
+    /// never three steps in a row above 4x its best, until 17.6 at step 80, where the earlier
+    /// rule stopped it. It diverged at step 69, its first swing.
+    #[test]
+    fn a_recorded_swinging_blow_up_is_a_divergence() {
+        let samples = read::read(
+            include_bytes!("../../tests/fixtures/curves/linnerud_adam_seed2.csv"),
+            std::path::Path::new("linnerud"),
+            &Default::default(),
+        )
+        .unwrap()
+        .runs
+        .remove(0)
+        .samples;
+        let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
+        assert_eq!(curve.usable, 69);
+        assert_eq!(curve.stop, Stop::Diverged { lr: samples[69].lr });
+        assert!(samples[70..80].iter().any(|s| s.loss < 0.3));
+    }
+
     /// A clean fall, a blow-up, then a plateau at chance: diverged where the blow-up began.
     #[test]
     fn blow_up_then_plateau() {
@@ -334,6 +357,48 @@ mod tests {
         let calm: Vec<Sample> = samples[..60].to_vec();
         let curve = Curve::read(&calm, Stop::Completed, &CurveSettings::default());
         assert_eq!((curve.stop, curve.usable), (Stop::Completed, 60));
+    }
+
+    /// The churn table of the issue: a fall to 0.35, a spike at LR 0.1, the loss near chance
+    /// (0.69) for a decade, then a fall again near LR 10. The curve diverged at the spike; the
+    /// rules read nothing past it (the old reading put the minimum, the steepest pick and the
+    /// band past it).
+    #[test]
+    fn nothing_is_read_past_a_spike_the_loss_does_not_recover_from() {
+        let samples: Vec<Sample> = (0..100)
+            .map(|i| {
+                let x = -6.0 + 7.0 * i as f64 / 99.0;
+                let wiggle = 0.01 * ((i * 7919) % 5) as f64;
+                let loss = if x < -1.0 {
+                    0.35 + 0.34 / (1.0 + ((x + 3.5) * 3.0).exp())
+                } else if x < -0.9 {
+                    10.0
+                } else if x < 0.0 {
+                    0.69
+                } else {
+                    0.69 - 0.44 * x
+                };
+                Sample {
+                    step: i,
+                    lr: 10f64.powf(x),
+                    loss: loss + wiggle,
+                }
+            })
+            .collect();
+        let spike = samples.iter().position(|s| s.loss > 5.0).unwrap();
+        let curve = Curve::read(&samples, Stop::Completed, &CurveSettings::default());
+        assert_eq!(
+            curve.stop,
+            Stop::Diverged {
+                lr: samples[spike].lr
+            }
+        );
+        assert_eq!(curve.usable, spike);
+        let picks = rules::suggest(&curve);
+        for s in &picks.candidates {
+            assert!(s.step < spike, "{s:?}");
+        }
+        assert!(picks.get(rules::Method::MinimumDiv10).is_some());
     }
 
     #[test]

@@ -14,9 +14,11 @@
 //! columns, as lrfind's own `--csv` writes, holds one curve per run (its training curves).
 //!
 //! Python writes non-finite floats as bare `NaN` and `Infinity`, which JSON does not allow; they
-//! are read as missing (non-finite) losses. A non-finite loss ends the curve there: it diverged.
-//! Every problem is an error naming the file, the line (or the element), the column and the
-//! value.
+//! are read as the non-finite values they are. An infinite loss, or a NaN with no finite loss
+//! after it, ends the curve there: it diverged. A NaN followed by finite losses is a step the
+//! recorder skipped (Lightning stores NaN for a `training_step` that returned None): it is left
+//! out, and the steps keep their places in the recording ([`Sample::step`]). Every problem is an
+//! error naming the file, the line (or the element), the column and the value.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -85,7 +87,8 @@ pub struct ReadConfig {
     /// The rule behind the suggested LR.
     pub rule: Method,
     /// The EMA factor the recorder already smoothed the loss with, undone before reading
-    /// (see [`unsmooth`]); `None`: the loss is raw.
+    /// ([`super::recorder::Smoothing::of_factor`]); 0: the loss is raw; `None`: recognised from
+    /// the curve ([`super::recorder::recognise`]).
     pub smoothed_by: Option<f64>,
 }
 
@@ -154,7 +157,7 @@ pub fn from_pairs(name: &Path, pairs: &[(f64, f64)]) -> Result<Recorded> {
         if v.is_finite() {
             Cell::Number(v)
         } else {
-            Cell::NonFinite
+            Cell::NonFinite(v)
         }
     };
     Table {
@@ -208,12 +211,12 @@ fn is_json_lines(text: &str) -> bool {
     }
 }
 
-/// A value of a log's cell: a number, a value written as NaN or infinite, missing, or text that
-/// is none of these.
+/// A value of a log's cell: a number, a value written as NaN or infinite (kept, since a NaN can
+/// be a skipped step and an infinity never is), missing, or text that is none of these.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
     Number(f64),
-    NonFinite,
+    NonFinite(f64),
     Missing,
     Text(String),
 }
@@ -247,10 +250,12 @@ fn cell_of_text(s: &str) -> Cell {
     let t = s.trim();
     match t.to_ascii_lowercase().as_str() {
         "" | "na" | "null" | "none" => Cell::Missing,
-        "nan" | "-nan" | "inf" | "-inf" | "+inf" | "infinity" | "-infinity" => Cell::NonFinite,
+        "nan" | "-nan" => Cell::NonFinite(f64::NAN),
+        "inf" | "+inf" | "infinity" | "+infinity" => Cell::NonFinite(f64::INFINITY),
+        "-inf" | "-infinity" => Cell::NonFinite(f64::NEG_INFINITY),
         _ => match t.parse::<f64>() {
             Ok(v) if v.is_finite() => Cell::Number(v),
-            Ok(_) => Cell::NonFinite,
+            Ok(v) => Cell::NonFinite(v),
             Err(_) => Cell::Text(t.to_string()),
         },
     }
@@ -314,8 +319,8 @@ fn csv_table(text: &str, name: &Path) -> Result<Table> {
 }
 
 /// Python's `json.dump` writes non-finite floats as bare `NaN`, `Infinity` and `-Infinity`;
-/// outside strings, they become the string `"NaN"` (read as a non-finite value) so that the JSON
-/// parses.
+/// outside strings, they become the strings `"NaN"`, `"Infinity"` and `"-Infinity"` (read as
+/// those values) so that the JSON parses.
 fn sanitise(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_string = false;
@@ -334,7 +339,9 @@ fn sanitise(text: &str) -> String {
             .find(|t| rest.starts_with(t));
         match token {
             Some(t) => {
-                out.push_str("\"NaN\"");
+                out.push('"');
+                out.push_str(t);
+                out.push('"');
                 rest = &rest[t.len()..];
             }
             None => {
@@ -633,7 +640,7 @@ impl Table {
                 .map(|&c| match &row[c] {
                     Cell::Number(v) => v.to_string(),
                     Cell::Text(t) => t.clone(),
-                    Cell::Missing | Cell::NonFinite => String::new(),
+                    Cell::Missing | Cell::NonFinite(_) => String::new(),
                 })
                 .collect();
             match runs.iter_mut().find(|(k, _)| *k == key) {
@@ -723,7 +730,10 @@ impl Table {
                 ),
             ));
         }
+        // A NaN with a finite loss after it is a skipped step; the last finite loss tells.
+        let last_finite = pairs.iter().rposition(|p| p.2.is_finite());
         let mut samples = Vec::with_capacity(pairs.len());
+        let mut skipped = 0;
         let mut previous: Option<f64> = None;
         for (i, &(r, lr, loss)) in pairs.iter().enumerate() {
             if !(lr.is_finite() && lr > 0.0) {
@@ -753,6 +763,10 @@ impl Table {
                 ));
             }
             previous = Some(lr);
+            if loss.is_nan() && last_finite.is_some_and(|f| f > i) {
+                skipped += 1;
+                continue;
+            }
             samples.push(Sample { step: i, lr, loss });
             if !loss.is_finite() {
                 // The recording diverged here; what follows is not a curve.
@@ -765,16 +779,21 @@ impl Table {
                 break;
             }
         }
+        if skipped > 0 {
+            notes.push(format!(
+                "{skipped} losses are NaN between finite ones: read as steps the recorder skipped (as Lightning stores a training_step that returned None), not as a divergence"
+            ));
+        }
         Ok(samples)
     }
 
     /// Pairs the LR and the loss of the same step, for logs that write them on separate rows.
-    /// The number in row `r`, column `c` (NaN when written as not finite, `None` when missing),
+    /// The number in row `r`, column `c` (NaN or infinite as written, `None` when missing),
     /// or an error saying it is not `what`.
     fn number(&self, name: &Path, r: usize, c: usize, what: &str) -> Result<Option<f64>> {
         match &self.rows[r][c] {
             Cell::Number(v) => Ok(Some(*v)),
-            Cell::NonFinite => Ok(Some(f64::NAN)),
+            Cell::NonFinite(v) => Ok(Some(*v)),
             Cell::Missing => Ok(None),
             Cell::Text(t) => {
                 Err(self.bad_cell(name, r, c, format!("'{t}' is not {what} (a number)")))
@@ -810,48 +829,15 @@ impl Table {
     }
 }
 
-/// Undoes the exponential moving average a recorder already applied to the loss, so that lrfind's
-/// own smoothing reads the raw loss.
-///
-/// - `b < 0.5`: torch-lr-finder's `smooth_f` (the weight of the new loss, no bias correction):
-///   `s_0 = x_0`, `s_i = b x_i + (1 - b) s_{i-1}`, so `x_i = (s_i - (1 - b) s_{i-1}) / b`.
-/// - `b >= 0.5`: fastai's and Lightning's `beta` (the weight of the old average, with bias
-///   correction): `m_i = b m_{i-1} + (1 - b) x_i` (`m_{-1} = 0`), `s_i = m_i / (1 - b^(i+1))`,
-///   so `m_i = s_i (1 - b^(i+1))` and `x_i = (m_i - b m_{i-1}) / (1 - b)`.
-///
-/// The inverse multiplies rounding errors by up to `1 / min(b, 1 - b)` (50 for 0.98), so the
-/// smoothed values must be saved with full precision. A non-finite loss stays non-finite.
-pub fn unsmooth(smoothed: &[f64], b: f64) -> Vec<f64> {
-    let mut out = Vec::with_capacity(smoothed.len());
-    if b < 0.5 {
-        let mut previous: Option<f64> = None;
-        for &s in smoothed {
-            out.push(match previous {
-                None => s,
-                Some(p) => (s - (1.0 - b) * p) / b,
-            });
-            previous = Some(s);
-        }
-    } else {
-        let mut m_prev = 0.0;
-        for (i, &s) in smoothed.iter().enumerate() {
-            let m = s * (1.0 - b.powi(i as i32 + 1));
-            out.push((m - b * m_prev) / (1.0 - b));
-            m_prev = m;
-        }
-    }
-    out
-}
-
-/// Checks a `smoothed_by` factor: in (0, 1).
+/// Checks a `smoothed_by` factor: 0 (the loss is raw: recognise nothing), or in (0, 1).
 pub fn check_smoothed_by(b: f64) -> Result<()> {
-    if b.is_finite() && b > 0.0 && b < 1.0 {
+    if b.is_finite() && (0.0..1.0).contains(&b) {
         Ok(())
     } else {
         Err(Error::config(
             Setting::SmoothedBy,
             format!(
-                "{b} is not an EMA factor in (0, 1): give torch-lr-finder's smooth_f (0.05) or fastai's and Lightning's beta (0.98)"
+                "{b} is not an EMA factor in (0, 1): give torch-lr-finder's smooth_f (0.05), fastai's and Lightning's beta (0.98), or 0 for a raw loss"
             ),
         ))
     }
@@ -914,9 +900,9 @@ mod tests {
     }
 
     #[test]
-    fn python_nan_and_a_missing_last_loss_end_the_curve() {
+    fn a_trailing_nan_or_an_infinity_ends_the_curve() {
         let r =
-            read_str(r#"{"lr": [1e-4, 1e-3, 1e-2, 1e-1], "loss": [2.0, 1.0, NaN, 3.0]}"#).unwrap();
+            read_str(r#"{"lr": [1e-4, 1e-3, 1e-2, 1e-1], "loss": [2.0, 1.0, NaN, NaN]}"#).unwrap();
         let l = losses(&r);
         assert_eq!(l.len(), 3);
         assert!(l[2].is_nan());
@@ -925,11 +911,34 @@ mod tests {
             "{:?}",
             r.notes
         );
-        let r = read_str("lr,loss\n1e-4,2\n1e-3,1\n1e-2,inf\n").unwrap();
-        assert!(losses(&r)[2].is_nan());
+        let r = read_str("lr,loss\n1e-4,2\n1e-3,1\n1e-2,inf\n1e-1,3\n").unwrap();
+        assert_eq!(losses(&r)[..2], [2.0, 1.0]);
+        assert_eq!(losses(&r)[2], f64::INFINITY);
+        assert_eq!(losses(&r).len(), 3);
+        let r = read_str(r#"{"lr": [1e-4, 1e-3, 1e-2], "loss": [2.0, Infinity, 3.0]}"#).unwrap();
+        assert_eq!(losses(&r), [2.0, f64::INFINITY]);
         // An empty loss is missing, not a divergence: the row is skipped.
         let r = read_str("lr,loss\n1e-4,2\n1e-3,\n1e-2,1\n").unwrap();
         assert_eq!(losses(&r), [2.0, 1.0]);
+    }
+
+    /// Lightning stores NaN for a step whose training_step returned None: with finite losses
+    /// after it, it is a skipped step, left out with its place kept, not a divergence.
+    #[test]
+    fn a_nan_between_finite_losses_is_a_skipped_step() {
+        let r =
+            read_str(r#"{"lr": [1e-4, 1e-3, 1e-2, 1e-1, 1], "loss": [2.0, NaN, 1.0, NaN, 3.0]}"#)
+                .unwrap();
+        assert_eq!(losses(&r), [2.0, 1.0, 3.0]);
+        let steps: Vec<usize> = r.runs[0].samples.iter().map(|s| s.step).collect();
+        assert_eq!(steps, [0, 2, 4]);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("2 losses are NaN between finite ones")),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]
@@ -995,43 +1004,19 @@ mod tests {
         assert!(r.notes.iter().any(|n| n.contains("joined")));
     }
 
-    /// Smoothing a curve as each recorder does and undoing it gives the curve back.
     #[test]
-    fn unsmooth_inverts_both_recorders() {
-        let raw: Vec<f64> = (0..60).map(|i| 2.0 + (i as f64 * 0.7).sin()).collect();
-        // torch-lr-finder, smooth_f = 0.05.
-        let mut s = Vec::new();
-        for (i, &x) in raw.iter().enumerate() {
-            s.push(if i == 0 {
-                x
-            } else {
-                0.05 * x + 0.95 * s[i - 1]
-            });
+    fn smoothed_by_is_zero_or_a_factor() {
+        assert!(check_smoothed_by(0.0).is_ok() && check_smoothed_by(0.05).is_ok());
+        for bad in [1.0, -0.1, f64::NAN] {
+            assert!(check_smoothed_by(bad).is_err(), "{bad}");
         }
-        for (a, b) in unsmooth(&s, 0.05).iter().zip(&raw) {
-            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
-        }
-        // fastai and Lightning, beta = 0.98 with bias correction.
-        let mut m = 0.0;
-        let s: Vec<f64> = raw
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                m = 0.98 * m + 0.02 * x;
-                m / (1.0 - 0.98f64.powi(i as i32 + 1))
-            })
-            .collect();
-        for (a, b) in unsmooth(&s, 0.98).iter().zip(&raw) {
-            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
-        }
-        assert!(check_smoothed_by(1.0).is_err() && check_smoothed_by(0.05).is_ok());
     }
 
     #[test]
     fn sanitise_leaves_strings_alone() {
         assert_eq!(
             sanitise(r#"{"a NaN": [NaN, -Infinity, Infinity, "NaN"]}"#),
-            r#"{"a NaN": ["NaN", "NaN", "NaN", "NaN"]}"#
+            r#"{"a NaN": ["NaN", "-Infinity", "Infinity", "NaN"]}"#
         );
     }
 }

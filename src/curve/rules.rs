@@ -4,9 +4,13 @@
 //! `x = log10(lr)` (evenly spaced by the schedule).
 //!
 //! - `valley` (the headline, chosen by the quality benchmark in docs/quality.md): the middle (in
-//!   log10 LR) of the longest run of consecutive points over which the smoothed loss keeps
-//!   falling, up to the minimum. It sits inside the region where training makes fast, stable
-//!   progress, away from both the flat start and the edge of divergence.
+//!   log10 LR) of the descent to the minimum. The descent runs from the last point (after the
+//!   start-up) where the smoothed loss is still within [`DESCENT_START`] of its whole fall below
+//!   its highest, to the lowest smoothed loss. A bump on the way (a loss that rises a little and
+//!   falls again) is part of the one descent, where the longest run of falling points, the rule
+//!   before it, broke there and picked the middle of one side. It sits inside the region where
+//!   training makes fast, stable progress, away from both the flat start and the edge of
+//!   divergence.
 //! - `steepest`: the point where the smoothed loss falls fastest, i.e. the minimum
 //!   of `ds/dx`, estimated by central differences `(s_{i+1} - s_{i-1}) / (x_{i+1} - x_{i-1})`
 //!   (one-sided at the ends). Searched between the end of the first 10% of points (start-up
@@ -27,11 +31,16 @@ pub const MIN_POINTS: usize = 10;
 pub const SKIP_FRACTION: f64 = 0.1;
 /// A curve whose smoothed loss never falls by this fraction of its starting value is flat.
 pub const MIN_RELATIVE_FALL: f64 = 0.01;
+/// The descent the valley rule reads begins where the smoothed loss has fallen this fraction of
+/// its whole fall (from its highest after the start-up to its lowest) for the last time.
+pub const DESCENT_START: f64 = 0.1;
+/// Where in the descent, as a fraction of its width in log10 LR, the valley rule picks.
+pub const DESCENT_POINT: f64 = 0.5;
 
 /// A suggestion rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 pub enum Method {
-    /// Middle of the longest falling stretch of the smoothed loss.
+    /// Middle of the descent to the minimum of the smoothed loss, bumps included.
     #[serde(rename = "valley")]
     #[value(name = "valley")]
     Valley,
@@ -273,25 +282,40 @@ pub fn minimum_div10(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
     })
 }
 
-/// The valley rule.
-pub fn valley(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
+/// The descent to the minimum (see the module doc): the indices of its first and last points.
+pub fn descent(points: &[Point]) -> Result<(usize, usize), NoSuggestion> {
     let min = falling_part(points)?;
-    let (mut best, mut run_start) = ((0, 0), 0);
-    for i in 1..=min {
-        if points[i].smoothed_loss >= points[i - 1].smoothed_loss {
-            run_start = i;
-        } else if i - run_start > best.1 - best.0 {
-            best = (run_start, i);
-        }
-    }
-    if best.1 == best.0 {
+    let skip = skipped(points.len());
+    let top = points[skip..=min]
+        .iter()
+        .map(|p| p.smoothed_loss)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let level = top - DESCENT_START * (top - points[min].smoothed_loss);
+    let start = (skip..=min)
+        .rev()
+        .find(|&i| points[i].smoothed_loss >= level)
+        .unwrap_or(skip);
+    if start >= min {
         return Err(NoSuggestion::NeverFalls);
     }
-    let mid = (best.0 + best.1) / 2;
+    Ok((start, min))
+}
+
+/// The valley rule.
+pub fn valley(points: &[Point]) -> Result<Suggestion, NoSuggestion> {
+    let (start, end) = descent(points)?;
+    let (a, b) = (points[start].lr.log10(), points[end].lr.log10());
+    let target = a + DESCENT_POINT * (b - a);
+    let i = (start..=end)
+        .min_by(|&i, &j| {
+            let d = |k: usize| (points[k].lr.log10() - target).abs();
+            d(i).total_cmp(&d(j))
+        })
+        .unwrap_or(start);
     Ok(Suggestion {
         method: Method::Valley,
-        lr: points[mid].lr,
-        step: points[mid].step,
+        lr: points[i].lr,
+        step: points[i].step,
     })
 }
 
@@ -315,8 +339,9 @@ mod tests {
         let min = s.get(Method::MinimumDiv10).unwrap();
         assert_eq!(min.step, 45);
         assert!((min.lr - h.points[45].lr / 10.0).abs() < 1e-15);
-        // The whole stretch 0..=45 falls; its middle is 22.
-        assert_eq!(s.get(Method::Valley).unwrap().step, 22);
+        // The descent runs from 23 (the loss is within a tenth of its fall from the top up to
+        // there) to the minimum at 45; its middle is 34.
+        assert_eq!(s.get(Method::Valley).unwrap().step, 34);
         assert!(s.failure.is_none());
     }
 
@@ -327,7 +352,9 @@ mod tests {
         let s = suggest(&curve(&c, Stop::Completed));
         assert_eq!(s.get(Method::Steepest).unwrap().step, 40);
         assert_eq!(s.get(Method::MinimumDiv10).unwrap().step, 49);
-        assert_eq!(s.get(Method::Valley).unwrap().step, 24);
+        // The descent: 36 (a tenth of the fall below the top) to 49; its middle is 42.5.
+        let step = s.get(Method::Valley).unwrap().step;
+        assert!((42..=43).contains(&step), "{step}");
     }
 
     #[test]
@@ -405,6 +432,45 @@ mod tests {
         assert_eq!(s.step, 18);
         let s = suggest_points(&curve(&c, Stop::Completed).points, Method::Valley);
         assert_eq!(s.headline.unwrap().method, Method::Valley);
+    }
+
+    /// The fine-tune of the issue: a long descent (2.7 to 0.2 over four decades) with one bump
+    /// in it. The bump does not split the descent: the pick is the one of the same curve
+    /// without the bump, in the middle of the whole descent. The old rule (the longest run of
+    /// falling points) picked the middle of one side.
+    #[test]
+    fn a_descent_with_a_bump_is_one_descent() {
+        let smooth: Vec<f64> = (0..90)
+            .map(|i| {
+                let x = i as f64 / 20.0; // 4.5 decades
+                if x < 0.5 {
+                    2.7
+                } else {
+                    0.2 + 2.5 * (1.0 - (x - 0.5) / 4.0).max(0.0).powf(1.5)
+                }
+            })
+            .collect();
+        let mut bumped = smooth.clone();
+        for (k, v) in bumped.iter_mut().enumerate().skip(44).take(8) {
+            *v += 0.3 * (1.0 - ((k as f64 - 47.5) / 4.0).powi(2)).max(0.0);
+        }
+        let c = |v: &[f64]| Curve::from_losses(v, 0.05, Stop::Completed);
+        let plain = valley(&c(&smooth).points).unwrap();
+        let bump = valley(&c(&bumped).points).unwrap();
+        assert!(
+            (44..52).any(|k| bumped[k + 1] > bumped[k]),
+            "the bump rises"
+        );
+        assert!(
+            (bump.lr / plain.lr).log10().abs() <= 0.05,
+            "{} vs {}",
+            bump.lr,
+            plain.lr
+        );
+        // The descent: from 0.77 decades in (a tenth of the fall) to the end at 4.45; its middle
+        // is 2.6 decades in, step 52.
+        assert!((plain.step as i64 - 52).abs() <= 1, "{}", plain.step);
+        assert_eq!(descent(&c(&bumped).points).unwrap().1, 89);
     }
 
     #[test]

@@ -172,6 +172,33 @@ mod tests {
         assert_eq!(r.planned_steps, 50);
     }
 
+    /// The range test stops on a loss that swings between 3 and 30 times its minimum, as the
+    /// reading of a recorded curve does: the same watch.
+    #[test]
+    fn a_swinging_loss_stops_the_range_test() {
+        let mut n = 0;
+        let r = drive(
+            &Ramp::default(),
+            |_| {
+                n += 1;
+                match n {
+                    ..=60 => 5.0 - 2.12 * (n - 1) as f64 / 59.0,
+                    _ if n % 3 == 1 => 80.0,
+                    _ => 9.0,
+                }
+            },
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.stop,
+            Stop::Diverged {
+                lr: r.samples[60].lr
+            }
+        );
+        assert!(r.samples.len() < 75, "{}", r.samples.len());
+    }
+
     #[test]
     fn an_interruption_keeps_the_steps_recorded() {
         let calls = std::cell::Cell::new(0);

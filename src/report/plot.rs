@@ -34,7 +34,7 @@ use super::glyphs::PngBackend;
 use super::svg::{self, SvgBackend};
 use super::sweep::SweepReport;
 use super::{fmt_lr, Group, Report, Settings};
-use crate::curve::rules::{slopes, Method, MIN_POINTS, MIN_RELATIVE_FALL, SKIP_FRACTION};
+use crate::curve::rules::{Method, MIN_POINTS, MIN_RELATIVE_FALL};
 use crate::curve::{Point, Stop};
 use crate::error::{Error, Result, Setting};
 use crate::model::Loss;
@@ -738,49 +738,30 @@ fn marked_curve<'a>(report: &Report, g: &'a Group) -> &'a [Point] {
     }
 }
 
-/// A good range is where the smoothed loss falls at least this fraction as fast (per decade of
-/// LR) as it does at its steepest.
-pub const STEADY_FRACTION: f64 = 0.5;
+/// The good range ends where the smoothed loss has made all but this fraction of the descent's
+/// fall (from where the descent starts to the minimum): the flat bottom before the minimum is not
+/// "falling steadily".
+pub const GOOD_END: f64 = 0.1;
 
-/// The good range of a curve: the LRs, around the steepest fall of the smoothed loss, where it
-/// keeps falling at least [`STEADY_FRACTION`] as fast per decade of LR as at its steepest.
-///
-/// It reads the curve as the `steepest` rule does (`curve::rules`): the slope at each point is
-/// the central difference of the smoothed loss in log10 LR, the first 10% of the points (the
-/// start-up) are skipped, and nothing past the lowest smoothed loss counts. From the steepest
-/// point the range grows to either side while the slope stays at least half as steep. The
-/// smoothed loss is lag-free (zero-phase), so the range sits where the loss really falls; the
-/// steepest pick lies inside it. `points` are the curve before divergence; `None` when the curve
-/// is too short for the rules or never falls by 1% of where it starts.
+/// The good range of a curve: its descent to the minimum as the valley rule reads it
+/// ([`crate::curve::rules::descent`]: from the last point still within a tenth of the whole fall
+/// below the highest smoothed loss, after the start-up), up to where the smoothed loss first has
+/// [`GOOD_END`] of the descent's fall left. A bump on the way (the loss rising a little, then falling on) is
+/// inside the range, since the descent is one; the valley pick, its middle in log LR, lies inside
+/// it. `points` are the curve before divergence; `None` when the curve is too short for the rules
+/// or never falls by 1% of where it starts.
 pub fn good_range(points: &[Point]) -> Option<(f64, f64)> {
-    let n = points.len();
-    if n < MIN_POINTS || points.iter().any(|p| !p.smoothed_loss.is_finite()) {
+    if points.iter().any(|p| !p.smoothed_loss.is_finite()) {
         return None;
     }
-    let skip = (n as f64 * SKIP_FRACTION).ceil() as usize;
-    let min =
-        (0..n).min_by(|&a, &b| points[a].smoothed_loss.total_cmp(&points[b].smoothed_loss))?;
-    if min <= skip {
-        return None;
-    }
-    let slope = slopes(points);
-    let (k, steepest) = (skip..=min)
-        .map(|i| (i, slope[i]))
-        .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    if steepest >= 0.0 {
-        return None;
-    }
-    let limit = STEADY_FRACTION * steepest;
-    let (mut a, mut b) = (k, k);
-    while a > skip && slope[a - 1] <= limit {
-        a -= 1;
-    }
-    while b < min && slope[b + 1] <= limit {
-        b += 1;
-    }
-    let start = points[skip].smoothed_loss;
-    let fall = points[a].smoothed_loss - points[b].smoothed_loss;
-    (b > a && fall > MIN_RELATIVE_FALL * start.abs()).then(|| (points[a].lr, points[b].lr))
+    let (start, min) = crate::curve::rules::descent(points).ok()?;
+    let top = points[start].smoothed_loss;
+    let bottom = points[min].smoothed_loss;
+    let level = bottom + GOOD_END * (top - bottom);
+    let end = (start..=min)
+        .find(|&i| points[i].smoothed_loss <= level)
+        .unwrap_or(min);
+    (end > start).then(|| (points[start].lr, points[end].lr))
 }
 
 /// The picture's title: the file, the optimizer, the batch size and the initialisation.
@@ -1570,23 +1551,41 @@ mod tests {
         }
     }
 
-    /// A logistic fall from 2 to 0 centred at 10^-3, over 10^-6 to 10^0: steepest at the centre,
-    /// half as steep where the logistic's slope is half its peak, at ±0.88 of its scale. A drop
-    /// at the very start (start-up noise) is not the range, however steep.
+    /// A logistic fall from 2 to 0 centred at 10^-3, over 10^-6 to 10^0: the range runs from
+    /// where a tenth of the fall is done to where a tenth of the rest is left. The fall is
+    /// measured from the highest point after the start-up (x = -5.39, loss 1.9833) to the lowest
+    /// (x = 0, 0.0049): the descent starts where the logistic is 1.7855, and the range ends where
+    /// it is 0.0049 + 0.1 (1.7855 - 0.0049) = 0.1830; x = -3 + 0.5 ln(2 / L - 1) gives -4.0597 and
+    /// -1.8530. A drop at the very start (start-up noise) is not the range, however steep.
     #[test]
-    fn the_good_range_is_where_the_fall_is_at_least_half_the_steepest() {
+    fn the_good_range_is_the_descent_without_its_flat_bottom() {
+        let logistic = |x: f64| 2.0 / (1.0 + ((x + 3.0) / 0.5).exp());
         let curve: Vec<Point> = (0..=600)
             .map(|i| {
                 let x = -6.0 + 0.01 * i as f64;
                 let start_up = if i < 10 { 1.0 - 0.1 * i as f64 } else { 0.0 };
-                pt(i, x, 2.0 / (1.0 + ((x + 3.0) / 0.5).exp()) + start_up)
+                pt(i, x, logistic(x) + start_up)
             })
             .collect();
         let (a, b) = good_range(&curve).unwrap();
-        // s(x) = sech^2((x + 3) / (2 * 0.5)) / (2 * 0.5) peaks at x = -3; half of it where
-        // cosh^2 = 2, i.e. |x + 3| = acosh(sqrt 2) = 0.8814.
-        assert!((a.log10() + 3.8814).abs() < 0.011, "{}", a.log10());
-        assert!((b.log10() + 2.1186).abs() < 0.011, "{}", b.log10());
+        assert!((a.log10() + 4.0597).abs() < 0.011, "{}", a.log10());
+        assert!((b.log10() + 1.8530).abs() < 0.011, "{}", b.log10());
+        // A bump on the way down (the loss rising by a tenth of its fall near 10^-3.5) does not
+        // cut the range short: it is one descent.
+        let bumped: Vec<Point> = (0..=600)
+            .map(|i| {
+                let x = -6.0 + 0.01 * i as f64;
+                let bump = 0.2 * (-((x + 3.3) / 0.08).powi(2)).exp();
+                pt(i, x, logistic(x) + bump)
+            })
+            .collect();
+        let (c, d) = good_range(&bumped).unwrap();
+        assert!(
+            c.log10() < -3.9 && d.log10() > -2.0,
+            "{} {}",
+            c.log10(),
+            d.log10()
+        );
         // A flat curve, or one that only rises, has none.
         let flat: Vec<Point> = (0..100)
             .map(|i| pt(i, -6.0 + 0.05 * i as f64, 1.0))
