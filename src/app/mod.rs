@@ -304,7 +304,10 @@ where
         }
     }
     if lrfind::interrupt::requested() {
-        eprintln!("lrfind: interrupted (Ctrl-C): the outputs hold what was recorded until then");
+        eprintln!(
+            "lrfind: interrupted ({}): the outputs hold what was recorded until then",
+            lrfind::interrupt::cause()
+        );
     }
     let last = failures.pop();
     for e in failures {

@@ -264,7 +264,8 @@ pub fn diagnose(curve: &Curve, picks: &Suggestions, origin: &Origin) -> Vec<Diag
         (Stop::Interrupted { lr }, _) => out.push(diag(
             "interrupted",
             Message::new(format!(
-                "the test was interrupted (Ctrl-C) at LR {lr:.2e}, before the loss diverged: every pick reads only the curve up to there"
+                "the test was interrupted ({}) at LR {lr:.2e}, before the loss diverged: every pick reads only the curve up to there",
+                crate::interrupt::cause()
             )),
         )),
         (Stop::Diverged { lr } | Stop::NonFinite { lr }, _)

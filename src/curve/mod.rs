@@ -78,7 +78,11 @@ impl std::fmt::Display for Stop {
             Stop::Diverged { lr } => write!(f, "diverged at LR {lr:.3e}"),
             Stop::NonFinite { lr } => write!(f, "non-finite loss at LR {lr:.3e}"),
             Stop::Completed => f.write_str("reached the end LR without diverging"),
-            Stop::Interrupted { lr } => write!(f, "interrupted (Ctrl-C) at LR {lr:.3e}"),
+            Stop::Interrupted { lr } => write!(
+                f,
+                "interrupted ({}) at LR {lr:.3e}",
+                crate::interrupt::cause()
+            ),
         }
     }
 }

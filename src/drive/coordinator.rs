@@ -433,7 +433,7 @@ impl Pool {
         if f.is_none() {
             *f = Some((worker.to_string(), message.to_string()));
         }
-        crate::interrupt::request();
+        crate::interrupt::request_for_fault();
     }
 
     /// Whether any worker is still connected (no slot is locked to tell).

@@ -45,6 +45,9 @@ pub fn report_value(report: &Report, naming: Naming) -> Value {
     if let Some(d) = &report.data {
         top.insert("data".into(), data_value(d, naming));
     }
+    if let Some(w) = &report.worker {
+        top.insert("worker".into(), json!(w));
+    }
     if !report.sources.is_empty() {
         top.insert("sources".into(), json!(report.sources));
     }
@@ -159,6 +162,12 @@ fn group_value(g: &Group, naming: Naming) -> Value {
     v.insert("verified_lr".into(), json!(g.verified_lr()));
     if let Some(race) = &g.race {
         v.insert("race".into(), json!(race));
+    }
+    if let Some(why) = &g.no_race {
+        v.insert("no_race".into(), json!(why));
+    }
+    if let Some(b) = &g.budget {
+        v.insert("race_budget".into(), json!(b));
     }
     v.insert(
         "runs".into(),

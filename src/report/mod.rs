@@ -241,7 +241,8 @@ impl Group {
             group.diagnostics.push(Diagnostic {
                 code: "cut_short",
                 message: Message::new(format!(
-                    "Ctrl-C stopped {} well before the furthest run (LR {furthest:.2e}): {} picks are left out, so as not to drag the suggestion to where {} stopped",
+                    "{} stopped {} well before the furthest run (LR {furthest:.2e}): {} picks are left out, so as not to drag the suggestion to where {} stopped",
+                    crate::interrupt::cause(),
                     listed.join(", "),
                     if cut.len() == 1 { "its" } else { "their" },
                     if cut.len() == 1 { "it" } else { "they" },

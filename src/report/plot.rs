@@ -1048,11 +1048,13 @@ where
 
     // Where the loss diverged, or the test was interrupted: no curve is drawn past it.
     let end = match g.stop() {
-        Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged")),
-        Stop::Interrupted { lr } => Some((lr, "interrupted (Ctrl-C)")),
+        Stop::Diverged { lr } | Stop::NonFinite { lr } => Some((lr, "diverged".to_string())),
+        Stop::Interrupted { lr } => {
+            Some((lr, format!("interrupted ({})", crate::interrupt::cause())))
+        }
         Stop::Completed => None,
     };
-    let cut = end.map_or(f64::INFINITY, |(lr, _)| lr);
+    let cut = end.as_ref().map_or(f64::INFINITY, |(lr, _)| *lr);
     let smoothed = |points: &[Point]| -> Vec<(f64, f64)> {
         points
             .iter()
