@@ -396,3 +396,51 @@ fn listen_takes_workers_started_elsewhere_with_the_token_only() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert!(report["suggested_lr"].as_f64().is_some());
 }
+
+/// `lrfind schedule --race KINDS ARGS` with `source` (a CSV, or `--` and a worker's command):
+/// every kind's mean best validation loss.
+fn schedule_race(source: &[&std::ffi::OsStr]) -> Vec<(String, f64)> {
+    let out = lrfind()
+        .args([
+            "schedule",
+            "--race",
+            "onecycle,cosine,plateau",
+            "--steps",
+            "120",
+        ])
+        .args(["--no-plot", "-q", "--json", "-"])
+        .args(source)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    report["race"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["best_loss"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_schedule_race_on_lrfinds_own_worker_is_the_race_on_the_csv() {
+    let iris = data("iris.csv");
+    let on_csv = schedule_race(&[iris.as_os_str()]);
+    let on_worker = schedule_race(&[
+        "--".as_ref(),
+        exe().as_ref(),
+        "worker".as_ref(),
+        iris.as_os_str(),
+    ]);
+    assert_eq!(on_csv.len(), 3);
+    // The plateau follows the LR lrfind sends after each measurement.
+    assert_eq!(on_csv, on_worker);
+}

@@ -5,12 +5,14 @@
 
 use std::ffi::OsString;
 use std::path::Path;
+use std::time::Duration;
 
 use super::{catch_interrupt, check_outputs, deliver_report, progress_bar, Console, Outcome};
-use crate::cli::drive::DriveArgs;
+use crate::cli::drive::{DriveArgs, PoolArgs};
 use crate::cli::{self};
-use lrfind::drive::coordinator::{Pool, PoolConfig};
+use lrfind::drive::coordinator::{Pool, PoolConfig, SentKnobs};
 use lrfind::drive::launch::{new_token, shown, ENV_CONNECT, ENV_TOKEN};
+use lrfind::drive::protocol::Hello;
 use lrfind::engine::Engine;
 use lrfind::error::{Error, Message, Result, Setting};
 use lrfind::find::find_with;
@@ -42,51 +44,19 @@ pub fn run(args: &DriveArgs) -> Result<Outcome> {
     if args.pool.workers == 0 {
         return Err(Error::config(Setting::Workers, "must be at least 1"));
     }
-    let step_timeout = args.step_timeout()?;
+    let step_timeout = args.pool.step_timeout()?;
     let default_plot = args.output.default_plot(&stem(&args.command), "lrfind");
     let (outputs, plot) = check_outputs(&args.output, default_plot, false, &[])?;
     let console = Console::new(&args.output, &outputs);
     // Caught from here on: a Ctrl-C while the workers start stops them and exits.
     catch_interrupt();
-    let token = std::env::var(ENV_TOKEN)
-        .ok()
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(new_token);
-    let listening = Pool::listen(PoolConfig {
-        command: args.command.clone(),
-        workers: args.pool.workers,
-        listen: args.listen(),
-        token: token.clone(),
-        step_timeout,
-        knobs: args.sent(),
-    })?;
-    if args.pool.listen.is_some() {
-        eprintln!(
-            "lrfind: listening on {} for {} worker{}: start each with {ENV_CONNECT}=<this host>:{} {ENV_TOKEN}={token}",
-            listening.addr(),
-            args.pool.workers,
-            if args.pool.workers == 1 { "" } else { "s" },
-            listening.addr().port()
-        );
-    }
-    let pool = listening.start()?;
-    let hellos = pool.hellos();
-    let hello = hellos[0].clone();
+    let (pool, summary) = start_workers(&args.command, &args.pool, step_timeout, args.sent())?;
+    let hello = summary.hello.clone();
     check_knobs(args, &pool, hello.name.as_deref())?;
-    let optimizer = hello
-        .optimizer
-        .as_deref()
-        .and_then(|o| <OptimizerKind as clap::ValueEnum>::from_str(o, true).ok())
-        .unwrap_or(OptimizerKind::Sgd);
-    let grid = args.grid(optimizer, hello.batch_size.map(|b| b as usize));
-    let summary = WorkerSummary {
-        command: shown(&args.command),
-        workers: hellos.len(),
-        hello: lrfind::drive::protocol::Hello {
-            token: String::new(),
-            ..hello
-        },
-    };
+    let grid = args.grid(
+        worker_optimizer(&hello),
+        hello.batch_size.map(|b| b as usize),
+    );
     console.say(&worker_text(&summary));
     let trainer = Trainer::Worker(Box::new(summary));
     let mut report = if grid.is_grid() {
@@ -130,6 +100,62 @@ pub fn run(args: &DriveArgs) -> Result<Outcome> {
         Some(f) => Err(f),
         None => Ok(outcome),
     }
+}
+
+/// Listens, starts `command` (or waits for workers started elsewhere, saying where and with
+/// which token) and waits for every hello: the pool, and what its first worker said of itself.
+/// A Ctrl-C must be caught before, so that the workers are ended with lrfind.
+pub(super) fn start_workers(
+    command: &[OsString],
+    args: &PoolArgs,
+    step_timeout: Duration,
+    knobs: SentKnobs,
+) -> Result<(Pool, WorkerSummary)> {
+    if args.workers == 0 {
+        return Err(Error::config(Setting::Workers, "must be at least 1"));
+    }
+    let token = std::env::var(ENV_TOKEN)
+        .ok()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(new_token);
+    let listening = Pool::listen(PoolConfig {
+        command: command.to_vec(),
+        workers: args.workers,
+        listen: args.listen(),
+        token: token.clone(),
+        step_timeout,
+        knobs,
+    })?;
+    if args.listen.is_some() {
+        eprintln!(
+            "lrfind: listening on {} for {} worker{}: start each with {ENV_CONNECT}=<this host>:{} {ENV_TOKEN}={token}",
+            listening.addr(),
+            args.workers,
+            if args.workers == 1 { "" } else { "s" },
+            listening.addr().port()
+        );
+    }
+    let pool = listening.start()?;
+    let hellos = pool.hellos();
+    let summary = WorkerSummary {
+        command: shown(command),
+        workers: hellos.len(),
+        hello: lrfind::drive::protocol::Hello {
+            token: String::new(),
+            ..hellos[0].clone()
+        },
+    };
+    Ok((pool, summary))
+}
+
+/// The optimizer a worker said it trains with, as lrfind names it (SGD when it did not say or
+/// lrfind does not know it): what the grid and the schedules' snippets are for.
+pub(super) fn worker_optimizer(hello: &Hello) -> OptimizerKind {
+    hello
+        .optimizer
+        .as_deref()
+        .and_then(|o| <OptimizerKind as clap::ValueEnum>::from_str(o, true).ok())
+        .unwrap_or(OptimizerKind::Sgd)
 }
 
 /// Whether the report's find asked for a race.
@@ -179,7 +205,7 @@ fn check_knobs(args: &DriveArgs, pool: &Pool, name: Option<&str>) -> Result<()> 
 
 /// What to call the run's files: the first argument that names an existing file (the script,
 /// as in `python train.py`), else the program's name.
-fn stem(command: &[OsString]) -> String {
+pub(super) fn stem(command: &[OsString]) -> String {
     command
         .iter()
         .skip(1)

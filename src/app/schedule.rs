@@ -9,22 +9,26 @@ use super::{catch_interrupt, progress_bar, Outcome};
 use crate::cli::schedule::Request;
 use crate::cli::{self, ScheduleArgs};
 use lrfind::data::split::{check_fraction, split};
-use lrfind::data::Dataset;
+use lrfind::engine::builtin::{Builtin, Holdout};
+use lrfind::engine::Engine;
 use lrfind::error::{Error, Message, Result, Setting};
-use lrfind::find::{find, FindConfig, Findings};
+use lrfind::find::{builtin_engine, find_with, FindConfig, Findings};
+use lrfind::model::ModelConfig;
 use lrfind::optim::OptimizerConfig;
 use lrfind::output::Outputs;
-use lrfind::range_test::RangeTestConfig;
+use lrfind::range_test::{RangeTestConfig, DEFAULT_BATCH_SIZE};
 use lrfind::report::plot::Format;
 use lrfind::report::schedule::{
     schedule_csv, schedule_json, schedule_text, LrSource, ScheduleEntry, ScheduleReport,
     StepsSource,
 };
 use lrfind::report::schedule_plot::schedule_png;
+use lrfind::report::text::worker_text;
 use lrfind::report::{Group, ModelSummary};
 use lrfind::schedule::{snippet, Framework, ScheduleKind, ScheduleOptions};
 use lrfind::train::schedule_race::{
-    race, reads, restrict, Entrant, PeakRule, PlateauSettings, RaceConfig, EVALUATIONS,
+    race, reads, restrict, Entrant, PeakRule, PlateauSettings, RaceConfig, ScheduleRace,
+    EVALUATIONS,
 };
 
 /// Runs `lrfind schedule` with `args`.
@@ -36,7 +40,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
     check_reads(&request, &args.given())?;
     let kinds = tabulated(&request)?;
     let given_lr = args.run.lr;
-    if request.input.is_none() {
+    if request.input.is_none() && !request.driven {
         if given_lr.is_none() {
             return Err(Error::config(
                 Setting::Lr,
@@ -74,6 +78,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
     let (stem, suffix) = match (&request.input, request.race) {
         (_, false) => (kinds[0].name().to_string(), "schedule"),
         (Some(input), true) => (cli::args::stem(input), "race"),
+        (None, true) if request.driven => (super::drive::stem(&args.command), "race"),
         (None, true) => ("race".to_string(), "schedule"),
     };
     let inputs: Vec<&Path> = request.input.iter().map(|p| p.as_path()).collect();
@@ -89,8 +94,9 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
             "lrfind schedule draws PNG only; give a name ending in .png",
         ));
     }
-    let quiet = args.output.quiet;
-
+    if request.driven && request.input.is_none() {
+        return on_workers(args, &request, &kinds, &options, &plateau, &outputs);
+    }
     let report = match &request.input {
         None => {
             let (lr, steps) = (given_lr.expect("checked"), args.run.steps.expect("checked"));
@@ -101,6 +107,7 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 model: None,
                 optimizer: None,
                 batch_size: None,
+                worker: None,
                 lr_source: LrSource::Given { lr },
                 steps,
                 steps_source: StepsSource::Given,
@@ -110,17 +117,15 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 notes: plateau_note(&request, &kinds),
             }
         }
-        Some(input) => {
+        Some(input) if !request.driven => {
             let find_config = find_config(args);
             find_config.validate()?;
             let race_config = RaceConfig {
-                model: args.model.model(),
                 optimizer: args.model.optimizer(),
                 batch_size: args.model.batch_size(),
                 steps: 1,
                 seeds: args.race.seeds,
                 seed: args.model.seed,
-                val_split: args.run.val_split,
                 evaluations: EVALUATIONS,
             };
             if request.race {
@@ -130,73 +135,48 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
             let dataset = args
                 .data(input)
                 .load(args.model.seed, &super::reading_bar(args.output.quiet))?;
-            let (steps, steps_source) = steps(args, &dataset);
-            // Every setting is checked before the range test, with a stand-in LR.
-            let probe = given_lr.unwrap_or_else(|| options.min_lr.unwrap_or(0.0).max(1.0));
-            entries(&kinds, |_| Some(probe), true, steps, &options, &plateau)?;
-            let (lr_source, findings) = match given_lr {
-                Some(lr) => (LrSource::Given { lr }, None),
-                None => {
-                    let bar = progress_bar(quiet, "range test", "steps");
-                    let findings = find(&dataset, &find_config, &bar)?;
-                    bar.finish_and_clear();
-                    let source = LrSource::RangeTest {
-                        suggested_lr: findings.suggested_lr(),
-                        minimum_lr: findings.minimum_lr(),
-                        divergence_lr: findings.divergence_lr(),
-                        runs: findings.runs.len(),
-                    };
-                    (source, Some(findings))
-                }
+            let train_rows = split(&dataset, args.run.val_split, args.model.seed)
+                .train
+                .len();
+            let (steps, steps_source) = steps(
+                args,
+                train_rows,
+                args.model.batch_size(),
+                Some(args.run.val_split),
+            )?;
+            let find_engine = builtin_engine(&dataset, &find_config)?;
+            let holdout = Holdout {
+                fraction: args.run.val_split,
+                capped: false,
             };
-            if let Some(f) = &findings {
-                if let Some(why) = missing_lr(&kinds, f, &find_config) {
-                    eprintln!(
-                        "lrfind: no LR: {why}; run `lrfind {}` to see the curve, or give {}",
-                        input.display(),
-                        cli::flag(Setting::Lr, None)
-                    );
-                    return Ok(Outcome::NoSuggestion);
-                }
-            }
-            let lr_of = |kind: ScheduleKind| match (&findings, given_lr) {
-                (Some(f), _) => PeakRule::of(kind).lr(f),
-                (None, lr) => lr,
+            let race_engine = Builtin::new(&dataset, args.model.model(), holdout);
+            let on = Engines {
+                find: &find_engine,
+                race: &race_engine,
+                name: input.display().to_string(),
             };
-            let entries = entries(&kinds, lr_of, given_lr.is_some(), steps, &options, &plateau)?;
-            let mut notes = Vec::new();
-            let race = if request.race {
-                let entrants: Vec<Entrant> = entries.iter().map(|e| e.entrant.clone()).collect();
-                let bar = progress_bar(quiet, "race", "runs");
-                let config = RaceConfig {
+            let Some(mut t) = train_schedules(
+                args,
+                &request,
+                &kinds,
+                &options,
+                &plateau,
+                &on,
+                &find_config,
+                RaceConfig {
                     steps,
                     ..race_config
-                };
-                // Caught from here on (after the range test, whose LR a Ctrl-C must not cut
-                // short), so that a Ctrl-C keeps the kinds trained and the tables.
-                catch_interrupt();
-                let race = race(&dataset, &entrants, &config, &bar)?;
-                if race.entries.is_empty() {
-                    notes.push(
-                        "interrupted (Ctrl-C) before any kind had trained to the end: the race \
-                         has no results; the tables are written"
-                            .to_string(),
-                    );
-                    None
-                } else {
-                    Some(race)
-                }
-            } else {
-                None
+                },
+            )?
+            else {
+                return Ok(Outcome::NoSuggestion);
             };
-            let train_rows = match steps_source {
-                StepsSource::Epochs { train_rows, .. } => train_rows,
-                StepsSource::Given => split(&dataset, args.run.val_split, args.model.seed)
-                    .train
-                    .len(),
-            };
+            if let Some(race) = t.race.as_mut() {
+                let s = split(&dataset, args.run.val_split, args.model.seed);
+                (race.train_rows, race.val_rows) = (Some(s.train.len()), Some(s.val.len()));
+            }
             if args.model.batch_size() > train_rows {
-                notes.push(format!(
+                t.notes.push(format!(
                     "batch size {} is more than the {train_rows} training rows: each batch \
                      holds all of them",
                     args.model.batch_size()
@@ -208,41 +188,252 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 optimizer: Some(args.model.optimizer()),
                 batch_size: Some(args.model.batch_size().min(train_rows).max(1)),
                 data: Some(dataset.summary),
-                lr_source,
+                worker: None,
+                lr_source: t.lr_source,
                 steps,
                 steps_source,
-                entries,
+                entries: t.entries,
                 several: request.race,
-                race,
-                notes,
+                race: t.race,
+                notes: t.notes,
             }
         }
+        Some(_) => {
+            return Err(Error::config(
+                Setting::Command,
+                "give a CSV or a worker's command after --, not both",
+            ))
+        }
     };
+    write_report(args, &report, &outputs, &args.model.optimizer())
+}
 
+/// Writes every output of `report`, prints the summary and the snippet (for `optimizer`), and
+/// says when a Ctrl-C cut the race short.
+fn write_report(
+    args: &ScheduleArgs,
+    report: &ScheduleReport,
+    outputs: &Outputs,
+    optimizer: &OptimizerConfig,
+) -> Result<Outcome> {
+    let quiet = args.output.quiet;
     let mut rendered = Vec::new();
     if outputs.get(Setting::Plot).is_some() {
-        rendered.push((Setting::Plot, schedule_png(&report)));
+        rendered.push((Setting::Plot, schedule_png(report)));
     }
     if outputs.get(Setting::Json).is_some() {
-        rendered.push((Setting::Json, Ok(schedule_json(&report))));
+        rendered.push((Setting::Json, Ok(schedule_json(report))));
     }
     if outputs.get(Setting::Csv).is_some() {
-        rendered.push((Setting::Csv, Ok(schedule_csv(&report))));
+        rendered.push((Setting::Csv, Ok(schedule_csv(report))));
     }
-    let code = args
-        .snippet
-        .map(|f| snippets(&report, &args.model.optimizer(), f));
-    deliver(&outputs, rendered, quiet, code, |plot| {
-        schedule_text(&report, plot, &cli::flag)
+    let code = args.snippet.map(|f| snippets(report, optimizer, f));
+    deliver(outputs, rendered, quiet, code, |plot| {
+        schedule_text(report, plot, &cli::flag)
     })?;
     if lrfind::interrupt::requested() {
         eprintln!(
-            "lrfind: interrupted (Ctrl-C): the outputs hold the tables and the kinds that \
-             finished training"
+            "lrfind: interrupted ({}): the outputs hold the tables and the kinds that finished \
+             training",
+            lrfind::interrupt::cause()
         );
         return Ok(Outcome::Interrupted);
     }
     Ok(Outcome::Suggested)
+}
+
+/// What trains the range test and the race: lrfind's model on the CSV, or the user's workers.
+struct Engines<'e> {
+    find: &'e dyn Engine,
+    race: &'e dyn Engine,
+    /// What the range test ran on, for the message when it found no LR.
+    name: String,
+}
+
+/// What training gave the schedules.
+struct Trained {
+    lr_source: LrSource,
+    entries: Vec<ScheduleEntry>,
+    race: Option<ScheduleRace>,
+    notes: Vec<String>,
+}
+
+/// Finds the LR with a range test on `on.find` (unless given), builds each kind from it, and
+/// races them on `on.race` when asked (Ctrl-C keeps the kinds trained). `None`: the range test
+/// found no LR for a kind, said on stderr.
+#[allow(clippy::too_many_arguments)]
+fn train_schedules(
+    args: &ScheduleArgs,
+    request: &Request,
+    kinds: &[ScheduleKind],
+    options: &ScheduleOptions,
+    plateau: &PlateauSettings,
+    on: &Engines<'_>,
+    find_config: &FindConfig,
+    race_config: RaceConfig,
+) -> Result<Option<Trained>> {
+    let quiet = args.output.quiet;
+    let given_lr = args.run.lr;
+    let steps = race_config.steps;
+    // Every setting is checked before the range test, with a stand-in LR.
+    let probe = given_lr.unwrap_or_else(|| options.min_lr.unwrap_or(0.0).max(1.0));
+    entries(kinds, |_| Some(probe), true, steps, options, plateau)?;
+    let (lr_source, findings) = match given_lr {
+        Some(lr) => (LrSource::Given { lr }, None),
+        None => {
+            let bar = progress_bar(quiet, "range test", "steps");
+            let findings = find_with(on.find, find_config, &bar)?;
+            bar.finish_and_clear();
+            let source = LrSource::RangeTest {
+                suggested_lr: findings.suggested_lr(),
+                minimum_lr: findings.minimum_lr(),
+                divergence_lr: findings.divergence_lr(),
+                runs: findings.runs.len(),
+            };
+            (source, Some(findings))
+        }
+    };
+    if let Some(f) = &findings {
+        if let Some(why) = missing_lr(kinds, f, find_config) {
+            eprintln!(
+                "lrfind: no LR: {why}; run `lrfind {}` to see the curve, or give {}",
+                on.name,
+                cli::flag(Setting::Lr, None)
+            );
+            return Ok(None);
+        }
+    }
+    let lr_of = |kind: ScheduleKind| match (&findings, given_lr) {
+        (Some(f), _) => PeakRule::of(kind).lr(f),
+        (None, lr) => lr,
+    };
+    let entries = entries(kinds, lr_of, given_lr.is_some(), steps, options, plateau)?;
+    let mut notes = Vec::new();
+    let race = if request.race {
+        let entrants: Vec<Entrant> = entries.iter().map(|e| e.entrant.clone()).collect();
+        let bar = progress_bar(quiet, "race", "runs");
+        // Caught from here on (after the range test, whose LR a Ctrl-C must not cut short), so
+        // that a Ctrl-C keeps the kinds trained and the tables.
+        catch_interrupt();
+        let race = race(on.race, &entrants, &race_config, &bar)?;
+        if race.entries.is_empty() {
+            notes.push(format!(
+                "interrupted ({}) before any kind had trained to the end: the race has no \
+                 results; the tables are written",
+                lrfind::interrupt::cause()
+            ));
+            None
+        } else {
+            Some(race)
+        }
+    } else {
+        None
+    };
+    Ok(Some(Trained {
+        lr_source,
+        entries,
+        race,
+        notes,
+    }))
+}
+
+/// `lrfind schedule [--race KINDS] -- COMMAND`: the range test and the race on the user's
+/// workers, as `lrfind drive` runs them; a worker's fault is an error (exit 2) after what was
+/// measured is written.
+#[allow(clippy::too_many_arguments)]
+fn on_workers(
+    args: &ScheduleArgs,
+    request: &Request,
+    kinds: &[ScheduleKind],
+    options: &ScheduleOptions,
+    plateau: &PlateauSettings,
+    outputs: &Outputs,
+) -> Result<Outcome> {
+    let step_timeout = args.pool.step_timeout()?;
+    // Caught before the workers start, so that a Ctrl-C ends them with lrfind.
+    catch_interrupt();
+    let (pool, summary) =
+        super::drive::start_workers(&args.command, &args.pool, step_timeout, Default::default())?;
+    if !args.output.quiet && !outputs.stdout_taken() {
+        eprint!("{}", worker_text(&summary));
+    }
+    let hello = &summary.hello;
+    let optimizer = OptimizerConfig::new(super::drive::worker_optimizer(hello));
+    let batch_size = hello.batch_size.map_or(DEFAULT_BATCH_SIZE, |b| b as usize);
+    let find_config = FindConfig::with_defaults(RangeTestConfig {
+        batch_size,
+        seed: args.model.seed,
+        ..RangeTestConfig::with_defaults(ModelConfig::default(), optimizer)
+    });
+    find_config.validate()?;
+    let train_rows = hello.train_size.map_or(0, |t| t as usize);
+    let (steps, steps_source) = steps(args, train_rows, batch_size, None)?;
+    let race_config = RaceConfig {
+        optimizer,
+        batch_size,
+        steps,
+        seeds: args.race.seeds,
+        seed: args.model.seed,
+        evaluations: EVALUATIONS,
+    };
+    if request.race {
+        race_config.validate()?;
+        if !pool.capabilities().validation {
+            return Err(Error::Worker {
+                worker: hello
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| summary.command.clone()),
+                message: Message::new(
+                    "measures no validation loss (its hello's \"validation\" is false), so \
+                     schedules cannot be raced on it; drop ",
+                )
+                .setting(Setting::Race),
+            });
+        }
+    }
+    let on = Engines {
+        find: &pool,
+        race: &pool,
+        name: format!("drive -- {}", summary.command),
+    };
+    let trained = train_schedules(
+        args,
+        request,
+        kinds,
+        options,
+        plateau,
+        &on,
+        &find_config,
+        race_config,
+    );
+    let fault = pool.fault();
+    pool.close();
+    let t = match trained {
+        Ok(Some(t)) => t,
+        Ok(None) => return fault.map_or(Ok(Outcome::NoSuggestion), Err),
+        Err(e) => return Err(fault.unwrap_or(e)),
+    };
+    let report = ScheduleReport {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data: None,
+        model: None,
+        optimizer: Some(optimizer),
+        batch_size: Some(batch_size),
+        worker: Some(summary),
+        lr_source: t.lr_source,
+        steps,
+        steps_source,
+        entries: t.entries,
+        several: request.race,
+        race: t.race,
+        notes: t.notes,
+    };
+    let outcome = write_report(args, &report, outputs, &optimizer)?;
+    match fault {
+        Some(f) => Err(f),
+        None => Ok(outcome),
+    }
 }
 
 /// The range test `lrfind find` would run with the same data, model and optimizer flags.
@@ -302,7 +493,7 @@ fn tabulated(request: &Request) -> Result<Vec<ScheduleKind>> {
     if !request.race {
         return Err(Error::config(Setting::Schedule, race_it));
     }
-    if request.input.is_some() {
+    if request.input.is_some() || request.driven {
         return Ok(request.kinds.clone());
     }
     let rest: Vec<ScheduleKind> = request
@@ -369,31 +560,41 @@ fn missing_lr(kinds: &[ScheduleKind], findings: &Findings, config: &FindConfig) 
     ))
 }
 
-/// The run's length: `--steps`, or epochs over the training rows, `ceil(rows / batch)` steps
-/// each, as a PyTorch loader that keeps the last partial batch counts them.
-fn steps(args: &ScheduleArgs, dataset: &Dataset) -> (usize, StepsSource) {
+/// The run's length: `--steps`, or epochs over `train_rows` training rows, `ceil(rows / batch)`
+/// steps each, as a PyTorch loader that keeps the last partial batch counts them. `val_split` is
+/// the fraction lrfind held out (`None`: a worker holds out its own).
+fn steps(
+    args: &ScheduleArgs,
+    train_rows: usize,
+    batch_size: usize,
+    val_split: Option<f64>,
+) -> Result<(usize, StepsSource)> {
     let Some(budget) = args.budget() else {
-        return (
+        return Ok((
             args.run.steps.expect("--steps without a budget"),
             StepsSource::Given,
-        );
+        ));
     };
-    let train_rows = split(dataset, args.run.val_split, args.model.seed)
-        .train
-        .len();
-    let batch_size = args.model.batch_size().min(train_rows).max(1);
+    if train_rows == 0 {
+        return Err(Error::config(
+            Setting::Steps,
+            "the worker did not say how many training examples an epoch has (its hello's \
+             \"train_size\"), so epochs cannot be counted; give the run's length in steps",
+        ));
+    }
+    let batch_size = batch_size.min(train_rows).max(1);
     let per_epoch = train_rows.div_ceil(batch_size);
-    (
+    Ok((
         budget.steps(per_epoch),
         StepsSource::Epochs {
             epochs: budget.epochs,
             min_steps: budget.min_steps,
             train_rows,
-            val_split: args.run.val_split,
+            val_split,
             batch_size,
             batches_per_epoch: per_epoch,
         },
-    )
+    ))
 }
 
 /// The code that builds each schedule, and `optimizer` (the one the LR is for), in `framework`:

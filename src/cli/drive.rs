@@ -100,19 +100,10 @@ pub struct PoolArgs {
     pub step_timeout: f64,
 }
 
-impl DriveArgs {
-    /// The knobs jobs set: those given.
-    pub fn sent(&self) -> SentKnobs {
-        SentKnobs {
-            batch_size: !self.knobs.batch_size.is_empty(),
-            weight_decay: !self.knobs.weight_decay.is_empty(),
-            momentum: !self.knobs.momentum.is_empty(),
-        }
-    }
-
+impl PoolArgs {
     /// How long a worker may stay silent.
     pub fn step_timeout(&self) -> Result<Duration> {
-        let t = self.pool.step_timeout;
+        let t = self.step_timeout;
         if t.is_finite() && t > 0.0 {
             Ok(Duration::from_secs_f64(t))
         } else {
@@ -125,7 +116,18 @@ impl DriveArgs {
 
     /// Where to listen.
     pub fn listen(&self) -> SocketAddr {
-        self.pool.listen.unwrap_or_else(loopback)
+        self.listen.unwrap_or_else(loopback)
+    }
+}
+
+impl DriveArgs {
+    /// The knobs jobs set: those given.
+    pub fn sent(&self) -> SentKnobs {
+        SentKnobs {
+            batch_size: !self.knobs.batch_size.is_empty(),
+            weight_decay: !self.knobs.weight_decay.is_empty(),
+            momentum: !self.knobs.momentum.is_empty(),
+        }
     }
 
     /// The grid of configurations (one, without lists) of a worker that trains with

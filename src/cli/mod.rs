@@ -110,10 +110,21 @@ pub fn print_error(message: &str) {
 /// exist and is a command misspelled (`lrfind analyse`) is refused here too, with the command
 /// meant: parsed, it is a file name, and the loader would only say it is not there.
 pub fn parse(argv: &[OsString]) -> Result<Command, ExitCode> {
-    let command = match Cli::try_parse_from(argv) {
+    // `lrfind schedule`'s positional KIND and CSV are optional, so clap would hand them the
+    // words of a worker's command after `--`: the command is split off before parsing.
+    let (argv, worker) = match argv.iter().position(|a| a == "--") {
+        Some(at) if argv.get(1).is_some_and(|a| a == "schedule") => {
+            (&argv[..at], Some(argv[at + 1..].to_vec()))
+        }
+        _ => (argv, None),
+    };
+    let mut command = match Cli::try_parse_from(argv) {
         Ok(cli) => cli.into_command(),
         Err(e) => return Err(usage_error(e, argv)),
     };
+    if let (Command::Schedule(s), Some(worker)) = (&mut command, worker) {
+        s.command = worker;
+    }
     if let Command::Find(f) = &command {
         let input = f.data.input();
         if input.as_os_str() != "-" && !input.exists() {
@@ -143,6 +154,7 @@ pub fn shown() -> clap::Command {
                 .index(1)
         })
         .mut_arg("input", |a| a.index(2))
+        .mut_arg("command", |a| a.index(3))
     })
 }
 

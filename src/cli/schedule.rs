@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::args::{DataArgs, ModelArgs, OutputArgs};
+use super::drive::PoolArgs;
 use lrfind::error::{Error, Message, Result, Setting};
 use lrfind::schedule::{
     Anneal, CyclicMode, DecayShape, Framework, OneCycleVariant, ScheduleKind, ScheduleOptions,
@@ -18,16 +19,19 @@ use lrfind::train::sweep::DEFAULT_VAL_SPLIT;
 
 /// The LR (and momentum) at every optimizer step of a schedule, computed as PyTorch, Keras, optax
 /// or fastai computes it: shown, exported as CSV or JSON, drawn, written as code, and raced. The
-/// peak LR is --lr, or found by a range test on the CSV. `--race` trains lrfind's model with
-/// several schedules from the same found LR and compares their validation loss.
+/// peak LR is --lr, or found by a range test on the CSV (or on a worker: your own training, after
+/// `--`, as `lrfind drive` runs it). `--race` trains lrfind's model (or the worker) with several
+/// schedules from the same found LR and compares their validation loss.
 #[derive(Debug, Clone, Args)]
 #[command(
     override_usage = "lrfind schedule [OPTIONS] <KIND> [CSV]\n       \
-                      lrfind schedule [OPTIONS] --race <KIND,...> [CSV]",
+                      lrfind schedule [OPTIONS] --race <KIND,...> [CSV]\n       \
+                      lrfind schedule [OPTIONS] [<KIND> | --race <KIND,...>] -- COMMAND [ARGS]...",
     after_help = "Examples:\n  \
         lrfind schedule onecycle --lr 0.01 --steps 1000 --csv -\n  \
         lrfind schedule cosine data.csv --epochs 10 --snippet pytorch\n  \
-        lrfind schedule --race onecycle,cosine,step,constant data.csv --epochs 10\n\n\
+        lrfind schedule --race onecycle,cosine,step,constant data.csv --epochs 10\n  \
+        lrfind schedule --race onecycle,cosine,plateau --epochs 5 -- python train.py\n\n\
         docs/schedules.md gives every kind's formula, and how a found LR becomes its peak; \
         `lrfind man schedule` prints this page with every option's full description.",
     // One line an option: the schedule reads some forty, and each value's description is in
@@ -91,6 +95,16 @@ pub struct ScheduleArgs {
     /// The data the peak LR is found on.
     #[command(flatten)]
     pub data: DataArgs,
+
+    /// The workers, when the range test and the race run on the user's training (`lrfind
+    /// drive`'s protocol, docs/drive.md) in place of a CSV.
+    #[command(flatten)]
+    pub pool: PoolArgs,
+
+    /// A worker's command and its arguments, after `--`: the range test and the race run on it
+    /// in place of lrfind's model on a CSV.
+    #[arg(last = true, value_name = "COMMAND", num_args = 0..)]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// The peak LR and the length of the run.
@@ -258,6 +272,8 @@ pub struct Request {
     pub race: bool,
     /// The CSV, if any.
     pub input: Option<PathBuf>,
+    /// Whether workers train (a COMMAND after `--`, or `--listen`), in place of a CSV.
+    pub driven: bool,
 }
 
 impl ScheduleArgs {
@@ -276,6 +292,7 @@ impl ScheduleArgs {
                     kinds: race_kinds(list)?,
                     race: true,
                     input: self.kind.as_ref().map(PathBuf::from),
+                    driven: self.driven(),
                 })
             }
             None => {
@@ -287,9 +304,15 @@ impl ScheduleArgs {
                     kinds: vec![kind(name, Setting::Schedule)?],
                     race: false,
                     input: self.data.input.clone(),
+                    driven: self.driven(),
                 })
             }
         }
+    }
+
+    /// Whether workers train: a COMMAND after `--`, or `--listen` for workers started elsewhere.
+    pub fn driven(&self) -> bool {
+        !self.command.is_empty() || self.pool.listen.is_some()
     }
 
     /// The data arguments with the CSV wherever it was given.

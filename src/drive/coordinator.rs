@@ -825,6 +825,13 @@ impl Pool {
                     if step == 0 {
                         trained.initial_loss = loss;
                         watch = Some(TrainingWatch::new(loss));
+                        // A follow job hears its LR after every measurement, this one included.
+                        if follow {
+                            let first = follower.lr(0);
+                            let conn = slot.conn.as_mut().ok_or(Broke::Fault("is gone".into()))?;
+                            conn.send(&ToWorker::Lr { job: id, lr: first })
+                                .map_err(|_| Broke::Fault(self.why_closed(slot)))?;
+                        }
                         continue;
                     }
                     let Some(w) = watch else {

@@ -72,8 +72,9 @@ pub enum LrSpec {
     Constant(f64),
     /// The LR of each update, from 0; past the end, the last.
     Table(Vec<f64>),
-    /// Start at this LR; after every measurement wait for an `lr` message with the LR of the
-    /// following updates (lrfind runs reduce-on-plateau on the losses measured).
+    /// Start at this LR; after every measurement (the untrained model's at step 0 included) wait
+    /// for an `lr` message with the LR of the following updates (lrfind runs reduce-on-plateau
+    /// on the losses measured).
     Follow(f64),
 }
 

@@ -58,6 +58,7 @@ pub struct Builtin<'a> {
     splits: Mutex<HashMap<u64, Arc<Split>>>,
     held: Mutex<HashMap<JobKey, TrainSession>>,
     updates: AtomicUsize,
+    stop: &'a (dyn Fn() -> bool + Sync),
 }
 
 impl<'a> Builtin<'a> {
@@ -73,7 +74,16 @@ impl<'a> Builtin<'a> {
             splits: Mutex::new(HashMap::new()),
             held: Mutex::new(HashMap::new()),
             updates: AtomicUsize::new(0),
+            stop: &crate::interrupt::requested,
         }
+    }
+
+    /// Training jobs end early (their results say how far they got) once `stop()` says so, in
+    /// place of a stop asked for through [`crate::interrupt`]: for tests that stop at a chosen
+    /// point.
+    pub fn with_stop(mut self, stop: &'a (dyn Fn() -> bool + Sync)) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// Range tests train on `split.train` and measure `split.val`.
@@ -194,7 +204,7 @@ impl Engine for Builtin<'_> {
                     )?,
                 };
                 let before = session.trained.steps;
-                session.advance(self.dataset, job.until, &job.evaluate_at);
+                session.advance(self.dataset, job.until, &job.evaluate_at, self.stop);
                 self.updates
                     .fetch_add(session.trained.steps - before, Ordering::Relaxed);
                 let trained = session.trained();
@@ -358,12 +368,19 @@ impl TrainSession {
     }
 
     /// Trains up to `until` updates in all, measuring after each update count in `evaluate_at`
-    /// (ascending); stops for good at a divergence.
-    pub fn advance(&mut self, dataset: &Dataset, until: usize, evaluate_at: &[usize]) {
+    /// (ascending); stops for good at a divergence, and for now (short of `until`) once `stop()`
+    /// says so.
+    pub fn advance(
+        &mut self,
+        dataset: &Dataset,
+        until: usize,
+        evaluate_at: &[usize],
+        stop: &dyn Fn() -> bool,
+    ) {
         let clock = Instant::now();
         let t = &mut self.trained;
         let mut next = evaluate_at.partition_point(|&s| s <= t.steps);
-        while t.steps < until && !t.diverged {
+        while t.steps < until && !t.diverged && !stop() {
             let lr = self.follower.lr(t.steps);
             let loss = self.trainer.step(dataset, lr) as f64;
             t.steps += 1;

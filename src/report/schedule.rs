@@ -13,7 +13,7 @@ use std::fmt::Write;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{fmt_lr, ModelSummary, Naming};
+use super::{fmt_lr, ModelSummary, Naming, WorkerSummary};
 use crate::data::DataSummary;
 use crate::error::Setting;
 use crate::optim::OptimizerConfig;
@@ -57,8 +57,8 @@ pub enum StepsSource {
         min_steps: usize,
         /// Rows trained on (the CSV's, less those held out).
         train_rows: usize,
-        /// The fraction held out.
-        val_split: f64,
+        /// The fraction held out, when lrfind holds it out (a worker holds out its own).
+        val_split: Option<f64>,
         /// Rows per batch.
         batch_size: usize,
         /// `ceil(train_rows / batch_size)`.
@@ -178,6 +178,8 @@ pub struct ScheduleReport {
     pub optimizer: Option<OptimizerConfig>,
     /// Rows per batch, when lrfind trained.
     pub batch_size: Option<usize>,
+    /// The worker, when a user's training was driven (`lrfind schedule -- COMMAND`).
+    pub worker: Option<WorkerSummary>,
     /// Where the LR came from.
     pub lr_source: LrSource,
     /// Steps of the run.
@@ -336,6 +338,9 @@ pub fn schedule_json(report: &ScheduleReport) -> Vec<u8> {
     if let Some(d) = &report.data {
         top.insert("data".into(), json!(d));
     }
+    if let Some(w) = &report.worker {
+        top.insert("worker".into(), json!(w));
+    }
     if !report.notes.is_empty() {
         top.insert("notes".into(), json!(report.notes));
     }
@@ -439,11 +444,13 @@ fn steps_line(report: &ScheduleReport) -> String {
             } else {
                 String::new()
             };
+            let held = val_split.map_or(String::new(), |f| {
+                format!("; {:.0}% of rows held out", 100.0 * f)
+            });
             format!(
                 "{}: {epochs} epochs of {batches_per_epoch} batches (ceil({train_rows} training \
-                 rows / batch size {batch_size}); {:.0}% of rows held out){floor}",
+                 rows / batch size {batch_size}){held}){floor}",
                 report.steps,
-                100.0 * val_split
             )
         }
     }
@@ -469,11 +476,19 @@ pub fn schedule_text(report: &ScheduleReport, plot: Option<&str>, naming: Naming
     } else {
         format!("{} schedules", report.entries.len())
     };
-    let on = report
-        .data
-        .as_ref()
-        .map_or(String::new(), |d| format!(" on {}", d.file));
+    let on = match (&report.data, &report.worker) {
+        (Some(d), _) => format!(" on {}", d.file),
+        (None, Some(w)) if !w.command.is_empty() => format!(" on {}", w.command),
+        (None, Some(_)) => " on workers started elsewhere".to_string(),
+        (None, None) => String::new(),
+    };
     let _ = writeln!(out, "lrfind {} — {what}{on}", report.version);
+    if let Some(w) = &report.worker {
+        // Its first line, the title, is the one above.
+        for line in super::text::worker_text(w).lines().skip(1) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     if let Some(d) = &report.data {
         let task = match &d.classes {
             Some(c) => format!("{} ({} classes)", d.task, c.len()),
@@ -612,15 +627,17 @@ fn tables(out: &mut String, report: &ScheduleReport) {
 
 fn race_table(out: &mut String, race: &ScheduleRace) {
     let c = &race.config;
+    let rows = match (race.train_rows, race.val_rows) {
+        (Some(t), Some(v)) => format!(": {t} training, {v} validation rows"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  race       {} runs per kind (seeds {}..{}, each on its own split: {} training, {} \
-         validation rows); validation loss every {} steps; untrained {:.4}; {:.1} s in all",
+        "  race       {} runs per kind (seeds {}..{}, each on its own split{rows}); validation \
+         loss every {} steps; untrained {:.4}; {:.1} s in all",
         c.seeds,
         c.seed,
         c.seed + c.seeds as u64 - 1,
-        race.train_rows,
-        race.val_rows,
         c.every(),
         race.initial_loss,
         race.seconds
@@ -651,7 +668,8 @@ fn race_table(out: &mut String, race: &ScheduleRace) {
         let left: Vec<&str> = race.unfinished.iter().map(|k| k.name()).collect();
         let _ = writeln!(
             out,
-            "  interrupted (Ctrl-C) with {} of {} kinds trained to the end; not trained: {}",
+            "  interrupted ({}) with {} of {} kinds trained to the end; not trained: {}",
+            crate::interrupt::cause(),
             race.entries.len(),
             race.entries.len() + race.unfinished.len(),
             left.join(", ")
@@ -670,7 +688,7 @@ fn race_table(out: &mut String, race: &ScheduleRace) {
                 best.best_loss,
                 fmt_lr(best.peak_lr),
                 if race.interrupted {
-                    "; the best of the kinds trained before Ctrl-C"
+                    "; the best of the kinds trained before the stop"
                 } else {
                     ""
                 }
@@ -709,6 +727,7 @@ mod tests {
             model: None,
             optimizer: None,
             batch_size: None,
+            worker: None,
             lr_source: LrSource::Given { lr: 0.01 },
             steps: 10,
             steps_source: StepsSource::Given,

@@ -14,27 +14,24 @@
 //!   step size of a third of the run, milestones at 50% and 75%, an exponential decay that falls
 //!   100-fold over the run, ...), and says which it filled, so that any kind can be drawn or
 //!   raced from just an LR and a step count.
-//! - **The race.** [`race`] trains lrfind's model once per kind and seed, every kind with the same
-//!   initial weights, split and batch order for a given seed, and the LR of each update from the
-//!   schedule (reduce-on-plateau: cut on the validation loss at each evaluation). Every (kind,
-//!   seed) run is one job for rayon; results do not depend on the number of threads.
+//! - **The race.** [`race`] hands an [`Engine`] one training job per kind and seed, every kind
+//!   with the same initial weights, split and batch order for a given seed, and the LR of each
+//!   update from the schedule (reduce-on-plateau: cut on the validation loss at each
+//!   evaluation). lrfind's own model runs them on rayon's threads, `lrfind schedule -- COMMAND`
+//!   on the user's workers; results do not depend on how many run at once.
 //!
-//! Only the LR is scheduled: lrfind's optimizers take their momentum (Adam's beta1) once, so a
-//! one-cycle's momentum column is reported but not applied in training.
+//! lrfind's own optimizers take their momentum (Adam's beta1) once, so on lrfind's model a
+//! one-cycle's momentum column is reported but not applied; a worker is sent it with each job.
 
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::fixed::DIVERGE_FACTOR;
-use super::{Evaluator, Trainer};
-use crate::data::split::{check_fraction, split, Split};
-use crate::data::Dataset;
+pub use crate::engine::ValPoint;
+use crate::engine::{next_keys, Engine, JobKey, LrPlan, Setup, TrainJob, Trained};
 use crate::error::{Error, Message, Result, Setting};
 use crate::find::Findings;
-use crate::model::ModelConfig;
 use crate::optim::OptimizerConfig;
 use crate::schedule::{
     build, settings_of, LrSchedule, PlateauConfig, Schedule, ScheduleKind, ScheduleOptions,
@@ -346,6 +343,14 @@ impl Entrant {
         }
     }
 
+    /// The LR of every update, as a training job follows it.
+    pub fn plan(&self) -> LrPlan {
+        match self {
+            Entrant::Table(s) => LrPlan::Table(s.clone()),
+            Entrant::Plateau(p) => LrPlan::Plateau(*p),
+        }
+    }
+
     /// The LR it starts from or climbs to (the plateau's first).
     pub fn peak_lr(&self) -> f64 {
         match self {
@@ -355,14 +360,14 @@ impl Entrant {
     }
 }
 
-/// What every run of a race trains, and how long.
+/// What every run of a race trains, and how long. The model and the held-out rows are the
+/// engine's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RaceConfig {
-    /// Hidden layers and initialisation.
-    pub model: ModelConfig,
-    /// The optimizer (its momentum is not scheduled).
+    /// The optimizer (a schedule's momentum column reaches a worker that cycles it; lrfind's own
+    /// optimizers take theirs once).
     pub optimizer: OptimizerConfig,
-    /// Rows per batch (capped at the training rows).
+    /// Rows per batch (the engine caps it at its training rows).
     pub batch_size: usize,
     /// Optimizer steps per run.
     pub steps: usize,
@@ -370,8 +375,6 @@ pub struct RaceConfig {
     pub seeds: usize,
     /// The first seed: run `s` uses seed `seed + s` for its weights, batch order and split.
     pub seed: u64,
-    /// Fraction of rows held out for validation.
-    pub val_split: f64,
     /// Validation measurements per run, at most.
     pub evaluations: usize,
 }
@@ -379,7 +382,6 @@ pub struct RaceConfig {
 impl RaceConfig {
     /// Checks every value once.
     pub fn validate(&self) -> Result<()> {
-        self.model.validate()?;
         self.optimizer.validate()?;
         if self.batch_size == 0 {
             return Err(Error::config(Setting::BatchSize, "must be at least 1"));
@@ -393,24 +395,24 @@ impl RaceConfig {
         if self.seeds == 0 {
             return Err(Error::config(Setting::Seeds, "must be at least 1"));
         }
-        check_fraction(Setting::ValSplit, self.val_split)
+        Ok(())
     }
 
     /// Steps between validation measurements.
     pub fn every(&self) -> usize {
         self.steps.div_ceil(self.evaluations.max(1)).max(1)
     }
-}
 
-/// One validation measurement of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ValPoint {
-    /// Updates done before it.
-    pub step: usize,
-    /// The validation loss.
-    pub loss: f64,
-    /// The LR of the updates since the previous measurement (of the first update, at step 0).
-    pub lr: f64,
+    /// The update counts after which a run is measured: every [`RaceConfig::every`] steps and at
+    /// the end.
+    pub fn evaluate_at(&self) -> Vec<usize> {
+        let every = self.every();
+        let mut at: Vec<usize> = (every..=self.steps).step_by(every).collect();
+        if at.last() != Some(&self.steps) {
+            at.push(self.steps);
+        }
+        at
+    }
 }
 
 /// One run of one kind.
@@ -426,7 +428,7 @@ pub struct RaceRun {
     /// The last measurement, at the end of the run; `None` if it diverged.
     pub final_loss: Option<f64>,
     /// Whether a training loss was not a number or a validation loss exceeded
-    /// [`DIVERGE_FACTOR`] times the initial one.
+    /// [`DIVERGE_FACTOR`](crate::engine::DIVERGE_FACTOR) times the initial one.
     pub diverged: bool,
     /// Updates done.
     pub steps: usize,
@@ -434,6 +436,29 @@ pub struct RaceRun {
     pub seconds: f64,
     /// Every validation measurement, from step 0.
     pub curve: Vec<ValPoint>,
+}
+
+impl RaceRun {
+    /// The run a training job of `entrant` with `seed` measured.
+    fn of(entrant: &Entrant, seed: u64, t: Trained) -> Self {
+        let mut curve = Vec::with_capacity(t.evaluations.len() + 1);
+        curve.push(ValPoint {
+            step: 0,
+            loss: t.initial_loss,
+            lr: entrant.plan().first_lr(),
+        });
+        curve.extend_from_slice(&t.evaluations);
+        RaceRun {
+            seed,
+            initial_loss: t.initial_loss,
+            best_loss: t.best_loss(),
+            final_loss: t.final_loss(),
+            diverged: t.diverged,
+            steps: t.steps,
+            seconds: t.seconds,
+            curve,
+        }
+    }
 }
 
 /// One kind's runs.
@@ -462,10 +487,10 @@ pub struct RaceEntry {
 pub struct ScheduleRace {
     /// What was trained.
     pub config: RaceConfig,
-    /// Training rows per split.
-    pub train_rows: usize,
-    /// Validation rows per split.
-    pub val_rows: usize,
+    /// Training rows per split, when the engine's rows are known (lrfind's own model).
+    pub train_rows: Option<usize>,
+    /// Validation rows per split, when known.
+    pub val_rows: Option<usize>,
     /// The untrained model's validation loss, mean over seeds.
     pub initial_loss: f64,
     /// Each kind, in the order raced.
@@ -482,125 +507,48 @@ pub struct ScheduleRace {
     pub unfinished: Vec<ScheduleKind>,
 }
 
-/// Trains `entrant` from scratch with `seed` on `split.train`, measuring on `split.val` every
-/// `config.every()` steps and at the end; stops for good at a divergence.
+/// Trains `entrant` from scratch with `seed` on `engine`, measuring at
+/// [`RaceConfig::evaluate_at`]; stops for good at a divergence.
 pub fn train_with(
-    dataset: &Dataset,
-    split: &Split,
+    engine: &dyn Engine,
     config: &RaceConfig,
     entrant: &Entrant,
     seed: u64,
-) -> RaceRun {
-    train_until(dataset, split, config, entrant, seed, &|| false).expect("never stopped")
+) -> Result<RaceRun> {
+    let job = job_of(config, entrant, seed, next_keys(1));
+    let trained = engine.train(std::slice::from_ref(&job), &ProgressBar::hidden())?;
+    engine.release(&[job.key]);
+    let t = trained.into_iter().next().expect("one result a job");
+    Ok(RaceRun::of(entrant, seed, t))
 }
 
-/// [`train_with`], given up (`None`) at the first step at which `stop()` says so.
-fn train_until(
-    dataset: &Dataset,
-    split: &Split,
-    config: &RaceConfig,
-    entrant: &Entrant,
-    seed: u64,
-    stop: &(dyn Fn() -> bool + Sync),
-) -> Option<RaceRun> {
-    let clock = Instant::now();
-    let batch = config.batch_size.min(split.train.len()).max(1);
-    let mut trainer = Trainer::new(
-        dataset,
-        split.train.clone(),
-        &config.model,
-        &config.optimizer,
-        batch,
-        seed,
-    );
-    let mut evaluator = Evaluator::new(dataset, trainer.model(), split.val.clone());
-    let initial = trainer.evaluate(&mut evaluator, dataset);
-    let mut plateau = match entrant {
-        Entrant::Plateau(c) => Some(c.build().expect("validated when the entrant was built")),
-        Entrant::Table(_) => None,
-    };
-    let lr_at = |step: usize, plateau: &Option<crate::schedule::Plateau>| match (entrant, plateau) {
-        (Entrant::Table(s), _) => s.lr(step),
-        (_, Some(p)) => p.lr(),
-        (Entrant::Plateau(c), None) => c.lr,
-    };
-    let mut curve = vec![ValPoint {
-        step: 0,
-        loss: initial,
-        lr: lr_at(0, &plateau),
-    }];
-    let every = config.every();
-    let (mut best, mut last, mut diverged, mut done) = (initial, initial, false, 0);
-    while done < config.steps {
-        if stop() {
-            return None;
-        }
-        let lr = lr_at(done, &plateau);
-        let loss = trainer.step(dataset, lr);
-        done += 1;
-        if !loss.is_finite() {
-            diverged = true;
-            break;
-        }
-        if done.is_multiple_of(every) || done == config.steps {
-            let val = trainer.evaluate(&mut evaluator, dataset);
-            curve.push(ValPoint {
-                step: done,
-                loss: val,
-                lr,
-            });
-            if !val.is_finite() || val > DIVERGE_FACTOR * initial {
-                diverged = true;
-                break;
-            }
-            best = best.min(val);
-            last = val;
-            if let Some(p) = plateau.as_mut() {
-                p.step(val);
-            }
-        }
+/// The training job of one run.
+fn job_of(config: &RaceConfig, entrant: &Entrant, seed: u64, key: JobKey) -> TrainJob {
+    TrainJob {
+        key,
+        setup: Setup {
+            optimizer: config.optimizer,
+            batch_size: config.batch_size,
+            seed,
+        },
+        lr: entrant.plan(),
+        until: config.steps,
+        evaluate_at: config.evaluate_at(),
     }
-    Some(RaceRun {
-        seed,
-        initial_loss: initial,
-        best_loss: if diverged { initial } else { best },
-        final_loss: (!diverged).then_some(last),
-        diverged,
-        steps: done,
-        seconds: clock.elapsed().as_secs_f64(),
-        curve,
-    })
 }
 
-/// Races `entrants` on `dataset`: for each seed `config.seed + s`, a split of its own, and one run
-/// per entrant from the same weights and batch order; every run in parallel. `progress` counts
-/// finished runs. A stop requested through [`crate::interrupt`] ends it early, keeping the kinds
-/// already trained (see [`race_until`]).
+/// Races `entrants` on `engine`: for each seed `config.seed + s`, one run per entrant from the
+/// same weights, batch order and split (the engine's for that seed); the engine runs them as it
+/// can (lrfind's model: all at once on rayon's threads; a worker pool: one a worker).
+/// `progress` counts finished runs. A stop asked for through [`crate::interrupt`] (or the
+/// engine's own) ends the runs still training: the race keeps each kind whose every run
+/// finished, marked interrupted with the kinds left out. The untrained loss is then that of the
+/// kinds kept (NaN when none finished).
 pub fn race(
-    dataset: &Dataset,
+    engine: &dyn Engine,
     entrants: &[Entrant],
     config: &RaceConfig,
     progress: &ProgressBar,
-) -> Result<ScheduleRace> {
-    race_until(
-        dataset,
-        entrants,
-        config,
-        progress,
-        &crate::interrupt::requested,
-    )
-}
-
-/// [`race`], stopping once `stop()` says so: the runs still training are given up, none is
-/// started after, and the race keeps each kind whose every run had finished, marked
-/// interrupted with the kinds left out. The untrained loss is then that of the kinds kept (NaN
-/// when none finished).
-pub fn race_until(
-    dataset: &Dataset,
-    entrants: &[Entrant],
-    config: &RaceConfig,
-    progress: &ProgressBar,
-    stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<ScheduleRace> {
     config.validate()?;
     if entrants.is_empty() {
@@ -628,31 +576,30 @@ pub fn race_until(
     }
     let clock = Instant::now();
     let seeds: Vec<u64> = (0..config.seeds as u64).map(|s| config.seed + s).collect();
-    let splits: Vec<Split> = seeds
+    let first = next_keys(entrants.len() * seeds.len());
+    let jobs: Vec<TrainJob> = entrants
         .iter()
-        .map(|&s| split(dataset, config.val_split, s))
-        .collect();
-    let jobs: Vec<(usize, usize)> = (0..entrants.len())
-        .flat_map(|e| (0..seeds.len()).map(move |s| (e, s)))
+        .flat_map(|e| seeds.iter().map(move |&s| (e, s)))
+        .zip(first..)
+        .map(|((e, s), key)| job_of(config, e, s, key))
         .collect();
     progress.set_length(jobs.len() as u64);
-    let runs: Vec<Option<RaceRun>> = jobs
-        .par_iter()
-        .map(|&(e, s)| {
-            let run = train_until(dataset, &splits[s], config, &entrants[e], seeds[s], stop);
-            if run.is_some() {
-                progress.inc(1);
-            }
-            run
-        })
-        .collect();
+    let trained = engine.train(&jobs, progress)?;
+    engine.release(&jobs.iter().map(|j| j.key).collect::<Vec<_>>());
     progress.finish_and_clear();
     let mut entries: Vec<RaceEntry> = Vec::new();
     let mut unfinished = Vec::new();
-    for (runs, e) in runs.chunks(seeds.len()).zip(entrants) {
-        match runs.iter().cloned().collect::<Option<Vec<RaceRun>>>() {
-            Some(runs) => entries.push(entry(e, runs)),
-            None => unfinished.push(e.kind()),
+    for (runs, e) in trained.chunks(seeds.len()).zip(entrants) {
+        let finished = runs.iter().all(|t| t.diverged || t.steps >= config.steps);
+        if finished {
+            let runs = runs
+                .iter()
+                .zip(&seeds)
+                .map(|(t, &s)| RaceRun::of(e, s, t.clone()))
+                .collect();
+            entries.push(entry(e, runs));
+        } else {
+            unfinished.push(e.kind());
         }
     }
     let initial_loss = entries.first().map_or(f64::NAN, |e| {
@@ -671,8 +618,8 @@ pub fn race_until(
         .map(|e| e.kind);
     Ok(ScheduleRace {
         config: config.clone(),
-        train_rows: splits[0].train.len(),
-        val_rows: splits[0].val.len(),
+        train_rows: None,
+        val_rows: None,
         initial_loss,
         entries,
         best,
@@ -706,25 +653,41 @@ fn entry(entrant: &Entrant, runs: Vec<RaceRun>) -> RaceEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::split::split;
+    use crate::data::Dataset;
+    use crate::engine::builtin::{Builtin, Holdout};
+    use crate::model::ModelConfig;
     use crate::optim::OptimizerKind;
     use crate::schedule::{assert_setting, CyclicMode};
+    use crate::train::{Evaluator, Trainer};
 
     fn dataset() -> Dataset {
         crate::train::race::tests::xor_dataset(200)
     }
 
+    fn model() -> ModelConfig {
+        ModelConfig {
+            hidden: vec![16],
+            ..ModelConfig::default()
+        }
+    }
+
+    /// lrfind's model on `d`, each seed's split holding out 20%.
+    fn engine(d: &Dataset) -> Builtin<'_> {
+        let holdout = Holdout {
+            fraction: 0.2,
+            capped: false,
+        };
+        Builtin::new(d, model(), holdout)
+    }
+
     fn config(steps: usize) -> RaceConfig {
         RaceConfig {
-            model: ModelConfig {
-                hidden: vec![16],
-                ..ModelConfig::default()
-            },
             optimizer: OptimizerConfig::new(OptimizerKind::Adam),
             batch_size: 32,
             steps,
             seeds: 2,
             seed: 0,
-            val_split: 0.2,
             evaluations: 10,
         }
     }
@@ -839,7 +802,7 @@ mod tests {
         .iter()
         .map(|&k| Entrant::build(k, 0.01, 40, &none(), &settings).unwrap().0)
         .collect();
-        let r = race(&d, &entrants, &c, &ProgressBar::hidden()).unwrap();
+        let r = race(&engine(&d), &entrants, &c, &ProgressBar::hidden()).unwrap();
         assert_eq!(r.entries.len(), 3);
         for s in 0..2 {
             let first: Vec<f64> = r.entries.iter().map(|e| e.runs[s].initial_loss).collect();
@@ -854,7 +817,7 @@ mod tests {
         }
         // The same run by hand: a Trainer at the constant LR with seed 0 on seed 0's split.
         let sp = split(&d, 0.2, 0);
-        let mut t = Trainer::new(&d, sp.train.clone(), &c.model, &c.optimizer, 32, 0);
+        let mut t = Trainer::new(&d, sp.train.clone(), &model(), &c.optimizer, 32, 0);
         let mut ev = Evaluator::new(&d, t.model(), sp.val.clone());
         for _ in 0..40 {
             t.step(&d, 0.01);
@@ -870,7 +833,7 @@ mod tests {
             runs
         });
         // Deterministic.
-        let again = race(&d, &entrants, &c, &ProgressBar::hidden()).unwrap();
+        let again = race(&engine(&d), &entrants, &c, &ProgressBar::hidden()).unwrap();
         let losses =
             |r: &ScheduleRace| -> Vec<f64> { r.entries.iter().map(|e| e.best_loss).collect() };
         assert_eq!(losses(&again), losses(&r));
@@ -904,8 +867,10 @@ mod tests {
             .num_threads(2)
             .build()
             .unwrap();
+        let stop = || bar.position() >= 4;
+        let stopping = engine(&d).with_stop(&stop);
         let r = pool
-            .install(|| race_until(&d, &entrants, &c, &bar, &|| bar.position() >= 4))
+            .install(|| race(&stopping, &entrants, &c, &bar))
             .unwrap();
         assert!(r.interrupted);
         assert!(
@@ -914,7 +879,7 @@ mod tests {
             r.unfinished
         );
         assert_eq!(r.entries.len() + r.unfinished.len(), kinds.len());
-        let whole = race(&d, &entrants, &c, &ProgressBar::hidden()).unwrap();
+        let whole = race(&engine(&d), &entrants, &c, &ProgressBar::hidden()).unwrap();
         assert!(!whole.interrupted && whole.unfinished.is_empty());
         let losses = |e: &RaceEntry| -> Vec<f64> { e.runs.iter().map(|r| r.best_loss).collect() };
         for e in &r.entries {
@@ -922,7 +887,14 @@ mod tests {
             assert_eq!(losses(e), losses(w), "{}", e.kind);
             assert!(!r.unfinished.contains(&e.kind));
         }
-        let none = race_until(&d, &entrants, &c, &ProgressBar::hidden(), &|| true).unwrap();
+        let always = || true;
+        let none = race(
+            &engine(&d).with_stop(&always),
+            &entrants,
+            &c,
+            &ProgressBar::hidden(),
+        )
+        .unwrap();
         assert!(none.entries.is_empty() && none.best.is_none() && none.initial_loss.is_nan());
         assert_eq!(none.unfinished, kinds);
     }
@@ -938,7 +910,7 @@ mod tests {
             ..Default::default()
         };
         let (e, _) = Entrant::build(ScheduleKind::Plateau, 0.05, 200, &none(), &settings).unwrap();
-        let run = train_with(&d, &split(&d, 0.2, 0), &c, &e, 0);
+        let run = train_with(&engine(&d), &c, &e, 0).unwrap();
         let lrs: Vec<f64> = run.curve.iter().map(|p| p.lr).collect();
         assert_eq!(lrs[0], 0.05);
         assert!(lrs.windows(2).all(|w| w[1] <= w[0]), "{lrs:?}");
@@ -956,7 +928,7 @@ mod tests {
             &PlateauSettings::default(),
         )
         .unwrap();
-        let r = race(&d, &[e], &config(50), &ProgressBar::hidden()).unwrap();
+        let r = race(&engine(&d), &[e], &config(50), &ProgressBar::hidden()).unwrap();
         let entry = &r.entries[0];
         assert_eq!(entry.diverged, 2);
         assert_eq!(entry.final_loss, None);
@@ -978,11 +950,19 @@ mod tests {
         let mut c = config(10);
         c.seeds = 0;
         assert_setting(
-            race(&d, std::slice::from_ref(&e), &c, &ProgressBar::hidden()),
+            race(
+                &engine(&d),
+                std::slice::from_ref(&e),
+                &c,
+                &ProgressBar::hidden(),
+            ),
             Setting::Seeds,
         );
         let c = config(20);
-        assert_setting(race(&d, &[e], &c, &ProgressBar::hidden()), Setting::Steps);
+        assert_setting(
+            race(&engine(&d), &[e], &c, &ProgressBar::hidden()),
+            Setting::Steps,
+        );
         let bad = PlateauSettings {
             factor: Some(2.0),
             ..Default::default()
