@@ -4,7 +4,6 @@
 
 use super::{catch_interrupt, deliver, open_table, progress_bar, Delivery, Outcome};
 use crate::cli::SweepArgs;
-use lrfind::data::split::try_split;
 use lrfind::error::{Result, Setting};
 use lrfind::report::braille::sweep_plot;
 use lrfind::report::csv::sweep_csv;
@@ -22,14 +21,14 @@ pub fn run(args: &SweepArgs) -> Result<Outcome> {
     config.validate()?;
     let (outputs, plot, console, mut dataset) =
         open_table(&args.data, &args.output, args.model.seed, "sweep")?;
-    let held_out = try_split(&dataset, Setting::ValSplit, config.val_split, config.seed)?;
-    let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out.train.len());
+    let held_out = lrfind::train::sweep::splits(&dataset, &config)?;
+    let batch_note = lrfind::data::batch_note(config.training.batch_size, held_out[0].train.len());
     dataset.summary.notes.extend(batch_note);
     // Caught from here on, so that a Ctrl-C once the table is described keeps the LRs trained.
     catch_interrupt();
     console.say(&sweep_data_text(&dataset.summary, &crate::cli::flag));
     let bar = progress_bar(args.output.quiet, "sweep", "runs");
-    let result = sweep_with_progress(&dataset, &held_out, &config, &bar)?;
+    let result = sweep_with_progress(&dataset, &config, &bar)?;
     if result.points.is_empty() {
         eprintln!(
             "lrfind: interrupted (Ctrl-C) before any LR had trained to the end: nothing written"

@@ -739,8 +739,10 @@ pub fn sweep_findings_text(report: &SweepReport, plot: Option<&str>) -> String {
     let t = &c.training;
     let _ = writeln!(
         out,
-        "  validation {:.0}% of rows held out",
-        100.0 * c.val_split
+        "  validation {:.0}% of rows held out, a split per seed (seeds {}..{}), as the race draws them",
+        100.0 * c.val_split,
+        c.seed,
+        c.seed + c.seeds as u64 - 1
     );
     let _ = writeln!(
         out,

@@ -256,11 +256,12 @@ pub fn summarise(lr: f64, runs: Vec<FixedRun>) -> Measured {
     }
 }
 
-/// Measures each LR in `lrs` with seeds `seed..seed + seeds`, every (LR, seed) run in parallel.
-/// Results are in the order of `lrs` and identical to a serial run.
+/// Measures each LR in `lrs` with seeds `seed..seed + seeds`, the run of seed `seed + s` on
+/// `splits[s]` (a split per seed, so that the spread over seeds includes the split's), every
+/// (LR, seed) run in parallel. Results are in the order of `lrs` and identical to a serial run.
 pub fn measure(
     dataset: &Dataset,
-    split: &Split,
+    splits: &[Split],
     training: &Training,
     lrs: &[f64],
     seed: u64,
@@ -268,7 +269,7 @@ pub fn measure(
 ) -> Vec<Measured> {
     measure_with_progress(
         dataset,
-        split,
+        splits,
         training,
         lrs,
         seed,
@@ -280,7 +281,7 @@ pub fn measure(
 /// [`measure`], counting finished runs on `progress` (of `lrs.len() * seeds`).
 pub fn measure_with_progress(
     dataset: &Dataset,
-    split: &Split,
+    splits: &[Split],
     training: &Training,
     lrs: &[f64],
     seed: u64,
@@ -289,7 +290,7 @@ pub fn measure_with_progress(
 ) -> Vec<Measured> {
     measure_until(
         dataset,
-        split,
+        splits,
         training,
         lrs,
         seed,
@@ -308,7 +309,7 @@ pub fn measure_with_progress(
 #[allow(clippy::too_many_arguments)]
 pub fn measure_until(
     dataset: &Dataset,
-    split: &Split,
+    splits: &[Split],
     training: &Training,
     lrs: &[f64],
     seed: u64,
@@ -316,15 +317,16 @@ pub fn measure_until(
     progress: &ProgressBar,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Vec<Option<Measured>> {
-    let jobs: Vec<(f64, u64)> = lrs
+    assert_eq!(splits.len(), seeds, "a split per seed");
+    let jobs: Vec<(f64, usize)> = lrs
         .iter()
-        .flat_map(|&lr| (0..seeds as u64).map(move |s| (lr, seed + s)))
+        .flat_map(|&lr| (0..seeds).map(move |s| (lr, s)))
         .collect();
     progress.set_length(jobs.len() as u64);
     let runs: Vec<Option<FixedRun>> = jobs
         .par_iter()
         .map(|&(lr, s)| {
-            let run = train_fixed_until(dataset, split, training, lr, s, stop);
+            let run = train_fixed_until(dataset, &splits[s], training, lr, seed + s as u64, stop);
             if run.is_some() {
                 progress.inc(1);
             }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use indicatif::ProgressBar;
 
 use super::fixed::{measure_until, Measured, Training};
-use crate::data::split::Split;
+use crate::data::split::{try_split, Split};
 use crate::data::Dataset;
 use crate::error::{Error, Result, Setting};
 
@@ -38,7 +38,9 @@ pub struct SweepConfig {
     pub lrs: Vec<f64>,
     /// Seeds per LR: `seed..seed + seeds`.
     pub seeds: usize,
-    /// The first seed (also the split's).
+    /// The first seed: seed `seed + s` draws the weights, the batch order and the split of run
+    /// `s` of every LR (a split per seed, as the race's, so the spread over seeds includes the
+    /// split's).
     pub seed: u64,
     /// Fraction of rows held out for validation.
     pub val_split: f64,
@@ -91,26 +93,34 @@ pub struct SweepResult {
     pub unfinished_lrs: Vec<f64>,
 }
 
-/// Runs the sweep of `config` on `split` of `dataset`.
-pub fn sweep(dataset: &Dataset, split: &Split, config: &SweepConfig) -> Result<SweepResult> {
-    sweep_with_progress(dataset, split, config, &ProgressBar::hidden())
+/// Runs the sweep of `config` on `dataset`.
+pub fn sweep(dataset: &Dataset, config: &SweepConfig) -> Result<SweepResult> {
+    sweep_with_progress(dataset, config, &ProgressBar::hidden())
+}
+
+/// The split of each seed of `config`: `val_split` of the rows held out, drawn by seed
+/// `seed + s`.
+pub fn splits(dataset: &Dataset, config: &SweepConfig) -> Result<Vec<Split>> {
+    (0..config.seeds as u64)
+        .map(|s| {
+            try_split(
+                dataset,
+                Setting::ValSplit,
+                config.val_split,
+                config.seed + s,
+            )
+        })
+        .collect()
 }
 
 /// [`sweep`], counting its runs (one per LR and seed) on `progress`. A stop requested through
 /// [`crate::interrupt`] ends it early, keeping the LRs already trained (see [`sweep_until`]).
 pub fn sweep_with_progress(
     dataset: &Dataset,
-    split: &Split,
     config: &SweepConfig,
     progress: &ProgressBar,
 ) -> Result<SweepResult> {
-    sweep_until(
-        dataset,
-        split,
-        config,
-        progress,
-        &crate::interrupt::requested,
-    )
+    sweep_until(dataset, config, progress, &crate::interrupt::requested)
 }
 
 /// [`sweep_with_progress`], stopping once `stop()` says so: the runs still training are given
@@ -118,15 +128,15 @@ pub fn sweep_with_progress(
 /// marked interrupted with the LRs left out.
 pub fn sweep_until(
     dataset: &Dataset,
-    split: &Split,
     config: &SweepConfig,
     progress: &ProgressBar,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<SweepResult> {
     config.validate()?;
+    let splits = splits(dataset, config)?;
     let measured = measure_until(
         dataset,
-        split,
+        &splits,
         &config.training,
         &config.lrs,
         config.seed,
@@ -219,9 +229,8 @@ mod tests {
             seeds: 2,
             ..SweepConfig::with_defaults(training)
         };
-        let held_out = crate::data::split::split(&d, config.val_split, 0);
         let bar = ProgressBar::hidden();
-        let r = sweep_with_progress(&d, &held_out, &config, &bar).unwrap();
+        let r = sweep_with_progress(&d, &config, &bar).unwrap();
         assert_eq!(r.points.len(), 3);
         assert_eq!((bar.position(), bar.length()), (6, Some(6)));
     }
@@ -248,7 +257,6 @@ mod tests {
             seeds: 2,
             ..SweepConfig::with_defaults(training)
         };
-        let held_out = crate::data::split::split(&d, config.val_split, 0);
         let bar = ProgressBar::hidden();
         // Two threads: the stop comes once four runs have finished.
         let pool = rayon::ThreadPoolBuilder::new()
@@ -256,7 +264,7 @@ mod tests {
             .build()
             .unwrap();
         let r = pool
-            .install(|| sweep_until(&d, &held_out, &config, &bar, &|| bar.position() >= 4))
+            .install(|| sweep_until(&d, &config, &bar, &|| bar.position() >= 4))
             .unwrap();
         assert!(r.interrupted);
         let kept: Vec<f64> = r.points.iter().map(|p| p.lr).collect();
@@ -265,7 +273,7 @@ mod tests {
             "{kept:?}"
         );
         assert_eq!(kept.len() + r.unfinished_lrs.len(), config.lrs.len());
-        let whole = sweep_until(&d, &held_out, &config, &ProgressBar::hidden(), &|| false).unwrap();
+        let whole = sweep_until(&d, &config, &ProgressBar::hidden(), &|| false).unwrap();
         assert!(!whole.interrupted && whole.unfinished_lrs.is_empty());
         for p in &r.points {
             assert_eq!(p.runs.len(), 2);
@@ -273,8 +281,42 @@ mod tests {
         }
         assert!(kept.windows(2).all(|w| w[0] < w[1]));
         // Stopped before anything finished: nothing kept, nothing to compare against.
-        let none = sweep_until(&d, &held_out, &config, &ProgressBar::hidden(), &|| true).unwrap();
+        let none = sweep_until(&d, &config, &ProgressBar::hidden(), &|| true).unwrap();
         assert!(none.points.is_empty() && none.best_lr.is_none() && none.initial_loss.is_nan());
+    }
+
+    /// Seed `s` trains on the split seed `s` draws, as the race's runs do: the spread over seeds
+    /// includes the split's (on a table of a few hundred rows, most of it).
+    #[test]
+    fn each_seed_trains_on_its_own_split() {
+        use crate::data::split::split;
+        use crate::train::fixed::train_fixed;
+        let d = crate::train::race::tests::xor_dataset(200);
+        let training = Training {
+            model: crate::model::ModelConfig {
+                hidden: vec![4],
+                ..Default::default()
+            },
+            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
+            batch_size: 16,
+            budget: Budget {
+                epochs: 0,
+                min_steps: 40,
+            },
+        };
+        let config = SweepConfig {
+            lrs: vec![1e-2],
+            seeds: 2,
+            seed: 5,
+            ..SweepConfig::with_defaults(training.clone())
+        };
+        let r = sweep(&d, &config).unwrap();
+        for s in 0..2u64 {
+            let own = train_fixed(&d, &split(&d, 0.2, 5 + s), &training, 1e-2, 5 + s);
+            assert_eq!(r.points[0].runs[s as usize], own, "seed {}", 5 + s);
+        }
+        let on_the_first = train_fixed(&d, &split(&d, 0.2, 5), &training, 1e-2, 6);
+        assert_ne!(r.points[0].runs[1], on_the_first);
     }
 
     #[test]
