@@ -39,7 +39,11 @@ pub use self::sweep::SweepArgs;
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     override_usage = USAGE,
-    after_help = "`lrfind CSV` is `lrfind find CSV`. `lrfind <COMMAND> --help` lists a command's options."
+    after_help = "`lrfind CSV` is `lrfind find CSV`. `lrfind <COMMAND> --help` lists a command's options.\n\n\
+        Exit codes: 0 an LR was suggested; 1 no usable LR (the summary says why; the outputs are \
+        still written); 2 a usage or input error, or a worker's fault (`lrfind: error: ...`); 3 an \
+        LR was suggested but lrfind doubts it (a warning says why); 130 Ctrl-C stopped it (the \
+        outputs hold what was finished)."
 )]
 pub struct Cli {
     /// A command other than the range test.
