@@ -75,7 +75,14 @@ class _Conn:
         self.closed = False
 
     def send(self, text):
-        self.sock.sendall(text.encode())
+        """Sends ``text``; once lrfind has gone, nothing (the next wait or poll sees it gone)."""
+        if self.closed:
+            return
+        try:
+            self.sock.sendall(text.encode())
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.closed = True
+            self.buf = b""
 
     def _buffered(self):
         """The next known message already buffered, else ``None``."""
@@ -306,6 +313,7 @@ class Worker:
         if self._share is not None:
             message = self._share.share(message)
         if message is None:
+            self.close()
             return None
         self._job = Job(self, message)
         return self._job
