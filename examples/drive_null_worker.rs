@@ -6,7 +6,8 @@
 //! read N + 1 steps through the protocol; the steps per second are printed on stderr.
 //!
 //! Run: `cargo build --release --example drive_null_worker`, then `lrfind drive --runs 1
-//! --no-verify --no-plot --steps 60000 -- target/release/examples/drive_null_worker 30000`.
+//! --no-verify --no-plot --steps 300000 --smoothing 7e-5 -- target/release/examples/drive_null_worker
+//! 30000` (bench/drive_overhead.sh says why these settings).
 
 use std::time::Instant;
 
@@ -34,6 +35,10 @@ fn main() -> std::io::Result<()> {
             job.step(loss)?;
         }
         let seconds = start.map_or(0.0, |s| s.elapsed().as_secs_f64());
+        if job.done() >= job.spec().until {
+            eprintln!("drive_null_worker: the worker reached the ramp's end before lrfind's stop came; raise --steps");
+            std::process::exit(1);
+        }
         let read = nan_at + 1;
         eprintln!(
             "drive_null_worker: {read} steps read by lrfind in {seconds:.3} s: {:.0} steps/s (the worker ran {} steps ahead)",
