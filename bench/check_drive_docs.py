@@ -11,7 +11,9 @@ venv, and lrfind_client importable from clients/python. The run must exit 0 and 
 must hold a suggested LR. The first block that imports torch must be such a script (the issue's
 promise: a complete worker a user can copy and run as it stands).
 
-    bench/.venv/bin/python bench/check_drive_docs.py [--lrfind target/release/lrfind] [--only NAME]
+    bench/.venv/bin/python bench/check_drive_docs.py [--lrfind target/release/lrfind] [--only NAME] [--adapters]
+
+--adapters also checks the adapters' bookkeeping against the frameworks themselves (ADAPTER_CHECKS).
 
 Needs bench/requirements.txt and bench/requirements-drive.txt in the venv, and a built lrfind.
 """
@@ -80,13 +82,85 @@ def run(name, command, code, lrfind, venv_bin, timeout):
         return seconds, lr, result.get("suggested_by"), summary
 
 
+# The adapters' bookkeeping, checked against the framework itself with a stand-in job: the Keras
+# callback's loss is each batch's own (not the epoch's running mean), and the Lightning callback
+# counts accumulate_grad_batches micro-batches as one update and reports a GradScaler's skip.
+ADAPTER_CHECKS = {
+    "keras: each batch's own loss": r"""
+import os; os.environ["KERAS_BACKEND"] = "torch"
+import keras, numpy as np
+from lrfind_client.keras import LrfindCallback
+x = np.random.default_rng(0).normal(size=(256, 5)).astype("float32"); y = (x.sum(1) > 0).astype("float32")
+model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1, activation="sigmoid")])
+loss_fn = keras.losses.BinaryCrossentropy()
+model.compile(optimizer=keras.optimizers.SGD(0.5), loss=loss_fn)
+class Job:
+    done, momentum, knobs, sent = 0, None, {}, []
+    def wants_eval(self): return False
+    def next_lr(self): return 0.5 if self.done < 8 else None
+    def step(self, loss): self.sent.append(loss); self.done += 1
+want = []
+class Before(keras.callbacks.Callback):
+    def on_train_batch_begin(self, batch, logs=None):
+        xb, yb = x[batch * 32:(batch + 1) * 32], y[batch * 32:(batch + 1) * 32]
+        want.append(float(loss_fn(yb, self.model.predict(xb, verbose=0)[:, 0])))
+job = Job()
+model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0, callbacks=[Before(), LrfindCallback(job)])
+assert len(job.sent) == 8 and max(abs(a - b) for a, b in zip(job.sent, want)) < 1e-5, (job.sent, want)
+""",
+    "lightning: accumulation and a skipped update": r"""
+import pytorch_lightning as pl, torch
+from pytorch_lightning.plugins.precision import MixedPrecision
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from lrfind_client.lightning import LrfindCallback
+class Job:
+    def __init__(self): self.done, self.momentum, self.knobs, self.sent = 0, None, {}, []
+    def wants_eval(self): return False
+    def next_lr(self): return 0.01 if self.done < 5 else None
+    def step(self, loss): self.sent.append(loss); self.done += 1
+    def skip(self): self.sent.append("skip")
+class M(pl.LightningModule):
+    def __init__(self, bad):
+        super().__init__(); self.net = nn.Linear(4, 1); self.bad, self.calls = bad, 0
+    def training_step(self, batch, i):
+        self.calls += 1
+        loss = ((self.net(batch[0]) - batch[1]) ** 2).mean()
+        return loss * float("inf") if self.calls == self.bad else loss
+    def configure_optimizers(self): return torch.optim.SGD(self.parameters(), lr=0.1)
+data = DataLoader(TensorDataset(torch.randn(64, 4), torch.randn(64, 1)), batch_size=8)
+quiet = dict(max_epochs=-1, accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+job, m = Job(), M(0)
+pl.Trainer(accumulate_grad_batches=2, callbacks=[LrfindCallback(job)], **quiet).fit(m, data)
+assert m.calls == 10 and len(job.sent) == 5 and "skip" not in job.sent, (m.calls, job.sent)
+job, m = Job(), M(3)
+scaler = MixedPrecision("16-mixed", "cpu", scaler=torch.amp.GradScaler("cpu", init_scale=1.0))
+pl.Trainer(plugins=[scaler], callbacks=[LrfindCallback(job)], **quiet).fit(m, data)
+assert job.sent.count("skip") == 1 and job.sent[2] == "skip" and job.done == 5, job.sent
+""",
+}
+
+
+def check_adapters(venv_python):
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "clients", "python"), PYTHONDONTWRITEBYTECODE="1")
+    for name, code in ADAPTER_CHECKS.items():
+        done = subprocess.run([venv_python, "-c", code], env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            print(done.stderr[-4000:], file=sys.stderr)
+            raise SystemExit("adapter check failed: %s" % name)
+        print("adapter check passed: %s" % name)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "drive.md"))
     parser.add_argument("--lrfind", default=os.path.join(ROOT, "target", "release", "lrfind"))
     parser.add_argument("--only", action="append", help="run only this script (repeatable)")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--adapters", action="store_true", help="also check the adapters' bookkeeping")
     args = parser.parse_args()
+    if args.adapters:
+        check_adapters(sys.executable)
     with open(args.doc) as f:
         found = blocks(f.read())
     first_torch = None
