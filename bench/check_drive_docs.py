@@ -84,7 +84,8 @@ def run(name, command, code, lrfind, venv_bin, timeout):
 
 # The adapters' bookkeeping, checked against the framework itself with a stand-in job: the Keras
 # callback's loss is each batch's own (not the epoch's running mean), and the Lightning callback
-# counts accumulate_grad_batches micro-batches as one update and reports a GradScaler's skip.
+# counts accumulate_grad_batches micro-batches as one update and reports a GradScaler's skip, and
+# the JAX loop's LR reaches optax at every update.
 ADAPTER_CHECKS = {
     "keras: each batch's own loss": r"""
 import os; os.environ["KERAS_BACKEND"] = "torch"
@@ -137,6 +138,28 @@ job, m = Job(), M(3)
 scaler = MixedPrecision("16-mixed", "cpu", scaler=torch.amp.GradScaler("cpu", init_scale=1.0))
 pl.Trainer(plugins=[scaler], callbacks=[LrfindCallback(job)], **quiet).fit(m, data)
 assert job.sent.count("skip") == 1 and job.sent[2] == "skip" and job.done == 5, job.sent
+""",
+    "jax: the LR of each update reaches optax": r"""
+import jax, jax.numpy as jnp, optax
+from lrfind_client.jax import run
+class Job:
+    def __init__(self, lrs): self.lrs, self.done, self.momentum, self.knobs, self.sent = lrs, 0, None, {}, []
+    def wants_eval(self): return False
+    def next_lr(self): return self.lrs[self.done] if self.done < len(self.lrs) else None
+    def step(self, loss): self.sent.append(loss); self.done += 1
+opt = optax.inject_hyperparams(optax.sgd)(learning_rate=1.0)
+loss_fn = lambda p, b: jnp.sum((p["w"] - b) ** 2)
+@jax.jit
+def train_step(p, state, b):
+    loss, g = jax.value_and_grad(loss_fn)(p, b)
+    u, state = opt.update(g, state, p)
+    return optax.apply_updates(p, u), state, loss
+p = {"w": jnp.zeros(3)}
+job = Job([0.0, 0.25, 0.0])
+p, _ = run(job, p, opt.init(p), train_step, [jnp.ones(3)])
+# w: 0 after an LR of 0, then 0 - 0.25 * 2 * (0 - 1) = 0.5, then unchanged
+assert jnp.allclose(p["w"], 0.5), p
+assert job.sent == [3.0, 3.0, 0.75], job.sent
 """,
 }
 
