@@ -248,13 +248,6 @@ impl FindConfig {
         if let Some(f) = self.val_split {
             check_fraction(Setting::ValSplit, f)?;
         }
-        if self.signal == Signal::Val && self.val_split.is_none() {
-            return Err(Error::config(
-                Setting::Signal,
-                crate::error::Message::new("val needs a validation split: set ")
-                    .setting_value(Setting::ValSplit, "0.2"),
-            ));
-        }
         if let Some(v) = &self.verify {
             v.validate()?;
         }
@@ -369,6 +362,13 @@ pub fn read_run(run: Run, config: &FindConfig) -> ReadRun {
 /// (or, with a validation split, on its training rows, measuring the rest), races on splits of
 /// [`VERIFY_SPLIT`] (or the validation fraction) from each seed.
 pub fn builtin_engine<'a>(dataset: &'a Dataset, config: &FindConfig) -> Result<Builtin<'a>> {
+    if config.signal == Signal::Val && config.val_split.is_none() {
+        return Err(Error::config(
+            Setting::Signal,
+            crate::error::Message::new("val needs a validation split: set ")
+                .setting_value(Setting::ValSplit, "0.2"),
+        ));
+    }
     let holdout = Holdout {
         fraction: config.val_split.unwrap_or(VERIFY_SPLIT),
         capped: true,
@@ -411,6 +411,13 @@ pub fn find_with(
 ) -> Result<Findings> {
     config.validate()?;
     let caps = engine.capabilities();
+    if config.signal == Signal::Val && !caps.validation {
+        return Err(Error::config(
+            Setting::Signal,
+            "val reads the validation loss during the range test, and the worker measures none \
+             (its hello's \"validation\" is false)",
+        ));
+    }
     progress.set_prefix("range test");
     progress.set_message("steps");
     let steps = range_steps(&config.range, caps.train_rows);
@@ -422,7 +429,9 @@ pub fn find_with(
                 seed: config.range.seed + i,
             },
             ramp: config.range.ramp(steps),
-            validation: config.val_split.is_some(),
+            // lrfind's model holds out rows only with a validation split; a worker holds out
+            // its own, measured when the curve read is the validation loss.
+            validation: config.val_split.is_some() || config.signal == Signal::Val,
         })
         .collect();
     progress.set_length((steps * jobs.len()) as u64);

@@ -825,11 +825,12 @@ impl Pool {
                     if step == 0 {
                         trained.initial_loss = loss;
                         watch = Some(TrainingWatch::new(loss));
-                        // A follow job hears its LR after every measurement, this one included.
                         if follow {
-                            let first = follower.lr(0);
+                            // A follow job waits for its LR after every measurement, this one
+                            // included (docs/protocol.md): the plan's first LR.
+                            let lr = follower.lr(0);
                             let conn = slot.conn.as_mut().ok_or(Broke::Fault("is gone".into()))?;
-                            conn.send(&ToWorker::Lr { job: id, lr: first })
+                            conn.send(&ToWorker::Lr { job: id, lr })
                                 .map_err(|_| Broke::Fault(self.why_closed(slot)))?;
                         }
                         continue;
@@ -1126,6 +1127,83 @@ impl Engine for Pool {
             if s.held.as_ref().is_some_and(|h| keys.contains(&h.key)) {
                 s.held = None;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drive::worker::Worker;
+    use crate::optim::{OptimizerConfig, OptimizerKind};
+    use crate::schedule::PlateauConfig;
+
+    /// A job that follows lrfind's LR (reduce-on-plateau) waits for an `lr` after every
+    /// measurement, the untrained model's at step 0 included (docs/protocol.md): the Rust worker
+    /// and the Python client both do, so lrfind must send one there too.
+    #[test]
+    fn a_follow_job_gets_an_lr_after_every_measurement_the_first_included() {
+        let listening = Pool::listen(PoolConfig {
+            command: Vec::new(),
+            workers: 1,
+            listen: loopback(),
+            token: "t".into(),
+            step_timeout: Duration::from_secs(5),
+            knobs: SentKnobs::default(),
+        })
+        .unwrap();
+        let addr = listening.addr();
+        let worker = std::thread::spawn(move || {
+            let hello = Hello {
+                token: "t".into(),
+                validation: true,
+                ..Hello::default()
+            };
+            let mut worker = Worker::connect(addr, hello).unwrap();
+            let mut lrs = Vec::new();
+            while let Some(mut job) = worker.next_job().unwrap() {
+                if job.wants_eval() {
+                    job.eval(1.0).unwrap();
+                }
+                while let Some(lr) = job.next_lr().unwrap() {
+                    lrs.push(lr);
+                    job.step(1.0).unwrap();
+                    if job.wants_eval() {
+                        job.eval(1.0).unwrap();
+                    }
+                }
+            }
+            lrs
+        });
+        let pool = listening.start().unwrap();
+        let job = TrainJob {
+            key: 1,
+            setup: Setup {
+                optimizer: OptimizerConfig::new(OptimizerKind::Sgd),
+                batch_size: 8,
+                seed: 0,
+            },
+            lr: LrPlan::Plateau(PlateauConfig {
+                patience: 0,
+                ..PlateauConfig::new(0.1)
+            }),
+            until: 4,
+            evaluate_at: vec![1, 2, 3, 4],
+        };
+        let trained = pool.train(&[job], &ProgressBar::hidden());
+        pool.close();
+        let lrs = worker.join().unwrap();
+        let fault = pool.fault().map(|f| f.to_string());
+        crate::interrupt::clear();
+        let trained = trained.unwrap();
+        assert_eq!(fault, None);
+        assert_eq!(trained[0].steps, 4);
+        // A flat validation loss: the first measurement after training sets the best, every
+        // later one is a plateau and divides the LR by 10 (patience 0).
+        let want = [0.1, 0.1, 0.01, 0.001];
+        assert_eq!(lrs.len(), want.len(), "{lrs:?}");
+        for (got, want) in lrs.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12 * want, "{lrs:?}");
         }
     }
 }
