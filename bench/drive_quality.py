@@ -150,6 +150,8 @@ def run_drive(args, name, opt, seed, race_budget, env, progress):
     k = f"{variant}-seed{seed}"
     if k in store.data:
         return store.data[k]
+    if args.score_only:
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         # Relative to the run's folder (the worker inherits it), so the command reads as typed.
         json_path, timing_path = Path(tmp) / "drive.json", Path(tmp) / "timing.json"
@@ -194,6 +196,8 @@ def run_torch_lr_finder(args, name, opt, progress):
                                f"{name}-{analyze_real.model_digest(name)}-{opt}.json")
     if "torch_lr_finder" in store.data:
         return store.data["torch_lr_finder"]
+    if args.score_only:
+        sys.exit(f"--score-only: torch-lr-finder's timing of {name} {opt} is not cached")
     snippet = TLF_SNIPPET.format(models=str(MODELS_DIR), name=name, opt=opt)
     before, start = children_cpu(), time.perf_counter()
     out = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True,
@@ -239,12 +243,15 @@ def evaluate(args, names, optimizers, tables, drives, self_tuned):
             methods = {}
             for variant, runs in drives.items():
                 label = "lrfind drive" + ("" if variant == "default" else f" --race-budget {variant}")
-                methods[label] = {}
-                for n in names:
-                    picks = [r["suggested_lr"] for r in runs[(n, o)]]
-                    methods[label][n] = dict(
-                        regret=statistics.fmean(score_lr(tables[n][o][b], p) for p in picks),
-                        picks=picks, lr=oracle.geometric_median(picks))
+                many = any(len(runs[(n, o)]) > 1 for n in names)
+                for which in ("seed 0", "all runs") if many else ("seed 0",):
+                    methods[f"{label} ({which})"] = per = {}
+                    for n in names:
+                        rs = runs[(n, o)][:1] if which == "seed 0" else runs[(n, o)]
+                        picks = [r["suggested_lr"] for r in rs]
+                        per[n] = dict(
+                            regret=statistics.fmean(score_lr(tables[n][o][b], p) for p in picks),
+                            picks=picks, lr=oracle.geometric_median(picks), runs=len(picks))
             for label, key in FINDERS.items():
                 methods[label] = {n: dict(regret=tables[n][o][b]["methods"][key]["regret"],
                                           picks=tables[n][o][b]["methods"][key]["picks"],
@@ -269,12 +276,13 @@ def summary_of(per_model):
     return dict(median=statistics.median(r), worst=max(r))
 
 
-def targets(scores, names):
-    """The issue's targets, per (opt, budget): median <= 0.02, worst <= 0.1, better than each
-    Python finder on each model, clearly better than the best constant (its median and worst)."""
+def targets(scores, names, label):
+    """The issue's targets for method `label`, per (opt, budget): median <= 0.02, worst <= 0.1,
+    better than each Python finder on each model, clearly better than the best constant (its
+    median and worst)."""
     out = {}
     for (o, b), methods in scores.items():
-        drive = methods["lrfind drive"]
+        drive = methods[label]
         s = summary_of(drive)
         const = next(v for k, v in methods.items() if k.startswith("best fixed"))
         cs = summary_of(const)
@@ -333,8 +341,9 @@ def markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall
     out = [f"# lrfind drive on real models: quality and cost", "",
            f"`{cmd}` ({wall:.0f} s; grids from `{os.path.relpath(GRID_REPORT, ROOT)}`)", "",
            f"Models: {', '.join(names)} (bench/models/). lrfind drive runs: "
-           f"{', '.join(f'--seed {s}' for s in args.seeds)} (each a full default run; regret on a "
-           f"model = the mean over them). torch-lr-finder and fastai: seeds 0, 1, 2 from the "
+           f"{', '.join(f'--seed {s}' for s in args.seeds)} (each a full default run; "
+           f"`(seed 0)` is the default run alone, `(all runs)` the mean regret over the runs "
+           f"a model has). torch-lr-finder and fastai: seeds 0, 1, 2 from the "
            f"committed report. Prodigy and schedule-free AdamW: the mean L of seeds 0, 1, 2. "
            f"Cells: median / worst regret over the {len(names)} models.", ""]
     for o in optimizers:
@@ -343,16 +352,19 @@ def markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall
             for m, per in scores[(o, b)].items():
                 s = summary_of(per)
                 out.append(f"| {m} | {s['median']:.3f} / {s['worst']:.3f} |")
-            g = goals[(o, b)]
-            out += ["", "Targets: median <= 0.02 " + ("met" if g["median"] else "**not met**")
-                    + "; worst <= 0.1 " + ("met" if g["worst"] else "**not met**")
-                    + "; better than each Python finder on every model: "
-                    + ", ".join(f"{f} {'yes' if v else '**no**'}"
-                                for f, v in g["beats_finders_per_model"].items())
-                    + "; better than the best constant (median and worst): "
-                    + ("yes" if g["beats_best_constant"] else "**no**")
-                    + "; no worse than Prodigy on any model: "
-                    + ("yes" if g["no_worse_than_prodigy_per_model"] else "no") + ".", ""]
+            out.append("")
+            for label, per_label in goals.items():
+                g = per_label[(o, b)]
+                out += [f"Targets, {label}: median <= 0.02 "
+                        + ("met" if g["median"] else "**not met**")
+                        + "; worst <= 0.1 " + ("met" if g["worst"] else "**not met**")
+                        + "; better than each Python finder on every model: "
+                        + ", ".join(f"{f} {'yes' if v else '**no**'}"
+                                    for f, v in g["beats_finders_per_model"].items())
+                        + "; better than the best constant (median and worst): "
+                        + ("yes" if g["beats_best_constant"] else "**no**")
+                        + "; no worse than Prodigy on any model: "
+                        + ("yes" if g["no_worse_than_prodigy_per_model"] else "no") + ".", ""]
     for o in optimizers:
         for b in analyze_real.BUDGETS:
             methods = list(scores[(o, b)])
@@ -366,7 +378,12 @@ def markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall
                 cells = []
                 for m in methods:
                     v = scores[(o, b)][m][n]
-                    extra = f"{v['diverged']} div" if "diverged" in v else fmt_lr(v["lr"])
+                    if "diverged" in v:
+                        extra = f"{v['diverged']} div"
+                    elif v.get("runs", 1) > 1:
+                        extra = f"{fmt_lr(v['lr'])}, {v['runs']} runs"
+                    else:
+                        extra = fmt_lr(v["lr"])
                     cells.append(f"{v['regret']:.3f} ({extra})")
                 out.append(f"| {n} | {t['best_lr']:.1e} | {t['best_loss']:.4f} | "
                            f"{t['untrained_loss']:.4f} | " + " | ".join(cells) + " |")
@@ -431,6 +448,9 @@ def main():
                         help="processes training Prodigy and schedule-free (default 1)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per drive run")
     parser.add_argument("--out", default=str(oracle.RESULTS / "drive_quality"))
+    parser.add_argument("--score-only", action="store_true",
+                        help="run nothing: score the runs of --seeds the cache holds (seed 0's "
+                             "default run and torch-lr-finder's timing must be there)")
     args = parser.parse_args()
     args.seeds = [int(s) for s in args.seeds.split(",")]
     oracle.one_thread()
@@ -455,11 +475,16 @@ def main():
             for o in optimizers:
                 runs[(n, o)] = []
                 for s in args.seeds:
-                    runs[(n, o)].append(run_drive(args, n, o, s, variant, env, progress))
+                    r = run_drive(args, n, o, s, variant, env, progress)
+                    if r is not None:
+                        runs[(n, o)].append(r)
                     if variant is None and s == 0:
                         tlf[(n, o)] = run_torch_lr_finder(args, n, o, progress)
+                if not runs[(n, o)]:
+                    sys.exit(f"no cached drive run of {n} {o} ({variant or 'default'})")
     scores = evaluate(args, names, optimizers, tables, drives, self_tuned)
-    goals = targets(scores, names)
+    goals = {label: targets(scores, names, label) for label in scores[next(iter(scores))]
+             if label.startswith("lrfind drive")}
     costs = cost_rows(names, optimizers, drives, tlf)
     wall = time.time() - start
     md = markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall)
@@ -476,7 +501,7 @@ def main():
         scores={f"{o}/{b}": v for (o, b), v in scores.items()},
         summary={f"{o}/{b}": {m: summary_of(per) for m, per in v.items()}
                  for (o, b), v in scores.items()},
-        targets=keyed(goals), cost=keyed(costs),
+        targets={label: keyed(g) for label, g in goals.items()}, cost=keyed(costs),
         drive_runs={variant: keyed(runs) for variant, runs in drives.items()},
         torch_lr_finder=keyed(tlf)))
 
