@@ -68,6 +68,8 @@ FINDERS = {"torch-lr-finder": "torch-lr-finder's suggestion (its curve)",
            "fastai valley": "fastai lr_find valley (its curve)"}
 SELF_TUNED = ("prodigy", "schedule-free AdamW")
 BEST_CONSTANT_RANGE = range(-24, 5)  # 10^(k/4): 1e-6 .. 10
+# "Clearly better" than the best constant: median and worst regret both lower by more than this.
+CLEARLY = 0.005
 
 
 def sha(path):
@@ -278,8 +280,8 @@ def summary_of(per_model):
 
 def targets(scores, names, label):
     """The issue's targets for method `label`, per (opt, budget): median <= 0.02, worst <= 0.1,
-    better than each Python finder on each model, clearly better than the best constant (its
-    median and worst)."""
+    better than each Python finder on each model (ties count as better), clearly better than the
+    best constant (its median and its worst both lower by more than CLEARLY)."""
     out = {}
     for (o, b), methods in scores.items():
         drive = methods[label]
@@ -291,7 +293,12 @@ def targets(scores, names, label):
             beats_finders_per_model={
                 f: all(drive[n]["regret"] <= methods[f][n]["regret"] for n in names)
                 for f in FINDERS},
-            beats_best_constant=s["median"] < cs["median"] and s["worst"] < cs["worst"],
+            behind={f: {n: (drive[n]["regret"], methods[f][n]["regret"]) for n in names
+                        if drive[n]["regret"] > methods[f][n]["regret"]}
+                    for f in (*FINDERS, "prodigy")},
+            beats_best_constant=(s["median"] < cs["median"] - CLEARLY
+                                 and s["worst"] < cs["worst"] - CLEARLY),
+            against_constant=(s["median"], s["worst"], cs["median"], cs["worst"]),
             no_worse_than_prodigy_per_model=all(
                 drive[n]["regret"] <= methods["prodigy"][n]["regret"] for n in names))
     return out
@@ -353,8 +360,7 @@ def markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall
                 s = summary_of(per)
                 out.append(f"| {m} | {s['median']:.3f} / {s['worst']:.3f} |")
             out.append("")
-            for label, per_label in goals.items():
-                g = per_label[(o, b)]
+            for label, g in goals[(o, b)].items():
                 out += [f"Targets, {label}: median <= 0.02 "
                         + ("met" if g["median"] else "**not met**")
                         + "; worst <= 0.1 " + ("met" if g["worst"] else "**not met**")
@@ -363,8 +369,12 @@ def markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall
                                     for f, v in g["beats_finders_per_model"].items())
                         + "; better than the best constant (median and worst): "
                         + ("yes" if g["beats_best_constant"] else "**no**")
+                        + " ({:.3f} / {:.3f} against {:.3f} / {:.3f})".format(*g["against_constant"])
                         + "; no worse than Prodigy on any model: "
-                        + ("yes" if g["no_worse_than_prodigy_per_model"] else "no") + ".", ""]
+                        + ("yes" if g["no_worse_than_prodigy_per_model"] else "no") + "."
+                        + "".join(f" Behind {f} on " + ", ".join(
+                            f"{n} ({a:.3f} against {c:.3f})" for n, (a, c) in lost.items()) + "."
+                            for f, lost in g["behind"].items() if lost), ""]
     for o in optimizers:
         for b in analyze_real.BUDGETS:
             methods = list(scores[(o, b)])
@@ -483,8 +493,8 @@ def main():
                 if not runs[(n, o)]:
                     sys.exit(f"no cached drive run of {n} {o} ({variant or 'default'})")
     scores = evaluate(args, names, optimizers, tables, drives, self_tuned)
-    goals = {label: targets(scores, names, label) for label in scores[next(iter(scores))]
-             if label.startswith("lrfind drive")}
+    goals = {ob: {label: targets({ob: methods}, names, label)[ob] for label in methods
+                  if label.startswith("lrfind drive")} for ob, methods in scores.items()}
     costs = cost_rows(names, optimizers, drives, tlf)
     wall = time.time() - start
     md = markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall)
@@ -501,7 +511,7 @@ def main():
         scores={f"{o}/{b}": v for (o, b), v in scores.items()},
         summary={f"{o}/{b}": {m: summary_of(per) for m, per in v.items()}
                  for (o, b), v in scores.items()},
-        targets={label: keyed(g) for label, g in goals.items()}, cost=keyed(costs),
+        targets=keyed(goals), cost=keyed(costs),
         drive_runs={variant: keyed(runs) for variant, runs in drives.items()},
         torch_lr_finder=keyed(tlf)))
 
