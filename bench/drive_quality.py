@@ -329,7 +329,9 @@ def cost_rows(names, optimizers, drives, tlf):
                 worker_jobs=c.get("jobs"), worker_wall=wall, worker_cpu=c.get("cpu"),
                 lrfind_cpu=None if c.get("process_cpu") is None else d["cpu"] - c["process_cpu"],
                 per_update_share=share(c.get("per_update")),
-                per_update_cpu_share=share(c.get("per_update_cpu")),
+                per_update_cpu_share=(c["per_update_cpu"] / c["cpu"] if c.get("cpu") else None),
+                lrfind_cpu_share=(None if c.get("process_cpu") is None
+                                  else (d["cpu"] - c["process_cpu"]) / d["cpu"]),
                 job_end_share=share(c.get("job_end")), between_share=share(c.get("between")),
                 protocol_share=share(None if not c else
                                      c["per_update"] + c["job_end"] + c["between"]),
@@ -423,20 +425,24 @@ def markdown(args, names, optimizers, tables, scores, goals, costs, drives, wall
     out += ["", "## The protocol's share of the worker's wall time", "",
             "The same default runs, from the worker's clock (bench/models/common.py, "
             "`ClientClock`): its updates, validations and jobs; the share of its wall time "
-            "spent in lrfind_client's per-update calls (wall, and the calls' own CPU time), "
-            "in the `next_lr` that ends a job (its `done` and the wait for what comes next), "
-            "and waiting for the next job; and lrfind's own CPU time (the run's CPU less the "
-            "worker's).", "",
+            "spent in lrfind_client's per-update calls (and the time per update), in the "
+            "`next_lr` that ends a job (its `done` and the wait for what comes next), waiting "
+            "for the next job, and all three; the per-update calls' own CPU time as a share of "
+            "the worker's CPU time (and per update); and lrfind's own CPU time (the run's CPU "
+            "less the worker process's, its imports included) and its share of the run's CPU.",
+            "",
             "| model | opt | updates / evals / jobs | worker s (CPU) | per update: wall (us) | "
-            "per update: CPU (us) | job ends | between jobs | all protocol | lrfind CPU s |",
+            "job ends | between jobs | all protocol, wall | per update: CPU share (us) | "
+            "lrfind CPU s (share) |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for (n, o), c in costs.items():
         out.append(f"| {n} | {o} | {c['worker_steps']} / {c['worker_evals']} / "
                    f"{c['worker_jobs']} | {num(c['worker_wall'])} ({num(c['worker_cpu'])}) | "
                    f"{pct(c['per_update_share'])} ({num(c['per_update_us'], '{:.0f}')}) | "
+                   f"{pct(c['job_end_share'])} | {pct(c['between_share'])} | "
+                   f"{pct(c['protocol_share'])} | "
                    f"{pct(c['per_update_cpu_share'])} ({num(c['per_update_cpu_us'], '{:.0f}')})"
-                   f" | {pct(c['job_end_share'])} | {pct(c['between_share'])} | "
-                   f"{pct(c['protocol_share'])} | {num(c['lrfind_cpu'], '{:.2f}')} |")
+                   f" | {num(c['lrfind_cpu'], '{:.2f}')} ({pct(c['lrfind_cpu_share'])}) |")
     out += ["", "## Commands", ""]
     for variant, runs in drives.items():
         for (n, o), rs in runs.items():
