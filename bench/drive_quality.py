@@ -254,6 +254,13 @@ def evaluate(args, names, optimizers, tables, drives, self_tuned):
                         per[n] = dict(
                             regret=statistics.fmean(score_lr(tables[n][o][b], p) for p in picks),
                             picks=picks, lr=oracle.geometric_median(picks), runs=len(picks))
+            # What the race changed: the curve rule's pick of the same default run (what
+            # --no-verify would suggest), scored the same way.
+            label = "drive's curve rule alone (its valley, before the race; seed 0)"
+            methods[label] = {}
+            for n in names:
+                pick = (drives["default"][(n, o)][0]["report"].get("suggestions") or {}).get("valley")
+                methods[label][n] = dict(regret=score_lr(tables[n][o][b], pick), lr=pick)
             for label, key in FINDERS.items():
                 methods[label] = {n: dict(regret=tables[n][o][b]["methods"][key]["regret"],
                                           picks=tables[n][o][b]["methods"][key]["picks"],
