@@ -19,10 +19,6 @@ once. The protocol is bench/oracle.py's (its docstring), reused by import:
 - The competitors' range test: `oracle.RANGE_STEPS` steps from `oracle.RANGE_START` to
   `oracle.RANGE_END` with each tool's defaults otherwise (torch-lr-finder: `smooth_f` 0.05, stop at
   5x the best smoothed loss; fastai: `beta` 0.98, stop at 4x).
-
-`serve` makes any model script a worker of `lrfind drive` (`X.py --worker --opt adam`, through
-lrfind_client): the same model, data, loss and optimizer as the grid, each job seeded by lrfind
-(bench/drive_quality.py). `main` is the scripts' command line.
 """
 import functools
 import math
