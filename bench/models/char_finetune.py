@@ -11,6 +11,7 @@ fine-tune: every run starts from it, on a text it has not seen, the `asyncio` pa
 (the same windows and split as char_transformer). The seed only fixes the batch order.
 
     python bench/models/char_finetune.py adam 1e-3     # train at one LR, print each L
+    lrfind drive -- python bench/models/char_finetune.py --worker --opt adam  # serve lrfind drive
 """
 import functools
 import hashlib
@@ -104,4 +105,4 @@ def range_test_fastai(opt, seed):
 
 
 if __name__ == "__main__":
-    print(train(sys.argv[1], float(sys.argv[2]), 0))
+    common.main(sys.modules[__name__])

@@ -14,6 +14,7 @@ heads, feed-forward 256, no dropout) with a causal mask, a final layer norm and 
 cross-entropy of every next character (nats per character).
 
     python bench/models/char_transformer.py adam 1e-3     # train at one LR, print each L
+    lrfind drive -- python bench/models/char_transformer.py --worker --opt adam  # serve lrfind drive
 """
 import functools
 import hashlib
@@ -149,4 +150,4 @@ def range_test_fastai(opt, seed):
 
 
 if __name__ == "__main__":
-    print(train(sys.argv[1], float(sys.argv[2]), 0))
+    common.main(sys.modules[__name__])

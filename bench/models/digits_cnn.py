@@ -8,6 +8,7 @@ scaled to [0, 1], a stratified 80/20 split with random_state 0 (1,437 training i
 of 64 a pass). Loss: cross-entropy.
 
     python bench/models/digits_cnn.py adam 3e-3     # train at one LR, print each budget's L
+    lrfind drive -- python bench/models/digits_cnn.py --worker --opt adam  # serve lrfind drive
 """
 import functools
 import sys
@@ -72,4 +73,4 @@ def range_test_fastai(opt, seed):
 
 
 if __name__ == "__main__":
-    print(train(sys.argv[1], float(sys.argv[2]), 0))
+    common.main(sys.modules[__name__])

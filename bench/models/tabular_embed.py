@@ -13,6 +13,7 @@ training rows, 11 batches of 64 a pass); the numeric columns standardised on the
 Loss: cross-entropy.
 
     python bench/models/tabular_embed.py adam 3e-3     # train at one LR, print each budget's L
+    lrfind drive -- python bench/models/tabular_embed.py --worker --opt adam  # serve lrfind drive
 """
 import functools
 import sys
@@ -105,4 +106,4 @@ def range_test_fastai(opt, seed):
 
 
 if __name__ == "__main__":
-    print(train(sys.argv[1], float(sys.argv[2]), 0))
+    common.main(sys.modules[__name__])
