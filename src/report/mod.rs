@@ -30,7 +30,7 @@ use crate::data::{DataSummary, Dataset};
 use crate::error::{Message, Setting};
 use crate::find::{AtEnd, Edges, FindConfig, Findings};
 use crate::grid::{Equal, GridConfig, GridFindings, Recommendation, Standing};
-use crate::model::{loss_for, Init, Loss, ModelConfig};
+use crate::model::{loss_for, Init, Loss, ModelConfig, ModelKind};
 use crate::optim::OptimizerConfig;
 use crate::train::race::Race;
 
@@ -40,6 +40,8 @@ pub type Naming<'a> = &'a dyn Fn(Setting, Option<&str>) -> String;
 /// The model lrfind trained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelSummary {
+    /// Which network.
+    pub kind: ModelKind,
     /// Layer sizes, e.g. `4-64-64-3`.
     pub layers: String,
     /// The loss.
@@ -49,9 +51,18 @@ pub struct ModelSummary {
 }
 
 impl ModelSummary {
+    /// `MLP 4-64-64-3 (ReLU, pytorch init)`, or the tabular model's description.
+    pub fn name(&self) -> String {
+        match self.kind {
+            ModelKind::Mlp => format!("MLP {} (ReLU, {} init)", self.layers, self.init),
+            ModelKind::Tabular => format!("fastai tabular {} (fastai init)", self.layers),
+        }
+    }
+
     /// The model of `config` on `dataset`.
     pub fn new(config: &ModelConfig, dataset: &Dataset) -> Self {
         ModelSummary {
+            kind: config.kind,
             layers: config.describe(dataset),
             loss: loss_for(&dataset.target),
             init: config.init,
