@@ -160,21 +160,61 @@ impl Trainer {
     /// before the update.
     pub fn step(&mut self, dataset: &Dataset, lr: f64) -> f32 {
         let batch = self.batcher.next_batch();
-        match (&mut self.network, &mut self.ws) {
+        Self::update(
+            &mut self.network,
+            &mut self.ws,
+            &mut self.optimizer,
+            &mut self.undecayed,
+            &mut self.dropout_rng,
+            dataset,
+            batch,
+            lr,
+        )
+    }
+
+    /// One optimizer step at `lr` on the given rows (as many as the batch size) instead of the
+    /// next batch: for replaying another framework's batches.
+    pub fn step_rows(&mut self, dataset: &Dataset, rows: &[usize], lr: f64) -> f32 {
+        assert_eq!(rows.len(), self.ws.batch(), "a batch of the trainer's size");
+        Self::update(
+            &mut self.network,
+            &mut self.ws,
+            &mut self.optimizer,
+            &mut self.undecayed,
+            &mut self.dropout_rng,
+            dataset,
+            rows,
+            lr,
+        )
+    }
+
+    /// The step itself, on the fields it needs (the batch may borrow the batcher).
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        network: &mut Network,
+        ws: &mut Buffers,
+        optimizer: &mut Box<dyn Optimizer>,
+        undecayed: &mut Option<Box<dyn Optimizer>>,
+        dropout_rng: &mut ChaCha8Rng,
+        dataset: &Dataset,
+        batch: &[usize],
+        lr: f64,
+    ) -> f32 {
+        match (network, ws) {
             (Network::Mlp(mlp), Buffers::Mlp(ws)) => {
                 load_batch(ws, dataset, batch);
                 let loss = mlp.loss_and_grad(ws);
-                self.optimizer.step(mlp.params_mut(), &ws.grads, lr as f32);
+                optimizer.step(mlp.params_mut(), &ws.grads, lr as f32);
                 loss
             }
             (Network::Tabular { model, inputs }, Buffers::Tabular(ws)) => {
                 load_tabular(ws, inputs, dataset, batch);
-                model.sample_dropout(ws, &mut self.dropout_rng);
+                model.sample_dropout(ws, dropout_rng);
                 let loss = model.loss_and_grad(ws);
                 let d = model.decayed();
                 let (decayed, rest) = model.params_mut().split_at_mut(d);
-                self.optimizer.step(decayed, &ws.grads[..d], lr as f32);
-                if let Some(o) = self.undecayed.as_mut() {
+                optimizer.step(decayed, &ws.grads[..d], lr as f32);
+                if let Some(o) = undecayed.as_mut() {
                     o.step(rest, &ws.grads[d..], lr as f32);
                 }
                 loss
