@@ -195,6 +195,65 @@ impl TabularInputs {
         }
     }
 
+    /// How the inputs were read, for the summary: the categorical and continuous columns, and
+    /// the columns fastai's `cont_cat_split` (`max_card=20`) would read the other way: booleans
+    /// and whole numbers with at most 20 values, without missing cells, are categories to it.
+    pub fn reading(&self, dataset: &Dataset) -> String {
+        let names = |v: Vec<&str>| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        let categorical: Vec<&str> = self.categories.iter().map(|c| c.name.as_str()).collect();
+        let continuous: Vec<&str> = self.continuous.iter().map(|c| c.name.as_str()).collect();
+        let mut text = format!(
+            "categorical {}; continuous {}",
+            names(categorical),
+            names(continuous)
+        );
+        let x = &dataset.x;
+        let differ: Vec<&str> = dataset
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                InputColumn::Number {
+                    name,
+                    index,
+                    mean,
+                    sd,
+                    flag: None,
+                } => {
+                    let boolean =
+                        dataset.summary.columns.iter().any(|c| {
+                            c.name == *name && c.kind == super::summary::ColumnKind::Boolean
+                        });
+                    let mut values: Vec<f64> = x
+                        .column(*index)
+                        .iter()
+                        .map(|&v| (f64::from(v) * sd + mean).round())
+                        .collect();
+                    let whole = x.column(*index).iter().all(|&v| {
+                        ((f64::from(v) * sd + mean) - (f64::from(v) * sd + mean).round()).abs()
+                            < 1e-4
+                    });
+                    values.sort_by(f64::total_cmp);
+                    values.dedup();
+                    (boolean || (whole && values.len() <= 20)).then_some(name.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        if !differ.is_empty() {
+            text.push_str(&format!(
+                "; fastai's cont_cat_split would make {} categorical",
+                differ.join(", ")
+            ));
+        }
+        text
+    }
+
     /// Levels of each categorical input, `#na#` included.
     pub fn cardinalities(&self) -> Vec<usize> {
         self.categories.iter().map(|c| c.classes.len()).collect()
@@ -280,5 +339,21 @@ mod tests {
         for (c, w) in conts.iter().zip(want) {
             assert!((c - w).abs() < 1e-5, "{conts:?} vs {want:?}");
         }
+    }
+
+    /// The summary names each kind, and the whole-number column of few values that fastai's
+    /// `cont_cat_split` would take for a category.
+    #[test]
+    fn the_reading_says_where_fastai_differs() {
+        let body: Vec<String> = (0..12)
+            .map(|i| format!("{}.5,{},{},{}", i * 7 % 11, i % 3, ["a", "b"][i % 2], i % 2))
+            .collect();
+        let body: Vec<&str> = body.iter().map(String::as_str).collect();
+        let d = dataset(&csv("x,k,colour,y", &body), &defaults()).unwrap();
+        let all: Vec<usize> = (0..d.rows()).collect();
+        assert_eq!(
+            TabularInputs::fit(&d, &all).reading(&d),
+            "categorical colour; continuous x, k; fastai's cont_cat_split would make k categorical"
+        );
     }
 }

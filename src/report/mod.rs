@@ -26,6 +26,7 @@ use crate::curve::diagnose::{
 use crate::curve::read::ReadConfig;
 use crate::curve::rules::{Method, NoSuggestion, Suggestions};
 use crate::curve::{Curve, Stop};
+use crate::data::tabular::TabularInputs;
 use crate::data::{DataSummary, Dataset};
 use crate::error::{Message, Setting};
 use crate::find::{AtEnd, Edges, FindConfig, Findings};
@@ -48,6 +49,10 @@ pub struct ModelSummary {
     pub loss: Loss,
     /// How the weights started.
     pub init: Init,
+    /// The tabular model's reading of the columns: which are categorical and which continuous,
+    /// and where fastai's `cont_cat_split` would differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
 }
 
 impl ModelSummary {
@@ -63,6 +68,10 @@ impl ModelSummary {
     pub fn new(config: &ModelConfig, dataset: &Dataset) -> Self {
         ModelSummary {
             kind: config.kind,
+            inputs: (config.kind == ModelKind::Tabular).then(|| {
+                let all: Vec<usize> = (0..dataset.rows()).collect();
+                TabularInputs::fit(dataset, &all).reading(dataset)
+            }),
             layers: config.describe(dataset),
             loss: loss_for(&dataset.target),
             init: config.init,

@@ -125,6 +125,9 @@ pub fn findings_text(report: &Report, plot: Option<&str>, naming: Naming) -> Str
             Loss::CrossEntropy => "",
         };
         let _ = writeln!(out, "  model      {}, {} loss{units}", m.name(), m.loss);
+        if let Some(inputs) = &m.inputs {
+            let _ = writeln!(out, "             {inputs}");
+        }
     }
     if let Some(o) = &report.optimizer {
         let batch = report
