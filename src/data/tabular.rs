@@ -14,7 +14,9 @@
 //! columns dropped), not fastai's `cont_cat_split`. Two more differences: levels sort in lrfind's
 //! order (numbers by value, text in natural order, `cls2` before `cls10`, where Python's sort puts
 //! `cls10` first), and a validation row missing a value in a column whose training rows miss
-//! none is filled with the median and gets no flag (fastai stops with an error there).
+//! none is filled with the median and gets no flag (fastai stops with an error there); and a
+//! column constant among the training rows is 0 in every row, where fastai's `Normalize` turns
+//! a different validation value `v` into `(v - mean) / 1e-7` (the training is the same).
 
 use super::dataset::{Dataset, InputColumn, MISSING_CODE};
 use super::missing::median;
@@ -23,6 +25,8 @@ use super::missing::median;
 pub const NA_CLASS: &str = "#na#";
 /// What fastai's `Normalize` adds to the standard deviation.
 pub const NORMALIZE_EPS: f64 = 1e-7;
+/// A training spread at most this fraction of the mean (or zero) is a constant column.
+const CONSTANT: f64 = 1e-12;
 
 /// One categorical input of the model.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +176,16 @@ impl TabularInputs {
                         });
                     }
                     let fill_value = fill.unwrap_or(m);
+                    // Constant among the training rows: every training row is 0 after fastai's
+                    // Normalize, and so is every other row here, where fastai's would be
+                    // `(v - mean) / 1e-7` (a validation cell of 1 in a column of training zeros
+                    // becomes 1e7, and its loss with it). Training is the same either way.
+                    let constant = var.sqrt() <= CONSTANT * m.abs().max(f64::MIN_POSITIVE);
+                    let (scale, shift, filled) = if constant {
+                        (0.0, 0.0, 0.0)
+                    } else {
+                        (sd / std, (mean - m) / std, (fill_value - m) / std)
+                    };
                     continuous.push(ContinuousInput {
                         name: name.clone(),
                         fill: fill.filter(|_| missing_train > 0),
@@ -179,9 +193,9 @@ impl TabularInputs {
                         std,
                         index: *index,
                         flag: *flag,
-                        scale: sd / std,
-                        shift: (mean - m) / std,
-                        filled: (fill_value - m) / std,
+                        scale,
+                        shift,
+                        filled,
                     });
                 }
                 InputColumn::Number { .. } => {}
@@ -199,12 +213,11 @@ impl TabularInputs {
     /// the columns fastai's `cont_cat_split` (`max_card=20`) would read the other way: booleans
     /// and whole numbers with at most 20 values, without missing cells, are categories to it.
     pub fn reading(&self, dataset: &Dataset) -> String {
-        let names = |v: Vec<&str>| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join(", ")
-            }
+        // At most 8 names a list, as the summary's lists of columns.
+        let names = |v: Vec<&str>| match v.len() {
+            0 => "none".to_string(),
+            n if n > 8 => format!("{}, ... ({} more)", v[..8].join(", "), n - 8),
+            _ => v.join(", "),
         };
         let categorical: Vec<&str> = self.categories.iter().map(|c| c.name.as_str()).collect();
         let continuous: Vec<&str> = self.continuous.iter().map(|c| c.name.as_str()).collect();
@@ -248,7 +261,7 @@ impl TabularInputs {
         if !differ.is_empty() {
             text.push_str(&format!(
                 "; fastai's cont_cat_split would make {} categorical",
-                differ.join(", ")
+                names(differ)
             ));
         }
         text
@@ -355,5 +368,23 @@ mod tests {
             TabularInputs::fit(&d, &all).reading(&d),
             "categorical colour; continuous x, k; fastai's cont_cat_split would make k categorical"
         );
+    }
+
+    /// A column constant among the training rows is 0 everywhere, validation rows included,
+    /// where fastai's Normalize would divide by 1e-7.
+    #[test]
+    fn a_column_constant_in_training_is_zero_everywhere() {
+        let body: Vec<String> = (0..12)
+            .map(|i| format!("{},{}.5,{}", i32::from(i == 11), i * 7 % 11, i % 2))
+            .collect();
+        let body: Vec<&str> = body.iter().map(String::as_str).collect();
+        let d = dataset(&csv("rare,x,y", &body), &defaults()).unwrap();
+        let train: Vec<usize> = (0..10).collect();
+        let t = TabularInputs::fit(&d, &train);
+        assert_eq!(t.continuous[0].name, "rare");
+        let (mut codes, mut conts) = (vec![], vec![0.0; 4]);
+        t.fill(&d, &[0, 11], &mut codes, &mut conts);
+        assert_eq!((conts[0], conts[2]), (0.0, 0.0));
+        assert!(conts[1] != 0.0 && conts[3] != 0.0);
     }
 }
