@@ -84,9 +84,11 @@ impl TabularInputs {
         let mut categories = Vec::new();
         let mut continuous = Vec::new();
         let numbers = |index: usize| (0..x.ncols()).contains(&index);
-        let inputs: Vec<InputColumn> = if dataset.inputs.is_empty() {
-            // A data set built without a layout: every input a number of its own.
-            (0..x.ncols())
+        // A data set built without a layout: every input a number of its own. (The layout itself
+        // is read in place: its category codes are a column of the table each.)
+        let fallback: Vec<InputColumn>;
+        let inputs: &[InputColumn] = if dataset.inputs.is_empty() {
+            fallback = (0..x.ncols())
                 .map(|index| InputColumn::Number {
                     name: dataset
                         .feature_names
@@ -98,9 +100,10 @@ impl TabularInputs {
                     sd: 1.0,
                     flag: None,
                 })
-                .collect()
+                .collect();
+            &fallback
         } else {
-            dataset.inputs.clone()
+            &dataset.inputs
         };
         for (column, input) in inputs.iter().enumerate() {
             match input {
