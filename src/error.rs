@@ -39,6 +39,12 @@ pub enum Setting {
     // The model and optimizer.
     /// Hidden layer widths.
     Hidden,
+    /// Which model (`--model`).
+    Model,
+    /// The tabular model's dropout.
+    Dropout,
+    /// The tabular model's output range.
+    YRange,
     /// How the weights start.
     Init,
     /// Which optimizer.
@@ -218,6 +224,9 @@ impl Setting {
             Decimal => "decimal",
             MaxRows => "max_rows",
             Hidden => "hidden",
+            Model => "model",
+            Dropout => "dropout",
+            YRange => "y_range",
             Init => "init",
             Optimizer => "optimizer",
             Momentum => "momentum",

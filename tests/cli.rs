@@ -437,7 +437,10 @@ fn usage_and_man_pages_cover_every_command() {
 #[test]
 fn the_help_says_what_the_code_does() {
     let help = stdout_of(&["--help"]);
-    assert!(help.contains("[default: 64,64]"), "--hidden's default");
+    assert!(
+        help.contains("[default: 64,64; for --model tabular 200,100]"),
+        "--hidden's default"
+    );
     let analyze = stdout_of(&["analyze", "--help"]);
     for text in [&help, &analyze] {
         let diverge = text.split("--diverge-factor").nth(1).unwrap();

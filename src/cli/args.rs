@@ -12,7 +12,8 @@ use lrfind::data::{Decimal, DEFAULT_MAX_CATEGORIES, DEFAULT_MAX_ROWS};
 use lrfind::data::{EncodeOptions, MissingPolicy, Task};
 use lrfind::error::Setting;
 use lrfind::grid::Knobs;
-use lrfind::model::{Init, ModelConfig, DEFAULT_HIDDEN};
+use lrfind::model::tabular::DEFAULT_LAYERS;
+use lrfind::model::{Init, ModelConfig, ModelKind, DEFAULT_HIDDEN};
 use lrfind::optim::{OptimizerConfig, OptimizerKind, DEFAULT_SGD_MOMENTUM};
 use lrfind::output::Destination;
 use lrfind::range_test::DEFAULT_BATCH_SIZE;
@@ -111,6 +112,18 @@ fn parse_widths(s: &str) -> Result<Widths, String> {
         })
         .collect::<Result<Vec<usize>, String>>()
         .map(Widths)
+}
+
+/// Parses `--y-range`: two numbers, `LOW,HIGH`.
+fn parse_range(s: &str) -> Result<(f64, f64), String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    match parts[..] {
+        [low, high] => match (low.parse::<f64>(), high.parse::<f64>()) {
+            (Ok(low), Ok(high)) => Ok((low, high)),
+            _ => Err(format!("'{s}' is not two numbers; give LOW,HIGH, as 0,5.5")),
+        },
+        _ => Err(format!("'{s}' is not two numbers; give LOW,HIGH, as 0,5.5")),
+    }
 }
 
 /// `--max-rows`: a number, or `all`.
@@ -219,14 +232,29 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Model and optimizer")]
 pub struct ModelArgs {
-    /// Hidden layer widths, comma-separated.
-    #[arg(
-        long,
-        default_value_t = Widths(DEFAULT_HIDDEN.to_vec()),
-        value_parser = parse_widths,
-        value_name = "W,W,..."
-    )]
-    pub hidden: Widths,
+    /// The network: lrfind's MLP over one-hot columns, or fastai's TabularModel as
+    /// tabular_learner builds it (embeddings, BatchNorm, blocks of 200 and 100; see
+    /// docs/tabular.md).
+    #[arg(long, value_enum, default_value_t = ModelKind::default())]
+    pub model: ModelKind,
+
+    /// Hidden layer widths, comma-separated [default: 64,64; for --model tabular 200,100].
+    #[arg(long, value_parser = parse_widths, value_name = "W,W,...")]
+    pub hidden: Option<Widths>,
+
+    /// --model tabular: dropout after each block, one probability for all or one a block
+    /// [default: 0].
+    #[arg(long, value_delimiter = ',', value_name = "P")]
+    pub dropout: Vec<f64>,
+
+    /// --model tabular: dropout on the embeddings.
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub embed_dropout: f64,
+
+    /// --model tabular, regression: the output range, sigmoid_range(LOW, HIGH), in the label's
+    /// units.
+    #[arg(long, value_parser = parse_range, value_name = "LOW,HIGH", allow_hyphen_values = true)]
+    pub y_range: Option<(f64, f64)>,
 
     /// How the weights start: as torch.nn.Linear does, He-normal, or as Keras' Dense does.
     #[arg(long, value_enum, default_value_t = Init::default())]
@@ -251,10 +279,9 @@ pub struct ModelArgs {
     pub nesterov: bool,
 
     /// Weight decay: an L2 term in the gradient (sgd, adam, rmsprop, adagrad), decoupled for
-    /// adamw.
+    /// adamw [default: 0; for --model tabular 0.01, fastai's, on weights and embeddings only].
     #[arg(
         long,
-        default_values_t = [0.0],
         value_delimiter = ',',
         value_name = "W",
         allow_negative_numbers = true
@@ -278,17 +305,40 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// The model.
     pub fn model(&self) -> ModelConfig {
+        let tabular = self.model == ModelKind::Tabular;
+        let default = if tabular {
+            DEFAULT_LAYERS.to_vec()
+        } else {
+            DEFAULT_HIDDEN.to_vec()
+        };
         ModelConfig {
-            hidden: self.hidden.0.clone(),
+            kind: self.model,
+            hidden: self.hidden.as_ref().map_or(default, |w| w.0.clone()),
             init: self.init,
+            dropout: self.dropout.clone(),
+            embed_dropout: self.embed_dropout,
+            y_range: self.y_range,
+        }
+    }
+
+    /// The weight decays given, or the default: none, or fastai's 0.01 for the tabular model.
+    fn weight_decays(&self) -> Vec<f64> {
+        match (self.weight_decay.is_empty(), self.model) {
+            (false, _) => self.weight_decay.clone(),
+            (true, ModelKind::Tabular) => vec![OptimizerConfig::FASTAI_WEIGHT_DECAY],
+            (true, ModelKind::Mlp) => vec![0.0],
         }
     }
 
     /// The optimizer with the first value of each list: momentum is SGD's momentum, or Adam's
-    /// and AdamW's beta1.
+    /// and AdamW's beta1. For the tabular model, Adam is fastai's (decoupled weight decay,
+    /// beta2 0.99, eps 1e-5).
     pub fn optimizer(&self) -> OptimizerConfig {
         let m = self.momentum[0];
-        let base = OptimizerConfig::new(self.optimizer);
+        let mut base = OptimizerConfig::new(self.optimizer);
+        if self.model == ModelKind::Tabular {
+            base = base.fastai();
+        }
         OptimizerConfig {
             momentum: if self.optimizer == OptimizerKind::Sgd {
                 m
@@ -300,7 +350,7 @@ impl ModelArgs {
                 _ => base.beta1,
             },
             nesterov: self.nesterov,
-            weight_decay: self.weight_decay[0],
+            weight_decay: self.weight_decays()[0],
             ..base
         }
     }
@@ -313,7 +363,7 @@ impl ModelArgs {
     /// The knobs' lists, for the disciplined approach.
     pub fn knobs(&self) -> Knobs {
         Knobs {
-            weight_decay: self.weight_decay.clone(),
+            weight_decay: self.weight_decays(),
             momentum: self.momentum.clone(),
             batch_size: self.batch_size.clone(),
         }

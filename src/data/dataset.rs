@@ -56,6 +56,39 @@ impl Target {
     }
 }
 
+/// What one column of the file became among the model's inputs: what a model that reads columns
+/// rather than the one-hot matrix (the tabular model) needs to rebuild its own inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputColumn {
+    /// A number (or a boolean as 0/1) in input `index`, standardised: the value read is
+    /// `x sd + mean` (`sd` 0 for a constant column). When it was filled, input `flag` holds its
+    /// standardised missing indicator (positive where the cell was missing).
+    Number {
+        /// The column's name.
+        name: String,
+        /// The input holding it.
+        index: usize,
+        /// Its mean before standardisation.
+        mean: f64,
+        /// Its standard deviation before standardisation.
+        sd: f64,
+        /// The input holding its missing indicator, when it was filled.
+        flag: Option<usize>,
+    },
+    /// A category, one-hot in the matrix.
+    Category {
+        /// The column's name.
+        name: String,
+        /// Its levels, in lrfind's order.
+        levels: Vec<String>,
+        /// Each row's level index into `levels`; [`MISSING_CODE`] where the cell was missing.
+        codes: Vec<u32>,
+    },
+}
+
+/// The level code of a missing categorical cell in [`InputColumn::Category`].
+pub const MISSING_CODE: u32 = u32::MAX;
+
 /// An encoded, standardised data set ready for training.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -65,6 +98,9 @@ pub struct Dataset {
     pub target: Target,
     /// Names of the model inputs (`island=Dream` for a one-hot column).
     pub feature_names: Vec<String>,
+    /// What each used column became among the inputs, in the file's order (empty: every input is
+    /// a standardised number of its own).
+    pub inputs: Vec<InputColumn>,
     /// What was made of the CSV.
     pub summary: DataSummary,
 }

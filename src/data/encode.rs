@@ -5,8 +5,10 @@
 
 use super::columns::Selection;
 use super::csv::Table;
-use super::dataset::{Dataset, MIN_ROWS};
+use super::dataset::{Dataset, InputColumn, MIN_ROWS, MISSING_CODE};
+use super::levels::MISSING_LEVEL;
 use super::matrix::build_matrix;
+use super::missing::Kept;
 use super::missing::{fill, keep_rows};
 use super::options::EncodeOptions;
 use super::plan::{plan_columns, Plan};
@@ -97,7 +99,8 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
     }
     notes.extend(label.notes);
 
-    let x = build_matrix(&mut table, &plans, &kept, feature_names.len());
+    let (x, moments) = build_matrix(&mut table, &plans, &kept, feature_names.len());
+    let inputs = input_columns(&table, &plans, &kept, &moments);
     let summary = DataSummary {
         file: table.file.display().to_string(),
         rows: n,
@@ -130,8 +133,46 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         x,
         target: label.target,
         feature_names,
+        inputs,
         summary,
     })
+}
+
+/// What each used column became among the inputs, with the moments of its standardisation.
+fn input_columns(
+    table: &Table,
+    plans: &[Plan],
+    kept: &Kept,
+    moments: &[(f64, f64)],
+) -> Vec<InputColumn> {
+    let mut inputs = Vec::new();
+    let mut j = 0;
+    for (c, plan) in plans.iter().enumerate() {
+        let name = table.headers[c].clone();
+        match plan {
+            Plan::Numeric { fill, .. } => inputs.push(InputColumn::Number {
+                name,
+                index: j,
+                mean: moments[j].0,
+                sd: moments[j].1,
+                flag: fill.is_some().then_some(j + 1),
+            }),
+            Plan::Categorical { levels, .. } => inputs.push(InputColumn::Category {
+                name,
+                levels: levels.names.clone(),
+                codes: kept
+                    .rows()
+                    .map(|r| match levels.rows[r] {
+                        MISSING_LEVEL => MISSING_CODE,
+                        l => l,
+                    })
+                    .collect(),
+            }),
+            Plan::Label | Plan::Dropped(_) => {}
+        }
+        j += plan.width();
+    }
+    inputs
 }
 
 /// The error for a table that is a recorded LR range test: what gave it away, the command that

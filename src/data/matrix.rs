@@ -61,8 +61,14 @@ fn encode_row(plans: &[Plan], cells: &[f32], r: usize, out: &mut [f32]) {
 /// Builds the standardised `n x width` feature matrix inside the table's buffer. Rows are first
 /// compacted (dropped rows squeezed out, width unchanged) front to back; then each row is encoded
 /// into its final width, front to back when the matrix is narrower than the table and back to
-/// front when wider, so no row is overwritten before it has been read.
-pub fn build_matrix(table: &mut Table, plans: &[Plan], kept: &Kept, width: usize) -> Array2<f32> {
+/// front when wider, so no row is overwritten before it has been read. Returns the matrix and each
+/// column's mean and standard deviation before standardisation (0 for a constant column).
+pub fn build_matrix(
+    table: &mut Table,
+    plans: &[Plan],
+    kept: &Kept,
+    width: usize,
+) -> (Array2<f32>, Vec<(f64, f64)>) {
     let cols = table.cols();
     let n = kept.count();
     let mut values = std::mem::take(&mut table.values);
@@ -117,15 +123,26 @@ pub fn build_matrix(table: &mut Table, plans: &[Plan], kept: &Kept, width: usize
     values.shrink_to_fit();
     let mut x = Array2::from_shape_vec((n, width), values).expect("n * width values");
     let wide = standardise_wide(table, plans, kept, &mut x);
-    standardise_columns(&mut x, &wide);
-    x
+    let skip: Vec<bool> = wide.iter().map(Option::is_some).collect();
+    let mut moments = standardise_columns(&mut x, &skip);
+    for (j, m) in wide.iter().enumerate() {
+        if let Some(m) = m {
+            moments[j] = (m.mean(), if m.is_constant() { 0.0 } else { m.sd() });
+        }
+    }
+    (x, moments)
 }
 
 /// Writes each wide column (one holding numbers beyond f32's range) into `x` standardised in f64,
-/// where its values are, so that only numbers near 1 are rounded to f32. Returns which inputs it
-/// wrote.
-fn standardise_wide(table: &Table, plans: &[Plan], kept: &Kept, x: &mut Array2<f32>) -> Vec<bool> {
-    let mut done = vec![false; x.ncols()];
+/// where its values are, so that only numbers near 1 are rounded to f32. Returns the moments of
+/// the inputs it wrote.
+fn standardise_wide(
+    table: &Table,
+    plans: &[Plan],
+    kept: &Kept,
+    x: &mut Array2<f32>,
+) -> Vec<Option<Moments>> {
+    let mut done = vec![None; x.ncols()];
     let mut j = 0;
     for (c, plan) in plans.iter().enumerate() {
         if let Plan::Numeric {
@@ -147,7 +164,7 @@ fn standardise_wide(table: &Table, plans: &[Plan], kept: &Kept, x: &mut Array2<f
                 for (k, v) in values.into_iter().enumerate() {
                     x[[k, j]] = moments.standardise(v) as f32;
                 }
-                done[j] = true;
+                done[j] = Some(moments);
             }
         }
         j += plan.width();

@@ -18,7 +18,8 @@
 //!   `suspect` tells the columns that are not what they seem (identifiers, row numbers, a label
 //!   of years or dates, a recorded range test);
 //! - `dataset` and `summary`: what the loader hands on, and what it says it made of the file;
-//! - `split` (a held-out validation set) and `batches` (shuffled mini-batches), used by training.
+//! - `split` (a held-out validation set) and `batches` (shuffled mini-batches), used by training;
+//!   `tabular`, fastai's preprocessing for the tabular model, fitted on the training rows.
 
 pub mod batches;
 mod columnar;
@@ -40,6 +41,7 @@ mod sniff;
 pub mod split;
 mod summary;
 mod suspect;
+pub mod tabular;
 mod target;
 #[cfg(test)]
 mod testing;
@@ -52,7 +54,7 @@ use indicatif::ProgressBar;
 use crate::error::Result;
 
 pub use self::columns::{Selection, TargetColumn};
-pub use self::dataset::{Dataset, Target, MIN_ROWS};
+pub use self::dataset::{Dataset, InputColumn, Target, MIN_ROWS, MISSING_CODE};
 pub use self::encode::encode;
 pub use self::input::FileKind;
 pub use self::missing::median;

@@ -17,8 +17,9 @@ fn is_constant(mean: f64, sd: f64) -> bool {
 /// `skip` (already standardised). The statistics are computed in f64 from the f32 values, whose
 /// squares f64 always holds. A constant column becomes all zeros: it carries no information and
 /// must not blow up to inf. The matrix is walked row by row (one pass for the statistics, one to
-/// apply them), which keeps a large row-major matrix in cache order.
-pub fn standardise_columns(x: &mut Array2<f32>, skip: &[bool]) {
+/// apply them), which keeps a large row-major matrix in cache order. Returns each column's mean
+/// and standard deviation (0 for a constant column), so that `x = x' sd + mean`.
+pub fn standardise_columns(x: &mut Array2<f32>, skip: &[bool]) -> Vec<(f64, f64)> {
     let cols = x.ncols();
     let (mut mean, mut m2) = (vec![0f64; cols], vec![0f64; cols]);
     for (i, row) in x.axis_iter(Axis(0)).enumerate() {
@@ -51,6 +52,10 @@ pub fn standardise_columns(x: &mut Array2<f32>, skip: &[bool]) {
             }
         }
     }
+    mean.into_iter()
+        .zip(scale)
+        .map(|(m, s)| (m, if s > 0.0 { 1.0 / s } else { 0.0 }))
+        .collect()
 }
 
 /// Mean and standard deviation of f64 values of any size. The values are first divided by the

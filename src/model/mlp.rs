@@ -186,17 +186,42 @@ impl<F: Scalar> Mlp<F> {
 
 /// Labels of the batch held in a workspace.
 #[derive(Debug, Clone)]
-enum Targets<F> {
+pub(crate) enum Targets<F> {
     Classes(Vec<u32>),
     Values(Vec<F>),
 }
 
-impl<F> Targets<F> {
+impl<F: Scalar> Targets<F> {
+    /// Zeroed labels for `batch` rows: class indices or numeric targets.
+    pub(crate) fn zeroed(batch: usize, classification: bool) -> Self {
+        if classification {
+            Targets::Classes(vec![0; batch])
+        } else {
+            Targets::Values(vec![F::zero(); batch])
+        }
+    }
+
     /// The labels as the loss takes them.
-    fn batch(&self) -> TargetBatch<'_, F> {
+    pub(crate) fn batch(&self) -> TargetBatch<'_, F> {
         match self {
             Targets::Classes(l) => TargetBatch::Classes(l),
             Targets::Values(v) => TargetBatch::Values(v),
+        }
+    }
+
+    /// The class labels, to fill (classification only).
+    pub(crate) fn labels_mut(&mut self) -> &mut [u32] {
+        match self {
+            Targets::Classes(l) => l,
+            Targets::Values(_) => panic!("a regression workspace has no class labels"),
+        }
+    }
+
+    /// The numeric targets, to fill (regression only).
+    pub(crate) fn values_mut(&mut self) -> &mut [F] {
+        match self {
+            Targets::Values(v) => v,
+            Targets::Classes(_) => panic!("a classification workspace has no numeric targets"),
         }
     }
 }
@@ -224,11 +249,7 @@ impl<F: Scalar> Workspace<F> {
             acts: widths.iter().map(|&w| Array2::zeros((batch, w))).collect(),
             deltas: widths.iter().map(|&w| Array2::zeros((batch, w))).collect(),
             grads: vec![F::zero(); mlp.params().len()],
-            labels_or_values: if classification {
-                Targets::Classes(vec![0; batch])
-            } else {
-                Targets::Values(vec![F::zero(); batch])
-            },
+            labels_or_values: Targets::zeroed(batch, classification),
         }
     }
 
@@ -239,18 +260,12 @@ impl<F: Scalar> Workspace<F> {
 
     /// The batch's labels, to fill (classification workspaces only).
     pub fn labels_mut(&mut self) -> &mut [u32] {
-        match &mut self.labels_or_values {
-            Targets::Classes(l) => l,
-            Targets::Values(_) => panic!("a regression workspace has no class labels"),
-        }
+        self.labels_or_values.labels_mut()
     }
 
     /// The batch's numeric targets, to fill (regression workspaces only).
     pub fn values_mut(&mut self) -> &mut [F] {
-        match &mut self.labels_or_values {
-            Targets::Values(v) => v,
-            Targets::Classes(_) => panic!("a classification workspace has no numeric targets"),
-        }
+        self.labels_or_values.values_mut()
     }
 }
 

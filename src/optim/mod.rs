@@ -75,6 +75,24 @@ pub struct OptimizerConfig {
 }
 
 impl OptimizerConfig {
+    /// fastai's default weight decay (`Learner(wd=None)` leaves its optimizers' 0.01).
+    pub const FASTAI_WEIGHT_DECAY: f64 = 0.01;
+
+    /// The optimizer as fastai's of the same name: its `Adam` decouples the weight decay
+    /// (`decouple_wd=True`, so it is AdamW) with `sqr_mom` 0.99 and `eps` 1e-5; the others are
+    /// unchanged.
+    pub fn fastai(self) -> Self {
+        match self.kind {
+            OptimizerKind::Adam | OptimizerKind::Adamw => OptimizerConfig {
+                kind: OptimizerKind::Adamw,
+                beta2: 0.99,
+                eps: 1e-5,
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// PyTorch's defaults for `kind`, with SGD momentum 0.9.
     pub fn new(kind: OptimizerKind) -> Self {
         OptimizerConfig {

@@ -26,11 +26,12 @@ use crate::curve::diagnose::{
 use crate::curve::read::ReadConfig;
 use crate::curve::rules::{Method, NoSuggestion, Suggestions};
 use crate::curve::{Curve, Stop};
+use crate::data::tabular::TabularInputs;
 use crate::data::{DataSummary, Dataset};
 use crate::error::{Message, Setting};
 use crate::find::{AtEnd, Edges, FindConfig, Findings};
 use crate::grid::{Equal, GridConfig, GridFindings, Recommendation, Standing};
-use crate::model::{loss_for, Init, Loss, ModelConfig};
+use crate::model::{loss_for, Init, Loss, ModelConfig, ModelKind};
 use crate::optim::OptimizerConfig;
 use crate::train::race::Race;
 
@@ -40,18 +41,37 @@ pub type Naming<'a> = &'a dyn Fn(Setting, Option<&str>) -> String;
 /// The model lrfind trained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelSummary {
+    /// Which network.
+    pub kind: ModelKind,
     /// Layer sizes, e.g. `4-64-64-3`.
     pub layers: String,
     /// The loss.
     pub loss: Loss,
     /// How the weights started.
     pub init: Init,
+    /// The tabular model's reading of the columns: which are categorical and which continuous,
+    /// and where fastai's `cont_cat_split` would differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
 }
 
 impl ModelSummary {
+    /// `MLP 4-64-64-3 (ReLU, pytorch init)`, or the tabular model's description.
+    pub fn name(&self) -> String {
+        match self.kind {
+            ModelKind::Mlp => format!("MLP {} (ReLU, {} init)", self.layers, self.init),
+            ModelKind::Tabular => format!("fastai tabular {} (fastai init)", self.layers),
+        }
+    }
+
     /// The model of `config` on `dataset`.
     pub fn new(config: &ModelConfig, dataset: &Dataset) -> Self {
         ModelSummary {
+            kind: config.kind,
+            inputs: (config.kind == ModelKind::Tabular).then(|| {
+                let all: Vec<usize> = (0..dataset.rows()).collect();
+                TabularInputs::fit(dataset, &all).reading(dataset)
+            }),
             layers: config.describe(dataset),
             loss: loss_for(&dataset.target),
             init: config.init,

@@ -124,11 +124,10 @@ pub fn findings_text(report: &Report, plot: Option<&str>, naming: Naming) -> Str
             Loss::Mse => " (on the standardised target)",
             Loss::CrossEntropy => "",
         };
-        let _ = writeln!(
-            out,
-            "  model      MLP {} (ReLU, {} init), {} loss{units}",
-            m.layers, m.init, m.loss
-        );
+        let _ = writeln!(out, "  model      {}, {} loss{units}", m.name(), m.loss);
+        if let Some(inputs) = &m.inputs {
+            let _ = writeln!(out, "             {inputs}");
+        }
     }
     if let Some(o) = &report.optimizer {
         let batch = report
@@ -746,9 +745,8 @@ pub fn sweep_findings_text(report: &SweepReport, plot: Option<&str>) -> String {
     );
     let _ = writeln!(
         out,
-        "  model      MLP {} ({} init), {} loss; {}, batch size {}",
-        report.model.layers,
-        report.model.init,
+        "  model      {}, {} loss; {}, batch size {}",
+        report.model.name().replacen(" (ReLU, ", " (", 1),
         report.model.loss,
         t.optimizer.describe(),
         t.batch_size

@@ -3,6 +3,8 @@
 //! that trains) takes a step with one call. Fixed-LR training for a budget lives in `fixed`, the
 //! sweep over a grid of LRs in `sweep`, and the race of candidate LRs in `race`.
 
+use std::sync::Arc;
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -12,21 +14,110 @@ pub mod schedule_race;
 pub mod sweep;
 
 use crate::data::batches::Batcher;
+use crate::data::tabular::TabularInputs;
 use crate::data::{Dataset, Target};
-use crate::model::{Mlp, ModelConfig, Workspace};
+use crate::model::{Mlp, ModelConfig, ModelKind, Tabular, TabularWorkspace, Workspace};
 use crate::optim::{Optimizer, OptimizerConfig};
+
+/// The network a trainer trains: lrfind's MLP on the standardised one-hot matrix, or fastai's
+/// tabular model on fastai's preprocessing, fitted on the trainer's rows.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one a trainer, never in a collection
+pub enum Network {
+    /// The MLP.
+    Mlp(Mlp<f32>),
+    /// The tabular model and its preprocessing.
+    Tabular {
+        /// The model.
+        model: Tabular<f32>,
+        /// Its preprocessing, fitted on the training rows.
+        inputs: Arc<TabularInputs>,
+    },
+}
+
+impl Network {
+    /// A fresh network of `config` for `dataset`, whose preprocessing (for the tabular model) is
+    /// fitted on `rows`, initialised from `rng`.
+    pub fn new(
+        dataset: &Dataset,
+        rows: &[usize],
+        config: &ModelConfig,
+        rng: &mut ChaCha8Rng,
+    ) -> Self {
+        match config.kind {
+            ModelKind::Mlp => {
+                Network::Mlp(Mlp::with_init(&config.sizes(dataset), config.init, rng))
+            }
+            ModelKind::Tabular => {
+                let inputs = TabularInputs::fit(dataset, rows);
+                let shape = config.tabular_shape(&inputs, dataset);
+                Network::Tabular {
+                    model: Tabular::new(&shape, rng),
+                    inputs: Arc::new(inputs),
+                }
+            }
+        }
+    }
+
+    /// Buffers for batches of `batch` rows of `dataset`.
+    fn buffers(&self, dataset: &Dataset, batch: usize) -> Buffers {
+        let classification = matches!(dataset.target, Target::Classes { .. });
+        match self {
+            Network::Mlp(mlp) => Buffers::Mlp(Workspace::new(mlp, batch, classification)),
+            Network::Tabular { model, .. } => {
+                Buffers::Tabular(TabularWorkspace::new(model, batch, classification))
+            }
+        }
+    }
+
+    /// Mean loss over the batch `rows` of `dataset`, loaded into `ws` (evaluation mode).
+    fn loss(&self, ws: &mut Buffers, dataset: &Dataset, rows: &[usize]) -> f32 {
+        match (self, ws) {
+            (Network::Mlp(mlp), Buffers::Mlp(ws)) => {
+                load_batch(ws, dataset, rows);
+                mlp.loss(ws)
+            }
+            (Network::Tabular { model, inputs }, Buffers::Tabular(ws)) => {
+                load_tabular(ws, inputs, dataset, rows);
+                model.eval_loss(ws)
+            }
+            _ => unreachable!("buffers are made for their network"),
+        }
+    }
+}
+
+/// A network's step buffers.
+#[allow(clippy::large_enum_variant)] // one a trainer or evaluator chunk
+enum Buffers {
+    Mlp(Workspace<f32>),
+    Tabular(TabularWorkspace<f32>),
+}
+
+impl Buffers {
+    fn batch(&self) -> usize {
+        match self {
+            Buffers::Mlp(ws) => ws.batch(),
+            Buffers::Tabular(ws) => ws.batch(),
+        }
+    }
+}
 
 /// A model being trained: network, optimizer state, buffers and batch order.
 pub struct Trainer {
-    mlp: Mlp<f32>,
+    network: Network,
     optimizer: Box<dyn Optimizer>,
-    ws: Workspace<f32>,
+    /// The tabular model's BatchNorm weights and biases and last bias, which its optimizer
+    /// updates without weight decay (fastai's `wd_bn_bias=False`).
+    undecayed: Option<Box<dyn Optimizer>>,
+    ws: Buffers,
     batcher: Batcher,
+    dropout_rng: ChaCha8Rng,
 }
 
 impl Trainer {
     /// A fresh model on `rows` of `dataset` (batch size at most `rows.len()`). The seed fixes
-    /// the initial weights (stream 0) and the batch order (stream 1) independently.
+    /// the initial weights (stream 0), the batch order (stream 1) and the dropout masks (stream
+    /// 2) independently.
     pub fn new(
         dataset: &Dataset,
         rows: Vec<usize>,
@@ -38,14 +129,30 @@ impl Trainer {
         let mut init_rng = ChaCha8Rng::seed_from_u64(seed);
         let mut batch_rng = ChaCha8Rng::seed_from_u64(seed);
         batch_rng.set_stream(1);
-        let mlp = Mlp::with_init(&model.sizes(dataset), model.init, &mut init_rng);
-        let classification = matches!(dataset.target, Target::Classes { .. });
-        let ws = Workspace::new(&mlp, batch_size, classification);
+        let mut dropout_rng = ChaCha8Rng::seed_from_u64(seed);
+        dropout_rng.set_stream(2);
+        let network = Network::new(dataset, &rows, model, &mut init_rng);
+        let ws = network.buffers(dataset, batch_size);
+        let (optimizer, undecayed) = match &network {
+            Network::Mlp(mlp) => (optimizer.build(mlp.params().len()), None),
+            Network::Tabular { model, .. } => {
+                let plain = OptimizerConfig {
+                    weight_decay: 0.0,
+                    ..*optimizer
+                };
+                (
+                    optimizer.build(model.decayed()),
+                    Some(plain.build(model.params().len() - model.decayed())),
+                )
+            }
+        };
         Trainer {
-            optimizer: optimizer.build(mlp.params().len()),
+            optimizer,
+            undecayed,
             batcher: Batcher::over(rows, batch_size, batch_rng),
-            mlp,
+            network,
             ws,
+            dropout_rng,
         }
     }
 
@@ -53,11 +160,67 @@ impl Trainer {
     /// before the update.
     pub fn step(&mut self, dataset: &Dataset, lr: f64) -> f32 {
         let batch = self.batcher.next_batch();
-        load_batch(&mut self.ws, dataset, batch);
-        let loss = self.mlp.loss_and_grad(&mut self.ws);
-        self.optimizer
-            .step(self.mlp.params_mut(), &self.ws.grads, lr as f32);
-        loss
+        Self::update(
+            &mut self.network,
+            &mut self.ws,
+            &mut self.optimizer,
+            &mut self.undecayed,
+            &mut self.dropout_rng,
+            dataset,
+            batch,
+            lr,
+        )
+    }
+
+    /// One optimizer step at `lr` on the given rows (as many as the batch size) instead of the
+    /// next batch: for replaying another framework's batches.
+    pub fn step_rows(&mut self, dataset: &Dataset, rows: &[usize], lr: f64) -> f32 {
+        assert_eq!(rows.len(), self.ws.batch(), "a batch of the trainer's size");
+        Self::update(
+            &mut self.network,
+            &mut self.ws,
+            &mut self.optimizer,
+            &mut self.undecayed,
+            &mut self.dropout_rng,
+            dataset,
+            rows,
+            lr,
+        )
+    }
+
+    /// The step itself, on the fields it needs (the batch may borrow the batcher).
+    #[allow(clippy::too_many_arguments)]
+    fn update(
+        network: &mut Network,
+        ws: &mut Buffers,
+        optimizer: &mut Box<dyn Optimizer>,
+        undecayed: &mut Option<Box<dyn Optimizer>>,
+        dropout_rng: &mut ChaCha8Rng,
+        dataset: &Dataset,
+        batch: &[usize],
+        lr: f64,
+    ) -> f32 {
+        match (network, ws) {
+            (Network::Mlp(mlp), Buffers::Mlp(ws)) => {
+                load_batch(ws, dataset, batch);
+                let loss = mlp.loss_and_grad(ws);
+                optimizer.step(mlp.params_mut(), &ws.grads, lr as f32);
+                loss
+            }
+            (Network::Tabular { model, inputs }, Buffers::Tabular(ws)) => {
+                load_tabular(ws, inputs, dataset, batch);
+                model.sample_dropout(ws, dropout_rng);
+                let loss = model.loss_and_grad(ws);
+                let d = model.decayed();
+                let (decayed, rest) = model.params_mut().split_at_mut(d);
+                optimizer.step(decayed, &ws.grads[..d], lr as f32);
+                if let Some(o) = undecayed.as_mut() {
+                    o.step(rest, &ws.grads[d..], lr as f32);
+                }
+                loss
+            }
+            _ => unreachable!("buffers are made for their network"),
+        }
     }
 
     /// Batches in one pass over the training rows.
@@ -66,13 +229,44 @@ impl Trainer {
     }
 
     /// The network.
-    pub fn model(&self) -> &Mlp<f32> {
-        &self.mlp
+    pub fn model(&self) -> &Network {
+        &self.network
+    }
+
+    /// The network, to change (tests set a fixture's parameters).
+    pub fn model_mut(&mut self) -> &mut Network {
+        &mut self.network
     }
 
     /// Mean loss of the current model over the evaluator's rows.
     pub fn evaluate(&self, evaluator: &mut Evaluator, dataset: &Dataset) -> f64 {
-        evaluator.evaluate(&self.mlp, dataset)
+        evaluator.evaluate(&self.network, dataset)
+    }
+}
+
+/// Loads the rows `batch` of `dataset`, preprocessed by `inputs`, into a tabular workspace.
+pub fn load_tabular(
+    ws: &mut TabularWorkspace<f32>,
+    inputs: &TabularInputs,
+    dataset: &Dataset,
+    batch: &[usize],
+) {
+    let conts = ws
+        .conts
+        .as_slice_mut()
+        .expect("workspace buffers are contiguous");
+    inputs.fill(dataset, batch, &mut ws.codes, conts);
+    match &dataset.target {
+        Target::Classes { labels, .. } => {
+            for (dst, &r) in ws.labels_mut().iter_mut().zip(batch) {
+                *dst = labels[r];
+            }
+        }
+        Target::Values { values, .. } => {
+            for (dst, &r) in ws.values_mut().iter_mut().zip(batch) {
+                *dst = values[r];
+            }
+        }
     }
 }
 
@@ -110,23 +304,21 @@ pub fn load_batch(ws: &mut Workspace<f32>, dataset: &Dataset, batch: &[usize]) {
 /// Mean loss of a model over a fixed set of rows, in chunks, with buffers made once.
 pub struct Evaluator {
     rows: Vec<usize>,
-    full: Option<Workspace<f32>>,
-    rest: Option<Workspace<f32>>,
+    full: Option<Buffers>,
+    rest: Option<Buffers>,
 }
 
 /// Rows per evaluation chunk.
 pub const EVAL_CHUNK: usize = 256;
 
 impl Evaluator {
-    /// An evaluator of `mlp`-shaped models on `rows` of `dataset`.
-    pub fn new(dataset: &Dataset, mlp: &Mlp<f32>, rows: Vec<usize>) -> Self {
-        let classification = matches!(dataset.target, Target::Classes { .. });
+    /// An evaluator of networks shaped as `network` on `rows` of `dataset`.
+    pub fn new(dataset: &Dataset, network: &Network, rows: Vec<usize>) -> Self {
         let chunk = EVAL_CHUNK.min(rows.len());
         let rest = rows.len() % EVAL_CHUNK.max(1);
         Evaluator {
-            full: (chunk > 0).then(|| Workspace::new(mlp, chunk, classification)),
-            rest: (rest > 0 && rows.len() > EVAL_CHUNK)
-                .then(|| Workspace::new(mlp, rest, classification)),
+            full: (chunk > 0).then(|| network.buffers(dataset, chunk)),
+            rest: (rest > 0 && rows.len() > EVAL_CHUNK).then(|| network.buffers(dataset, rest)),
             rows,
         }
     }
@@ -136,8 +328,9 @@ impl Evaluator {
         self.rows.len()
     }
 
-    /// Mean loss of `mlp` over the rows (NaN when there are none).
-    pub fn evaluate(&mut self, mlp: &Mlp<f32>, dataset: &Dataset) -> f64 {
+    /// Mean loss of `network` over the rows (NaN when there are none), the tabular model in
+    /// evaluation mode.
+    pub fn evaluate(&mut self, network: &Network, dataset: &Dataset) -> f64 {
         let mut total = 0.0f64;
         for chunk in self.rows.chunks(EVAL_CHUNK) {
             let ws = if Some(chunk.len()) == self.full.as_ref().map(|w| w.batch()) {
@@ -146,8 +339,7 @@ impl Evaluator {
                 self.rest.as_mut()
             }
             .expect("a workspace for every chunk size");
-            load_batch(ws, dataset, chunk);
-            total += mlp.loss(ws) as f64 * chunk.len() as f64;
+            total += network.loss(ws, dataset, chunk) as f64 * chunk.len() as f64;
         }
         total / self.rows.len() as f64
     }
