@@ -768,6 +768,35 @@ mod tests {
         assert!((suggested.log10() + 3.0).abs() < 0.13, "{suggested}");
     }
 
+    /// A survivor whose blow-up comes late (after the rounds that kept it) is no answer: the race
+    /// falls back below every LR that diverged (tabular_embed with Adam, bench/drive_quality.py).
+    #[test]
+    fn a_survivor_that_diverges_late_is_not_the_answer() {
+        let best = trains_best_at(1e-2);
+        let val = move |setup: &Setup, steps: usize, lr: f64| {
+            if steps > 400 && lr >= 7e-3 && setup.seed == 1 {
+                return 100.0;
+            }
+            best(setup, steps, lr)
+        };
+        let engine = Scripted::new(&falls_then_blows_up, &val, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        let race = f.race.as_ref().unwrap();
+        let fallback = race.fallback.expect("the survivor diverged in a run");
+        assert!(
+            fallback.survivor >= 7e-3 && fallback.diverged == 1,
+            "{fallback:?}"
+        );
+        assert!(fallback.lr < 7e-3 && fallback.lr < fallback.lowest_diverged);
+        let suggested = f.suggested_lr().unwrap();
+        assert!(suggested < fallback.lowest_diverged, "{suggested}");
+        // Without the late blow-up the same race keeps its survivor.
+        let best = trains_best_at(1e-2);
+        let engine = Scripted::new(&falls_then_blows_up, &best, 6400);
+        let f = find_with(&engine, &config(), &ProgressBar::hidden()).unwrap();
+        assert_eq!(f.race.unwrap().fallback, None);
+    }
+
     #[test]
     fn a_best_far_below_the_candidates_is_said_plainly() {
         let val = trains_best_at(1e-6);

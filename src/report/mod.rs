@@ -288,6 +288,19 @@ impl Group {
             if let Some(d) = edges.as_ref().and_then(|e| at_end(e, &r)) {
                 group.diagnostics.push(d);
             }
+            if let Some(f) = &r.fallback {
+                group.diagnostics.push(Diagnostic {
+                    code: "race_diverged",
+                    message: Message::new(format!(
+                        "the race's survivor {} diverged in {} of {} runs once trained longer: the suggestion falls back below {}, where no run diverged; a longer training than the race's may diverge nearer the suggestion, so check it with more ",
+                        fmt_lr(f.survivor),
+                        f.diverged,
+                        r.seeds,
+                        fmt_lr(f.lowest_diverged)
+                    ))
+                    .setting(Setting::VerifySteps),
+                });
+            }
             group.race = Some(r);
             group.edges = edges;
         }

@@ -461,7 +461,7 @@ fn race(out: &mut String, g: &Group) {
     };
     let _ = writeln!(
         out,
-        "  race       {} LRs trained from scratch, {} runs each (own seed and split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
+        "  race       {} LRs trained from scratch, {} runs each (each its own seed, which draws the weights and the batch order, and on a CSV the split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
         r.entries.len(),
         r.seeds,
         r.initial_loss,
@@ -514,7 +514,18 @@ fn race(out: &mut String, g: &Group) {
         r.first_tie,
     ));
     if long != short {
-        decided.push(round_decision(long, r.winner, r.long_lr, r.last_tie));
+        match &r.fallback {
+            Some(f) => decided.push(format!(
+                "at {long} steps {} survived the rounds but diverged in {} of its {} runs (every LR from {} up diverged in some run), so the long run's best is taken as {}, the highest LR below them that trained furthest without diverging ({} steps)",
+                fmt_lr(f.survivor),
+                f.diverged,
+                r.seeds,
+                fmt_lr(f.lowest_diverged),
+                fmt_lr(f.lr),
+                f.steps
+            )),
+            None => decided.push(round_decision(long, r.winner, r.long_lr, r.last_tie)),
+        }
         let suggested = (r.short_lr * r.long_lr).sqrt();
         decided.push(if r.short_lr == r.long_lr {
             format!("suggested {}: the best of both", fmt_lr(suggested))

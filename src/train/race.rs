@@ -182,6 +182,55 @@ pub struct Race {
     pub last_tie: Option<NearTie>,
     /// Training updates the engine trained for the race (what it cost), over all seeds.
     pub updates: usize,
+    /// When the survivor diverged in some of its runs: the LR the race falls back to instead.
+    pub fallback: Option<Fallback>,
+}
+
+/// A survivor that diverged in some of its runs (a blow-up that came late, after the rounds that
+/// kept it) is no answer: the race falls back to the highest LR below every LR seen diverging,
+/// among those that trained furthest without diverging in any run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Fallback {
+    /// The survivor's LR.
+    pub survivor: f64,
+    /// Its runs that diverged, of `seeds`.
+    pub diverged: usize,
+    /// The lowest LR raced that diverged in any run.
+    pub lowest_diverged: f64,
+    /// The LR fallen back to.
+    pub lr: f64,
+    /// Steps it trained.
+    pub steps: usize,
+}
+
+/// The fallback of a race whose survivor (the first of `entries`) diverged in a run: the LR,
+/// below every LR that diverged, that trained furthest (then the lowest loss). `None` when the
+/// survivor never diverged, or no LR below the divergences was raced.
+fn fall_back(entries: &[Entry]) -> Option<Fallback> {
+    let survivor = entries.first()?;
+    if survivor.diverged == 0 {
+        return None;
+    }
+    let lowest_diverged = entries
+        .iter()
+        .filter(|e| e.diverged > 0)
+        .map(|e| e.lr)
+        .fold(f64::INFINITY, f64::min);
+    let safe = entries
+        .iter()
+        .filter(|e| e.diverged == 0 && e.lr < lowest_diverged)
+        .min_by(|a, b| {
+            b.steps
+                .cmp(&a.steps)
+                .then(a.mean_loss.total_cmp(&b.mean_loss))
+        })?;
+    Some(Fallback {
+        survivor: survivor.lr,
+        diverged: survivor.diverged,
+        lowest_diverged,
+        lr: safe.lr,
+        steps: safe.steps,
+    })
 }
 
 /// Every run a race (or several races over overlapping candidates) trained, by candidate and
@@ -353,6 +402,13 @@ pub fn race(
     };
     let steps_done = winner.steps;
     out.insert(0, winner.clone());
+    let fallback = fall_back(&out);
+    let (short_lr, long_lr) = match fallback {
+        // Neither reading may sit where a run diverged.
+        Some(f) if short_lr < f.lowest_diverged => (short_lr, f.lr),
+        Some(f) => (f.lr, f.lr),
+        None => (short_lr, long_lr),
+    };
     Ok(Some(Race {
         entries: out,
         winner: winner.lr,
@@ -367,6 +423,7 @@ pub fn race(
         first_tie,
         last_tie,
         updates: engine.trained_updates() - updates_before,
+        fallback,
     }))
 }
 
