@@ -183,19 +183,11 @@ pub fn run(args: &ScheduleArgs) -> Result<Outcome> {
                 ));
             }
             ScheduleReport {
-                version: env!("CARGO_PKG_VERSION").to_string(),
                 model: Some(ModelSummary::new(&args.model.model(), &dataset)),
                 optimizer: Some(args.model.optimizer()),
                 batch_size: Some(args.model.batch_size().min(train_rows).max(1)),
                 data: Some(dataset.summary),
-                worker: None,
-                lr_source: t.lr_source,
-                steps,
-                steps_source,
-                entries: t.entries,
-                several: request.race,
-                race: t.race,
-                notes: t.notes,
+                ..t.report(steps, steps_source, request.race)
             }
         }
         Some(_) => {
@@ -256,6 +248,28 @@ struct Trained {
     entries: Vec<ScheduleEntry>,
     race: Option<ScheduleRace>,
     notes: Vec<String>,
+}
+
+impl Trained {
+    /// The report of these schedules over `steps` (from `steps_source`), `several` when raced or
+    /// asked for with --race; what trained (data, model, worker) is the caller's to fill in.
+    fn report(self, steps: usize, steps_source: StepsSource, several: bool) -> ScheduleReport {
+        ScheduleReport {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data: None,
+            model: None,
+            optimizer: None,
+            batch_size: None,
+            worker: None,
+            lr_source: self.lr_source,
+            steps,
+            steps_source,
+            entries: self.entries,
+            several,
+            race: self.race,
+            notes: self.notes,
+        }
+    }
 }
 
 /// Finds the LR with a range test on `on.find` (unless given), builds each kind from it, and
@@ -415,19 +429,10 @@ fn on_workers(
         Err(e) => return Err(fault.unwrap_or(e)),
     };
     let report = ScheduleReport {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        data: None,
-        model: None,
         optimizer: Some(optimizer),
         batch_size: Some(batch_size),
         worker: Some(summary),
-        lr_source: t.lr_source,
-        steps,
-        steps_source,
-        entries: t.entries,
-        several: request.race,
-        race: t.race,
-        notes: t.notes,
+        ..t.report(steps, steps_source, request.race)
     };
     let outcome = write_report(args, &report, outputs, &optimizer)?;
     match fault {
