@@ -768,6 +768,15 @@ pub fn good_range(points: &[Point]) -> Option<(f64, f64)> {
 fn title(report: &Report) -> String {
     let what = match (&report.data, report.sources.as_slice()) {
         (Some(d), _) => file_name(&d.file),
+        (None, []) if report.worker.is_some() => {
+            let w = report.worker.as_ref().expect("checked");
+            let name = w.hello.name.clone().unwrap_or_else(|| w.command.clone());
+            match (name.is_empty(), &w.hello.optimizer) {
+                (true, _) => "workers started elsewhere".to_string(),
+                (false, Some(o)) => format!("{name}, {o}"),
+                (false, None) => name,
+            }
+        }
         (None, many) if (1..=3).contains(&many.len()) => many
             .iter()
             .map(|s| file_name(s))
