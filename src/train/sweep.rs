@@ -183,6 +183,19 @@ mod tests {
     use super::*;
     use crate::train::fixed::Budget;
 
+    /// A 4-unit MLP trained by Adam on batches of 16 for `epochs` passes and `min_steps` steps.
+    fn tiny_training(epochs: usize, min_steps: usize) -> Training {
+        Training {
+            model: crate::model::ModelConfig {
+                hidden: vec![4],
+                ..Default::default()
+            },
+            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
+            batch_size: 16,
+            budget: Budget { epochs, min_steps },
+        }
+    }
+
     #[test]
     fn grid_and_budget() {
         let g = default_grid();
@@ -212,18 +225,7 @@ mod tests {
         )
         .unwrap();
         let d = crate::data::encode(t, &crate::data::EncodeOptions::default()).unwrap();
-        let training = Training {
-            model: crate::model::ModelConfig {
-                hidden: vec![4],
-                ..Default::default()
-            },
-            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
-            batch_size: 16,
-            budget: Budget {
-                epochs: 1,
-                min_steps: 5,
-            },
-        };
+        let training = tiny_training(1, 5);
         let config = SweepConfig {
             lrs: vec![1e-3, 1e-2, 1e-1],
             seeds: 2,
@@ -240,18 +242,7 @@ mod tests {
     #[test]
     fn a_stop_keeps_the_lrs_trained() {
         let d = crate::train::race::tests::xor_dataset(200);
-        let training = Training {
-            model: crate::model::ModelConfig {
-                hidden: vec![4],
-                ..Default::default()
-            },
-            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
-            batch_size: 16,
-            budget: Budget {
-                epochs: 0,
-                min_steps: 200,
-            },
-        };
+        let training = tiny_training(0, 200);
         let config = SweepConfig {
             lrs: log_grid(1e-4, 1.0, 3),
             seeds: 2,
@@ -292,18 +283,7 @@ mod tests {
         use crate::data::split::split;
         use crate::train::fixed::train_fixed;
         let d = crate::train::race::tests::xor_dataset(200);
-        let training = Training {
-            model: crate::model::ModelConfig {
-                hidden: vec![4],
-                ..Default::default()
-            },
-            optimizer: crate::optim::OptimizerConfig::new(crate::optim::OptimizerKind::Adam),
-            batch_size: 16,
-            budget: Budget {
-                epochs: 0,
-                min_steps: 40,
-            },
-        };
+        let training = tiny_training(0, 40);
         let config = SweepConfig {
             lrs: vec![1e-2],
             seeds: 2,
