@@ -169,6 +169,24 @@ fn every_copy_of_a_table_reads_as_its_csv() {
     );
 }
 
+/// The README's Parquet example: data/penguins.parquet (written from data/penguins.csv by
+/// `bench/columnar_fixtures.py --convert`) is the same data set as the CSV, for the MLP's one-hot
+/// reading and the tabular model's.
+#[test]
+fn the_readmes_parquet_file_reads_as_its_csv() {
+    let open = |path: &str| {
+        load(
+            Path::new(path),
+            &ReadOptions::default(),
+            &EncodeOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{path}: {}", e.render(&flags)))
+    };
+    let (parquet, csv) = (open("data/penguins.parquet"), open("data/penguins.csv"));
+    assert_eq!(parquet.summary.format, FileKind::Parquet);
+    same(&parquet, &csv, "data/penguins.parquet");
+}
+
 #[test]
 fn standard_input_and_readers_are_held_in_memory() {
     let csv = dataset("mixed.csv");

@@ -461,7 +461,7 @@ fn race(out: &mut String, g: &Group) {
     };
     let _ = writeln!(
         out,
-        "  race       {} LRs trained from scratch, {} runs each (each its own seed, which draws the weights and the batch order, and on a CSV the split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
+        "  race       {} LRs trained from scratch, {} runs each (each its own seed, which draws the weights and the batch order, and on a table lrfind reads the split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
         r.entries.len(),
         r.seeds,
         r.initial_loss,
