@@ -40,6 +40,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use rand::Rng;
 
+use super::activation::relu_backward;
 use super::init::{standard_normal, uniform};
 use super::loss::loss_and_grad;
 use super::mlp::Targets;
@@ -497,7 +498,7 @@ impl<F: Scalar> Tabular<F> {
             let w = self.matrix(b.w, b.fan_in, b.fan_out);
             let relu = &mut ws.relu[l];
             general_mat_mul(F::one(), &input, &w, F::zero(), relu);
-            for v in relu.iter_mut() {
+            for v in relu.as_slice_mut().expect("contiguous") {
                 *v = v.max(F::zero());
             }
             let n = b.norm;
@@ -638,11 +639,7 @@ impl<F: Scalar> Tabular<F> {
                 batch,
             );
             // Through the ReLU: its output is positive exactly where its input was.
-            for (d, &a) in delta.iter_mut().zip(ws.relu[l].iter()) {
-                if a <= F::zero() {
-                    *d = F::zero();
-                }
-            }
+            relu_backward(&mut delta.view_mut(), &ws.relu[l].view());
             let input = if l == 0 {
                 ws.x0.view()
             } else {
