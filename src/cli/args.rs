@@ -392,8 +392,10 @@ impl ModelArgs {
 #[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Where to write the picture: its extension decides the format, .png or .svg [default:
-    /// <input stem>-<command>.png in the current folder, unless standard output carries more
-    /// than the summary (-q, `--json -`, `--csv -`)].
+    /// <input stem>-<command>.png in the current folder (`lrfind data/iris.csv`: iris-lrfind.png;
+    /// for `lrfind drive` the stem is the first file the worker's command names: `-- python
+    /// train.py` gives train-lrfind.png), unless standard output carries more than the summary
+    /// (-q, `--json -`, `--csv -`)].
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
 
