@@ -14,8 +14,9 @@ use crate::data::Dataset;
 use crate::engine::builtin::{Builtin, Holdout};
 use crate::engine::{Engine, RangeJob, Setup};
 use crate::error::{Error, Result, Setting};
+use crate::model::ModelKind;
 use crate::range_test::{RangeTestConfig, Run, Signal, MIN_DEFAULT_STEPS};
-use crate::train::race::{race, Candidate, Ledger, Race, RacePlan};
+use crate::train::race::{race, Candidate, Ledger, Race, RacePlan, RaceShape};
 
 /// Range tests per run unless told otherwise: the median of three steadies the pick and shows
 /// its spread (docs/quality.md).
@@ -236,6 +237,15 @@ impl FindConfig {
             rule: HEADLINE,
             verify: Some(VerifyConfig::default()),
             race_budget: None,
+        }
+    }
+
+    /// How the race applies its candidates' LRs: the tabular model's LR is `fit_one_cycle`'s
+    /// `lr_max` (docs/tabular.md), so its race trains one-cycles; the MLP's is a constant LR.
+    pub fn race_shape(&self) -> RaceShape {
+        match self.range.model.kind {
+            ModelKind::Tabular => RaceShape::OneCycle,
+            ModelKind::Mlp => RaceShape::Constant,
         }
     }
 
@@ -489,6 +499,7 @@ pub fn find_with(
         first: v.first_steps,
         steps: v.steps,
         seeds: (0..v.seeds as u64).map(|s| config.range.seed + s).collect(),
+        shape: config.race_shape(),
     };
     let range_steps: usize = findings
         .runs
@@ -683,10 +694,15 @@ impl Findings {
 /// first round) and what trained best in the longest (the survivor), each refined between the
 /// candidates, so that neither a quick run nor a full one is more than half their distance from
 /// its best LR.
+/// A one-cycle race's first rounds stop part way along the cycle, which no user runs: its
+/// suggestion is the best whole cycle's `lr_max`, the long run's best.
 /// `None` when no candidate trained better than the untrained model.
 pub fn suggestion(race: &Race) -> Option<f64> {
     let improved = race.entries[0].mean_loss < race.initial_loss;
-    improved.then(|| (race.short_lr * race.long_lr).sqrt())
+    improved.then(|| match race.shape {
+        RaceShape::Constant => (race.short_lr * race.long_lr).sqrt(),
+        RaceShape::OneCycle => race.long_lr,
+    })
 }
 
 /// The LR of the lowest smoothed loss, median over the runs whose curve falls.
@@ -831,6 +847,7 @@ mod tests {
             first: 100,
             steps: 800,
             seeds: vec![0, 1, 2],
+            shape: RaceShape::Constant,
         };
         assert_eq!(race.updates, 3 * plan.restart_steps(race.entries.len()));
     }
@@ -1054,6 +1071,7 @@ mod tests {
             first: 100,
             steps: 800,
             seeds: vec![0, 1, 2],
+            shape: RaceShape::Constant,
         };
         // Eight candidates, carried on: 2,000 steps a seed.
         assert_eq!(fit_plan(&plan, 8, 6000, true), (plan.clone(), true));

@@ -467,6 +467,7 @@ fn race_configurations(
         first: RACE_FIRST_STEPS,
         steps: RACE_STEPS,
         seeds: (0..seeds as u64).map(|s| seed + s).collect(),
+        shape: config.base.race_shape(),
     };
     let mut ledger = Ledger::new();
     let raced = race(

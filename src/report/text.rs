@@ -12,7 +12,7 @@ use crate::data::{ColumnKind, DataSummary, FileKind, MissingPolicy, Task};
 use crate::grid::GridConfig;
 use crate::model::Loss;
 use crate::range_test::Signal;
-use crate::train::race::{NearTie, NEAR_TIE};
+use crate::train::race::{NearTie, RaceShape, NEAR_TIE};
 
 /// How the lines a terminal colours begin (the terminal module finds them by these).
 pub mod marks {
@@ -461,8 +461,15 @@ fn race(out: &mut String, g: &Group) {
     };
     let _ = writeln!(
         out,
-        "  race       {} LRs trained from scratch, {} runs each (each its own seed, which draws the weights and the batch order, and on a table lrfind reads the split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
+        "  race       {} LRs trained from scratch{}, {} runs each (each its own seed, which draws the weights and the batch order, and on a table lrfind reads the split), scored by their best held-out loss (untrained {:.4}); after each round the better half trains on, doubling its steps",
         r.entries.len(),
+        match r.shape {
+            RaceShape::Constant => String::new(),
+            RaceShape::OneCycle => format!(
+                " each as lr_max of fastai's fit_one_cycle over {} steps (the rounds before the last stop part way along the cycle)",
+                r.rounds.last().map_or(r.steps, |round| round.steps)
+            ),
+        },
         r.seeds,
         r.initial_loss,
     );
@@ -527,7 +534,12 @@ fn race(out: &mut String, g: &Group) {
             None => decided.push(round_decision(long, r.winner, r.long_lr, r.last_tie)),
         }
         let suggested = (r.short_lr * r.long_lr).sqrt();
-        decided.push(if r.short_lr == r.long_lr {
+        decided.push(if r.shape == RaceShape::OneCycle {
+            format!(
+                "suggested {}: the long run's best, the one whole cycle (the lr_max to give fit_one_cycle)",
+                fmt_lr(r.long_lr)
+            )
+        } else if r.short_lr == r.long_lr {
             format!("suggested {}: the best of both", fmt_lr(suggested))
         } else {
             format!(

@@ -24,6 +24,8 @@ use serde::Serialize;
 
 use crate::engine::{next_keys, Engine, JobKey, LrPlan, Setup, TrainJob, Trained};
 use crate::error::Result;
+use crate::schedule::onecycle::OneCycleConfig;
+use crate::schedule::Schedule;
 
 /// Validation measurements per round, at most.
 pub const EVALUATIONS_PER_ROUND: usize = 8;
@@ -61,6 +63,22 @@ impl Candidate {
     }
 }
 
+/// How a candidate's LR is applied over its training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RaceShape {
+    /// The candidate's LR at every step: the LR for training at a constant LR.
+    #[default]
+    Constant,
+    /// The candidate's LR as `lr_max` of fastai's `fit_one_cycle` over the last round's length
+    /// (`OneCycleConfig::fastai`: warm-up from `lr_max / 25` over the first quarter, cosine
+    /// anneal to `lr_max / 2.5e6`); each round trains on along the same cycle, so the rounds
+    /// before the last compare the cycles' first stretches and the last round whole cycles. The
+    /// race's answer is then the `lr_max` to give `fit_one_cycle`. (Adam's beta1 stays fixed,
+    /// where fastai also cycles it from 0.95 to 0.85 and back.)
+    OneCycle,
+}
+
 /// How long a race trains and on how many seeds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RacePlan {
@@ -70,6 +88,8 @@ pub struct RacePlan {
     pub steps: usize,
     /// One run per seed for every candidate, each on the split of its seed.
     pub seeds: Vec<u64>,
+    /// How each candidate's LR is applied.
+    pub shape: RaceShape,
 }
 
 impl RacePlan {
@@ -168,6 +188,8 @@ pub struct Race {
     pub long_lr: f64,
     /// Steps of the first round.
     pub first_steps: usize,
+    /// How each candidate's LR was applied.
+    pub shape: RaceShape,
     /// The untrained model's validation loss (mean over seeds).
     pub initial_loss: f64,
     /// Steps of the survivor.
@@ -416,6 +438,7 @@ pub fn race(
         short_lr,
         long_lr,
         first_steps: ends[0],
+        shape: plan.shape,
         initial_loss,
         steps: steps_done,
         seeds,
@@ -459,7 +482,7 @@ fn run_round(
                     jobs.push(TrainJob {
                         key,
                         setup: Setup { seed, ..c.setup },
-                        lr: LrPlan::Constant(c.lr),
+                        lr: lr_plan(c, plan)?,
                         until,
                         evaluate_at: evaluation_steps(ends, c.steps_scale, round),
                     });
@@ -487,6 +510,19 @@ fn run_round(
         ledger.runs.insert(slot, (job.key, t));
     }
     Ok(())
+}
+
+/// The LRs candidate `c` trains at under `plan`'s shape.
+fn lr_plan(c: &Candidate, plan: &RacePlan) -> Result<LrPlan> {
+    Ok(match plan.shape {
+        RaceShape::Constant => LrPlan::Constant(c.lr),
+        RaceShape::OneCycle => {
+            let steps = scaled(plan.steps, c.steps_scale);
+            LrPlan::Table(Schedule::OneCycle(
+                OneCycleConfig::fastai(c.lr, steps).build()?,
+            ))
+        }
+    })
 }
 
 /// The lowest LR among the field's candidates whose score is within [`NEAR_TIE`] of the best's
@@ -619,6 +655,7 @@ pub(crate) mod tests {
             first: 50,
             steps: 200,
             seeds: vec![0, 1],
+            shape: RaceShape::Constant,
         };
         let run = |bar: &ProgressBar| {
             race(&e, &candidates, &plan, &mut Ledger::new(), bar)
@@ -672,6 +709,7 @@ pub(crate) mod tests {
             first: 50,
             steps: 200,
             seeds: vec![0, 1],
+            shape: RaceShape::Constant,
         };
         let lrs = [1e-3, 3e-3, 1e-2, 3e-2];
         let mut ledger = Ledger::new();
@@ -716,6 +754,66 @@ pub(crate) mod tests {
             }
         );
         assert!(first.updates > 0);
+    }
+
+    /// A one-cycle race trains each candidate along fastai's `fit_one_cycle` over the last
+    /// round's length, carried on round to round: every validation is at the cycle's LR of its
+    /// step (warm-up in the first round, annealing in the last), never at the constant LR.
+    #[test]
+    fn a_one_cycle_race_trains_each_candidate_along_its_cycle() {
+        use crate::engine::scripted::Scripted;
+        use crate::schedule::LrSchedule;
+        use std::sync::{Arc, Mutex};
+        let seen: Arc<Mutex<Vec<(u64, usize, f64)>>> = Arc::default();
+        let log = Arc::clone(&seen);
+        let range = |_: &Setup, _: usize, _: f64| 1.0;
+        let val = move |s: &Setup, steps: usize, lr: f64| {
+            log.lock().unwrap().push((s.seed, steps, lr));
+            // Best near lr 1e-2 and better with more steps, so the race keeps 1e-2.
+            1.0 - 0.5 * (-(lr.log10() + 2.0).powi(2)).exp() * (steps as f64 / 400.0).min(1.0)
+        };
+        let engine = Scripted::new(&range, &val, 1000);
+        let candidates = Candidate::at_lrs(&setup(), &[1e-3, 1e-2, 1e-1]);
+        let plan = RacePlan {
+            first: 100,
+            steps: 400,
+            seeds: vec![0],
+            shape: RaceShape::OneCycle,
+        };
+        let run = race(
+            &engine,
+            &candidates,
+            &plan,
+            &mut Ledger::new(),
+            &ProgressBar::hidden(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(run.shape, RaceShape::OneCycle);
+        let cycle = OneCycleConfig::fastai(1e-2, 400).build().unwrap();
+        let cycle = Schedule::OneCycle(cycle);
+        let seen = seen.lock().unwrap().clone();
+        let at_1e2: Vec<&(u64, usize, f64)> = seen
+            .iter()
+            .filter(|(_, steps, lr)| *steps > 0 && (lr / cycle.lr(steps - 1) - 1.0).abs() < 1e-9)
+            .collect();
+        // Its evaluations in the first round and to the end of the last, all on its cycle.
+        assert!(at_1e2.iter().any(|(_, s, _)| *s == 100), "{seen:?}");
+        assert!(at_1e2.iter().any(|(_, s, _)| *s == 400), "{seen:?}");
+        // In the warm-up the LR is below lr_max, and at the end far below it.
+        let first = at_1e2.iter().min_by_key(|(_, s, _)| *s).unwrap();
+        let last = at_1e2.iter().max_by_key(|(_, s, _)| *s).unwrap();
+        assert!(
+            first.1 <= 100 && first.2 < 1e-2 && last.2 < 1e-4,
+            "{seen:?}"
+        );
+        // No evaluation ran at a candidate's constant LR after the first step.
+        assert!(!seen
+            .iter()
+            .any(|(_, steps, lr)| *steps > 1 && [1e-3, 1e-2, 1e-1].contains(lr)));
+        assert_eq!(run.winner, 1e-2);
+        // The suggestion is the whole cycle's best, not halfway to the first round's.
+        assert_eq!(crate::find::suggestion(&run), Some(run.long_lr));
     }
 
     #[test]
