@@ -143,8 +143,9 @@ pub struct Constant {
 
 /// The loss of a constant prediction on `data`'s label, the reference a model must beat: for
 /// classes, the cross-entropy of predicting each row's class with the class shares,
-/// `-sum_k p_k ln p_k`; for a regression on the standardised label, its variance, 1.
-pub fn constant_loss(data: &DataSummary) -> Option<Constant> {
+/// `-sum_k p_k ln p_k`; for a regression, the label's variance: 1 on the standardised label,
+/// `sd^2` when the model trains on the label in its own units (`raw_label`, the tabular model).
+pub fn constant_loss(data: &DataSummary, raw_label: bool) -> Option<Constant> {
     match (&data.task, &data.classes) {
         (Task::Classification, Some(classes)) => {
             let n: usize = classes.iter().map(|c| c.count).sum();
@@ -162,7 +163,10 @@ pub fn constant_loss(data: &DataSummary) -> Option<Constant> {
             })
         }
         (Task::Regression, _) => Some(Constant {
-            loss: 1.0,
+            loss: match (raw_label, data.label_sd) {
+                (true, Some(sd)) => sd * sd,
+                _ => 1.0,
+            },
             predicts: "the mean",
         }),
         _ => None,
@@ -491,7 +495,7 @@ mod tests {
         )
         .unwrap();
         let expected = -(0.5f64 * 0.5f64.ln() + 2.0 * 0.25 * 0.25f64.ln());
-        assert!((constant_loss(&d.summary).unwrap().loss - expected).abs() < 1e-12);
+        assert!((constant_loss(&d.summary, false).unwrap().loss - expected).abs() < 1e-12);
         let diagnostic = label_doubt(&d.summary);
         assert_eq!(diagnostic, None);
     }

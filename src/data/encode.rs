@@ -5,7 +5,7 @@
 
 use super::columns::Selection;
 use super::csv::Table;
-use super::dataset::{Dataset, InputColumn, MIN_ROWS, MISSING_CODE};
+use super::dataset::{Dataset, InputColumn, Target, MIN_ROWS, MISSING_CODE};
 use super::levels::MISSING_LEVEL;
 use super::matrix::build_matrix;
 use super::missing::Kept;
@@ -117,6 +117,10 @@ pub fn encode(mut table: Table, options: &EncodeOptions) -> Result<Dataset> {
         target: table.headers[t].clone(),
         task: label.target.task(),
         classes: (!label.classes.is_empty()).then_some(label.classes),
+        label_sd: match &label.target {
+            Target::Values { std, .. } => Some(*std),
+            Target::Classes { .. } => None,
+        },
         label_doubt,
         columns,
         missing: MissingSummary {

@@ -44,7 +44,7 @@ mod suspect;
 pub mod tabular;
 mod target;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod utf16;
 
 use std::path::Path;

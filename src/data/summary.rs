@@ -136,6 +136,10 @@ pub struct DataSummary {
     /// Classes with their counts (classification only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classes: Option<Vec<ClassCount>>,
+    /// A regression label's standard deviation in its own units (the models train on it
+    /// standardised, the tabular model on it as it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_sd: Option<f64>,
     /// Why the label, taken by default, may not be what the user means to predict.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label_doubt: Option<LabelDoubt>,

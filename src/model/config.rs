@@ -124,7 +124,7 @@ impl ModelConfig {
     }
 
     /// The tabular model's shape for `inputs` fitted on `dataset`: its blocks and dropout, and
-    /// the output range in the units of the standardised label.
+    /// the output range, in the label's own units, which the tabular model trains on.
     pub fn tabular_shape(&self, inputs: &TabularInputs, dataset: &Dataset) -> TabularShape {
         let dropout = match self.dropout.as_slice() {
             [] => vec![0.0; self.hidden.len()],
@@ -132,9 +132,7 @@ impl ModelConfig {
             ps => ps.to_vec(),
         };
         let y_range = match (&dataset.target, self.y_range) {
-            (Target::Values { mean, std, .. }, Some((low, high))) => {
-                Some(((low - mean) / std, (high - mean) / std))
-            }
+            (Target::Values { .. }, range) => range,
             _ => None,
         };
         TabularShape {

@@ -313,8 +313,10 @@ impl Group {
     /// validation loss against the untrained one) or else by the curves the runs recorded (the
     /// validation curve when there is one; the run whose curve fell most), when an LR was
     /// suggested; and with `label`, a label taken by default that looks like a year, a date or
-    /// an identifier.
-    pub fn doubt(&mut self, data: Option<&DataSummary>, label: bool) {
+    /// an identifier. `model` is what trained (the tabular model's losses are in the label's own
+    /// units).
+    pub fn doubt(&mut self, data: Option<&DataSummary>, model: &ModelConfig, label: bool) {
+        let raw_label = model.kind == ModelKind::Tabular;
         let fit = match &self.race {
             Some(r) => Some(Fit {
                 untrained: r.initial_loss,
@@ -335,8 +337,10 @@ impl Group {
                 .min_by(|a, b| (a.best / a.untrained).total_cmp(&(b.best / b.untrained))),
         };
         if let (Some(fit), Some(_)) = (fit, self.suggested_lr) {
-            self.diagnostics
-                .extend(weak_fit(&fit, data.and_then(constant_loss)));
+            self.diagnostics.extend(weak_fit(
+                &fit,
+                data.and_then(|d| constant_loss(d, raw_label)),
+            ));
         }
         if let (true, Some(data)) = (label, data) {
             self.diagnostics.extend(label_doubt(data));
@@ -446,7 +450,7 @@ impl Report {
     pub fn of_findings(trainer: &Trainer, config: FindConfig, findings: Findings) -> Self {
         let mut group = Group::from_findings(String::new(), findings, config.rule);
         let (data, model, worker) = trainer.provenance(&config.range.model);
-        group.doubt(data.as_ref(), true);
+        group.doubt(data.as_ref(), &config.range.model, true);
         Report {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data,
@@ -478,6 +482,7 @@ impl Report {
         let first = &configurations[0].0.find;
         let optimizer = first.range.optimizer;
         let (data, model, worker) = trainer.provenance(&first.range.model);
+        let trained = first.range.model.clone();
         let groups = configurations
             .into_iter()
             .map(|(c, f)| {
@@ -507,7 +512,7 @@ impl Report {
         let main = report.main().label.clone();
         for g in &mut report.groups {
             let label = g.label == main;
-            g.doubt(report.data.as_ref(), label);
+            g.doubt(report.data.as_ref(), &trained, label);
         }
         report
     }

@@ -10,7 +10,7 @@ use super::{fmt_lr, Group, Naming, Report, Settings, WorkerSummary};
 use crate::curve::consensus::quartiles;
 use crate::data::{ColumnKind, DataSummary, FileKind, MissingPolicy, Task};
 use crate::grid::GridConfig;
-use crate::model::Loss;
+use crate::model::{Loss, ModelKind};
 use crate::range_test::Signal;
 use crate::train::race::{NearTie, RaceShape, NEAR_TIE};
 
@@ -120,9 +120,10 @@ pub fn worker_text(w: &WorkerSummary) -> String {
 pub fn findings_text(report: &Report, plot: Option<&str>, naming: Naming) -> String {
     let mut out = String::new();
     if let Some(m) = &report.model {
-        let units = match m.loss {
-            Loss::Mse => " (on the standardised target)",
-            Loss::CrossEntropy => "",
+        let units = match (m.loss, m.kind) {
+            (Loss::Mse, ModelKind::Tabular) => " (on the label as it is, as fastai's)",
+            (Loss::Mse, ModelKind::Mlp) => " (on the standardised target)",
+            (Loss::CrossEntropy, _) => "",
         };
         let _ = writeln!(out, "  model      {}, {} loss{units}", m.name(), m.loss);
         if let Some(inputs) = &m.inputs {

@@ -262,9 +262,11 @@ pub fn load_tabular(
                 *dst = labels[r];
             }
         }
-        Target::Values { values, .. } => {
+        // fastai trains on the label as it is (`MSELossFlat` on the raw `y`), and an LR that
+        // suits the standardised label is too low for one whose mean and spread are large.
+        Target::Values { values, mean, std } => {
             for (dst, &r) in ws.values_mut().iter_mut().zip(batch) {
-                *dst = values[r];
+                *dst = (f64::from(values[r]) * std + mean) as f32;
             }
         }
     }
@@ -342,5 +344,36 @@ impl Evaluator {
             total += network.loss(ws, dataset, chunk) as f64 * chunk.len() as f64;
         }
         total / self.rows.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::testing::{csv, dataset, defaults};
+    use crate::optim::OptimizerKind;
+
+    /// The tabular model trains on a regression label in its own units, as fastai's
+    /// `MSELossFlat` on the raw `y` does; the MLP on the standardised label. An untrained model
+    /// predicts about 0, so its loss is about the label's mean square (here about 1e6) or its
+    /// standardised variance (about 1).
+    #[test]
+    fn the_tabular_model_sees_the_label_as_it_is() {
+        let body: Vec<String> = (0..40)
+            .map(|i| format!("{}.5,{}", (i * 7) % 11, 1000.0 + i as f64 * 1.37))
+            .collect();
+        let body: Vec<&str> = body.iter().map(String::as_str).collect();
+        let d = dataset(&csv("x,y", &body), &defaults()).unwrap();
+        let rows: Vec<usize> = (0..d.x.nrows()).collect();
+        let adam = OptimizerConfig::new(OptimizerKind::Adam);
+        let untrained = |model: &ModelConfig| {
+            let t = Trainer::new(&d, rows.clone(), model, &adam, 8, 0);
+            let mut e = Evaluator::new(&d, t.model(), rows.clone());
+            t.evaluate(&mut e, &d)
+        };
+        let tabular = untrained(&ModelConfig::tabular());
+        assert!((5e5..2e6).contains(&tabular), "{tabular}");
+        let mlp = untrained(&ModelConfig::default());
+        assert!(mlp < 10.0, "{mlp}");
     }
 }
