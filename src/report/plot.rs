@@ -37,7 +37,7 @@ use super::{fmt_lr, Group, Report, Settings};
 use crate::curve::rules::{Method, MIN_POINTS, MIN_RELATIVE_FALL};
 use crate::curve::{Point, Stop};
 use crate::error::{Error, Result, Setting};
-use crate::model::Loss;
+use crate::model::{Loss, ModelKind};
 use crate::range_test::Signal;
 
 /// Width of the picture in pixels.
@@ -799,7 +799,11 @@ fn title(report: &Report) -> String {
         }
     }
     if let Some(m) = &report.model {
-        parts.push(format!("{} init", m.init));
+        parts.push(match m.kind {
+            // Its own initialisation, whatever `--init` says (docs/tabular.md).
+            ModelKind::Tabular => "fastai's tabular model".to_string(),
+            ModelKind::Mlp => format!("{} init", m.init),
+        });
     }
     if parts.is_empty() {
         what
@@ -1645,8 +1649,20 @@ mod tests {
             ..FindConfig::with_defaults(range)
         };
         let findings = find(&data, &config, &indicatif::ProgressBar::hidden()).unwrap();
-        let report = Report::of_find(&data, config, findings);
+        let report = Report::of_find(&data, config.clone(), findings);
         assert_eq!(title(&report), "t.csv — sgd, batch size 16, pytorch init");
+        // The tabular model has fastai's initialisation whatever --init says.
+        let mut tabular = config;
+        tabular.range.model = ModelConfig {
+            hidden: vec![4],
+            ..ModelConfig::tabular()
+        };
+        let findings = find(&data, &tabular, &indicatif::ProgressBar::hidden()).unwrap();
+        let report = Report::of_find(&data, tabular, findings);
+        assert_eq!(
+            title(&report),
+            "t.csv — sgd, batch size 16, fastai's tabular model"
+        );
     }
 
     #[test]
