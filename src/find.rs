@@ -699,10 +699,7 @@ impl Findings {
 /// `None` when no candidate trained better than the untrained model.
 pub fn suggestion(race: &Race) -> Option<f64> {
     let improved = race.entries[0].mean_loss < race.initial_loss;
-    improved.then(|| match race.shape {
-        RaceShape::Constant => (race.short_lr * race.long_lr).sqrt(),
-        RaceShape::OneCycle => race.long_lr,
-    })
+    improved.then(|| race.pointed_lr())
 }
 
 /// The LR of the lowest smoothed loss, median over the runs whose curve falls.

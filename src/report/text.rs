@@ -534,11 +534,11 @@ fn race(out: &mut String, g: &Group) {
             )),
             None => decided.push(round_decision(long, r.winner, r.long_lr, r.last_tie)),
         }
-        let suggested = (r.short_lr * r.long_lr).sqrt();
+        let suggested = r.pointed_lr();
         decided.push(if r.shape == RaceShape::OneCycle {
             format!(
                 "suggested {}: the long run's best, the one whole cycle (the lr_max to give fit_one_cycle)",
-                fmt_lr(r.long_lr)
+                fmt_lr(suggested)
             )
         } else if r.short_lr == r.long_lr {
             format!("suggested {}: the best of both", fmt_lr(suggested))

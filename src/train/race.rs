@@ -208,6 +208,18 @@ pub struct Race {
     pub fallback: Option<Fallback>,
 }
 
+impl Race {
+    /// The LR this race points to: for a constant-LR race halfway, in log10 LR, between the
+    /// short and the long run's bests; for a one-cycle race the long run's (its first rounds
+    /// stop part way along the cycle, which no user runs).
+    pub fn pointed_lr(&self) -> f64 {
+        match self.shape {
+            RaceShape::Constant => (self.short_lr * self.long_lr).sqrt(),
+            RaceShape::OneCycle => self.long_lr,
+        }
+    }
+}
+
 /// A survivor that diverged in some of its runs (a blow-up that came late, after the rounds that
 /// kept it) is no answer: the race falls back to the highest LR below every LR seen diverging,
 /// among those that trained furthest without diverging in any run.
